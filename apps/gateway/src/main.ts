@@ -1,14 +1,42 @@
-import express from 'express';
+import { Topics, topicSpecs } from '@orderline/contracts';
+import { createLogger } from '@orderline/logging';
+import { KafkaHealth, Publisher, Requester, createKafka, ensureTopics, newInstanceId } from '@orderline/messaging';
+import { exitOnStartupError, onShutdown } from '@orderline/runtime';
+import { createApp } from './http/app';
+import { loadGatewayConfig } from './config';
 
-const host = process.env.HOST ?? 'localhost';
-const port = process.env.PORT ? Number(process.env.PORT) : 3000;
+const logger = createLogger('gateway');
 
-const app = express();
+async function main() {
+  const config = loadGatewayConfig();
+  const instanceId = config.INSTANCE_ID ?? newInstanceId('gateway');
+  const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
+  await ensureTopics(kafka, topicSpecs);
 
-app.get('/', (req, res) => {
-  res.send({ message: 'Hello API' });
-});
+  const publisher = new Publisher(kafka);
+  await publisher.connect();
+  const requester = new Requester({
+    kafka,
+    publisher,
+    replyTopic: Topics.gatewayReplies,
+    instanceId,
+    logger,
+    timeoutMs: config.REQUEST_TIMEOUT_MS,
+  });
+  await requester.start();
+  const kafkaHealth = new KafkaHealth(kafka);
 
-app.listen(port, host, () => {
-  console.log(`[ ready ] http://${host}:${port}`);
-});
+  const app = createApp({ publisher, requester, kafkaHealth, jwtSecret: config.JWT_SECRET, logger });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info('gateway listening', { url: `http://${config.HOST}:${config.PORT}`, instanceId });
+  });
+
+  onShutdown(logger, [
+    () => new Promise((resolve) => server.close(resolve)),
+    () => requester.stop(),
+    () => publisher.disconnect(),
+    () => kafkaHealth.close(),
+  ]);
+}
+
+main().catch(exitOnStartupError(logger));

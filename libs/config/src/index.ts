@@ -1,1 +1,1 @@
-export * from './lib/config.js';
+export * from './load-config';

@@ -1,1 +1,2 @@
-export * from './lib/logging.js';
+export * from './logger';
+export * from './correlation';

@@ -1,1 +1,6 @@
-export * from './lib/messaging.js';
+export * from './kafka';
+export * from './envelope';
+export * from './publisher';
+export * from './routes';
+export * from './consumer';
+export * from './request-reply';

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { Money } from '../money';
+import { OrderId, OrderLineRequest, Product, ProductId } from '../orders';
+import { Topics } from '../topics';
+import { defineRequest } from './envelope';
+
+/**
+ * order-management → inventory-service: reserve stock for every line of an order, all or nothing.
+ * Idempotent per order id: asking again answers with the reservation already made.
+ */
+export const ReserveStock = defineRequest({
+  type: 'ReserveStock',
+  topic: Topics.inventoryRequests,
+  request: z.object({
+    orderId: OrderId,
+    items: z.array(OrderLineRequest).min(1).max(100),
+  }),
+  reply: z.discriminatedUnion('outcome', [
+    z.object({
+      outcome: z.literal('RESERVED'),
+      lines: z.array(z.object({ productId: ProductId, quantity: z.int(), unitPrice: Money })),
+    }),
+    z.object({
+      outcome: z.literal('REJECTED'),
+      reason: z.enum(['UNKNOWN_PRODUCT', 'OUT_OF_STOCK']),
+      productIds: z.array(ProductId),
+    }),
+  ]),
+});
+export type ReserveStockReply = z.infer<typeof ReserveStock.reply>;
+
+/** gateway → inventory-service: one page of the catalog, ordered by product id. */
+export const ListProducts = defineRequest({
+  type: 'ListProducts',
+  topic: Topics.inventoryRequests,
+  request: z.object({ limit: z.int().min(1).max(100), cursor: z.string().optional() }),
+  reply: z.object({ items: z.array(Product), nextCursor: z.string().nullable() }),
+});
+
+/** gateway → inventory-service: one product. */
+export const GetProduct = defineRequest({
+  type: 'GetProduct',
+  topic: Topics.inventoryRequests,
+  request: z.object({ productId: ProductId }),
+  reply: z.object({ product: Product.nullable() }),
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { Money } from './money';
+
+export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const RejectionReason = z.enum(['UNKNOWN_CUSTOMER', 'UNKNOWN_PRODUCT', 'OUT_OF_STOCK', 'CUSTOMER_BLOCKED']);
+export type RejectionReason = z.infer<typeof RejectionReason>;
+
+export const CustomerId = z.string().min(1).max(64);
+export const ProductId = z.string().min(1).max(64);
+export const OrderId = z.uuid();
+
+export const ShippingAddress = z.strictObject({
+  line1: z.string().trim().min(1).max(200),
+  line2: z.string().trim().max(200).optional(),
+  city: z.string().trim().min(1).max(100),
+  postalCode: z.string().trim().min(1).max(20),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
+});
+export type ShippingAddress = z.infer<typeof ShippingAddress>;
+
+export const OrderLineRequest = z.strictObject({
+  productId: ProductId,
+  quantity: z.int().min(1).max(1000),
+});
+export type OrderLineRequest = z.infer<typeof OrderLineRequest>;
+
+export const OrderLines = z
+  .array(OrderLineRequest)
+  .min(1)
+  .max(100)
+  .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, {
+    message: 'product ids must be unique within an order',
+  });
+
+/** An order as the API returns it (design.md §2). */
+export const Order = z.object({
+  id: OrderId,
+  customerId: CustomerId,
+  status: OrderStatus,
+  items: z.array(
+    z.object({
+      productId: ProductId,
+      quantity: z.int(),
+      unitPrice: Money.nullable(),
+    }),
+  ),
+  totalAmount: Money.nullable(),
+  shippingAddress: ShippingAddress,
+  trackingCompany: z.string().nullable(),
+  trackingNumber: z.string().nullable(),
+  rejectionReason: RejectionReason.nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Order = z.infer<typeof Order>;
+
+export const Product = z.object({
+  id: ProductId,
+  name: z.string(),
+  description: z.string(),
+  unitPrice: Money,
+  availableQuantity: z.int(),
+});
+export type Product = z.infer<typeof Product>;

@@ -1,0 +1,61 @@
+/**
+ * Every Kafka topic of the system, with its partition count and what keys it.
+ * One order's messages share a key (the order id) so they stay in order on one partition.
+ */
+export const Topics = {
+  /** Gateway → order-management: CreateOrder (fire-and-forget) and per-order requests (GetOrder, …). Key: order id. */
+  orderCommands: 'orders.commands',
+  /** Gateway → order-management: queries that span orders (ListOrders). Key: customer id. */
+  orderQueries: 'orders.queries',
+  /** order-management → anyone: OrderConfirmed, OrderRejected, … Key: order id. */
+  orderEvents: 'orders.events',
+  /** order-management/gateway → customer-service: GetCustomer. Key: customer id. */
+  customerRequests: 'customers.requests',
+  /** order-management/gateway → inventory-service: ReserveStock, ListProducts, GetProduct. Key: order or product id. */
+  inventoryRequests: 'inventory.requests',
+  /** Replies to requests made by gateway instances. Every gateway instance reads all of it. */
+  gatewayReplies: 'gateway.replies',
+  /** Replies to requests made by order-management instances. */
+  orderManagementReplies: 'order-management.replies',
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+/** Where a message that cannot be processed goes, with the reason in its headers. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+}
+
+/** Partition counts: enough for several consumer instances per group on a real cluster. */
+export const topicSpecs: TopicSpec[] = [
+  { topic: Topics.orderCommands, numPartitions: 12 },
+  { topic: Topics.orderQueries, numPartitions: 6 },
+  { topic: Topics.orderEvents, numPartitions: 12 },
+  { topic: Topics.customerRequests, numPartitions: 6 },
+  { topic: Topics.inventoryRequests, numPartitions: 12 },
+  { topic: Topics.gatewayReplies, numPartitions: 6 },
+  { topic: Topics.orderManagementReplies, numPartitions: 6 },
+].flatMap((spec) => [spec, { topic: deadLetterTopic(spec.topic), numPartitions: 1 }]);
+
+/** Kafka header names used by every service. */
+export const Headers = {
+  correlationId: 'correlation-id',
+  messageType: 'message-type',
+  /** on dead letters */
+  error: 'dlq-error',
+  sourceTopic: 'dlq-source-topic',
+  sourcePartition: 'dlq-source-partition',
+  sourceOffset: 'dlq-source-offset',
+} as const;
+
+/** Consumer group ids. Instances of one service share a group and so share the partitions. */
+export const ConsumerGroups = {
+  orderManagement: 'order-management',
+  customerService: 'customer-service',
+  inventoryService: 'inventory-service',
+} as const;

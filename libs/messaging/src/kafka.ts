@@ -1,0 +1,81 @@
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { TopicSpec } from '@orderline/contracts';
+import type { Logger } from '@orderline/logging';
+
+export interface KafkaOptions {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+}
+
+const levels: Record<number, string> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** The one place that knows the client library: swapping kafkajs stays inside this lib. */
+export function createKafka({ clientId, brokers, logger }: KafkaOptions): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, timestamp: _timestamp, ...rest } = log;
+        // kafkajs logs every rebalance as an error-level "The group is rebalancing"; keep it as warn.
+        const mapped = level === logLevel.ERROR && /rebalanc/i.test(message) ? 'warn' : (levels[level] ?? 'info');
+        logger.log(mapped, message, { component: 'kafkajs', ...rest });
+      },
+  });
+}
+
+/** Creates the topics that are missing (with their partition counts); existing ones are left alone. */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions, replicationFactor: -1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A connected admin client used by readiness checks: answers whether the cluster responds. */
+export class KafkaHealth {
+  private readonly admin: Admin;
+  private connected = false;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin({ retry: { retries: 0 } });
+  }
+
+  async isReachable(timeoutMs = 2_000): Promise<boolean> {
+    const check = (async () => {
+      if (!this.connected) {
+        await this.admin.connect();
+        this.connected = true;
+      }
+      await this.admin.describeCluster();
+      return true;
+    })();
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+    return Promise.race([check, timeout]).catch(() => false);
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect().catch(() => undefined);
+  }
+}

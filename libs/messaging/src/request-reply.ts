@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { z } from 'zod';
+import { Envelope, ReplyPayload, type ReplyErrorCode, type RequestContract } from '@orderline/contracts';
+import type { Logger } from '@orderline/logging';
+import { newEnvelope } from './envelope';
+import type { Publisher } from './publisher';
+
+/** No reply came within the timeout (the gateway answers 504). */
+export class RequestTimeoutError extends Error {
+  override name = 'RequestTimeoutError';
+}
+
+/** The responder answered with an error (`{ok:false}`). */
+export class ReplyFailedError extends Error {
+  override name = 'ReplyFailedError';
+  constructor(
+    readonly code: ReplyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve(payload: ReplyPayload): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface RequesterOptions {
+  kafka: Kafka;
+  publisher: Publisher;
+  /** the topic replies to this service come back on */
+  replyTopic: string;
+  /** unique per process: each instance reads every reply in its own consumer group and keeps its own */
+  instanceId: string;
+  logger: Logger;
+  timeoutMs: number;
+}
+
+export interface RequestOptions {
+  correlationId: string;
+  /** partition key; requests for one order should use the order id */
+  key: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Request/reply over Kafka. `request()` publishes the request with `replyTo` = this service's reply
+ * topic and waits for the reply whose `inReplyTo` is the request's messageId.
+ *
+ * Several instances of one service share the reply topic: each reads all of it in a consumer
+ * group of its own (`<replyTopic>.<instanceId>`, starting at the end) and ignores replies it is
+ * not waiting for. Simple and correct at any instance count; the cost is that each instance reads
+ * every reply (see docs for the per-instance-partition alternative at large scale).
+ */
+export class Requester {
+  private readonly pending = new Map<string, Pending>();
+  private readonly consumer;
+
+  constructor(private readonly options: RequesterOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: `${options.replyTopic}.${options.instanceId}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+  }
+
+  /** Resolves once replies are being read, so no reply to a later request can be missed. */
+  async start(): Promise<void> {
+    const { replyTopic, logger } = this.options;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: replyTopic, fromBeginning: false });
+    // The first completed fetch after joining means the start offsets ("latest") are fixed:
+    // every reply produced from then on will be read.
+    const firstFetch = new Promise<void>((resolve) => {
+      const removeListener = this.consumer.on(this.consumer.events.FETCH, () => {
+        removeListener();
+        resolve();
+      });
+    });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        let envelope: Envelope;
+        let reply: ReplyPayload;
+        try {
+          envelope = Envelope.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
+          reply = ReplyPayload.parse(envelope.payload);
+        } catch (error) {
+          logger.warn('ignoring malformed reply', { topic: replyTopic, offset: message.offset, error: String(error) });
+          return;
+        }
+        const waiting = envelope.inReplyTo ? this.pending.get(envelope.inReplyTo) : undefined;
+        if (!waiting) return; // another instance's reply, or one that already timed out
+        this.pending.delete(envelope.inReplyTo as string);
+        clearTimeout(waiting.timer);
+        waiting.resolve(reply);
+      },
+    });
+    await firstFetch;
+  }
+
+  async request<Req extends z.ZodType, Res extends z.ZodType>(
+    contract: RequestContract<Req, Res>,
+    payload: z.input<Req>,
+    { correlationId, key, timeoutMs = this.options.timeoutMs }: RequestOptions,
+  ): Promise<z.infer<Res>> {
+    const envelope = newEnvelope(contract.type, contract.request.parse(payload), correlationId, {
+      replyTo: this.options.replyTopic,
+    });
+    const reply = new Promise<ReplyPayload>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(envelope.messageId);
+        reject(new RequestTimeoutError(`no reply to ${contract.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(envelope.messageId, { resolve, reject, timer });
+    });
+    try {
+      await this.options.publisher.publish({ topic: contract.topic, key, envelope });
+    } catch (error) {
+      const waiting = this.pending.get(envelope.messageId);
+      if (waiting) clearTimeout(waiting.timer);
+      this.pending.delete(envelope.messageId);
+      reply.catch(() => undefined);
+      throw error;
+    }
+    const answer = await reply;
+    if (!answer.ok) throw new ReplyFailedError(answer.error.code, answer.error.message);
+    return contract.reply.parse(answer.result);
+  }
+
+  async stop(): Promise<void> {
+    for (const [id, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new Error('requester stopped'));
+      this.pending.delete(id);
+    }
+    await this.consumer.disconnect();
+  }
+}
+
+export function newInstanceId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}

@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import type { Envelope, MessageContract, ReplyErrorCode, ReplyPayload, RequestContract } from '@orderline/contracts';
+import { newEnvelope } from './envelope';
+import type { Publisher } from './publisher';
+
+/** Where a consumed message came from, and whether this is the last try before the dead-letter topic. */
+export interface DeliveryContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+  isLastAttempt: boolean;
+}
+
+/** How a consumer handles one message type. */
+export interface MessageRoute {
+  type: string;
+  handle(envelope: Envelope, delivery: DeliveryContext): Promise<void>;
+}
+
+/** The message can never be processed (bad payload, unknown type): dead-letter it at once, no retries. */
+export class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}
+
+/** A responder's deliberate "no": travels back to the requester as `{ok:false, error}`. */
+export class ReplyError extends Error {
+  override name = 'ReplyError';
+  constructor(
+    readonly code: ReplyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope): z.infer<S> {
+  const parsed = schema.safeParse(envelope.payload);
+  if (!parsed.success) {
+    throw new PoisonMessageError(`invalid ${envelope.type} payload: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+/** Route for a one-way message (command or event). */
+export function onMessage<P extends z.ZodType>(
+  contract: MessageContract<P>,
+  handle: (payload: z.infer<P>, envelope: Envelope, delivery: DeliveryContext) => Promise<void>,
+): MessageRoute {
+  return {
+    type: contract.type,
+    handle: (envelope, delivery) => handle(parsePayload(contract.payload, envelope), envelope, delivery),
+  };
+}
+
+/**
+ * Route for a request: validates it, runs `answer`, and publishes the reply to the request's
+ * `replyTo` topic with `inReplyTo` = the request's messageId. A ReplyError becomes an error reply;
+ * any other failure is retried by the consumer, and on the last attempt the requester is told
+ * INTERNAL before the request goes to the dead-letter topic.
+ */
+export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
+  contract: RequestContract<Req, Res>,
+  publisher: Publisher,
+  answer: (request: z.infer<Req>, envelope: Envelope) => Promise<z.infer<Res>>,
+): MessageRoute {
+  return {
+    type: contract.type,
+    async handle(envelope, delivery) {
+      if (!envelope.replyTo) throw new PoisonMessageError(`${contract.type} request without replyTo`);
+      const replyTo = envelope.replyTo;
+      const send = (payload: ReplyPayload) =>
+        publisher.publish({
+          topic: replyTo,
+          key: envelope.messageId,
+          envelope: newEnvelope(`${contract.type}Reply`, payload, envelope.correlationId, {
+            inReplyTo: envelope.messageId,
+          }),
+        });
+      let request: z.infer<Req>;
+      try {
+        request = parsePayload(contract.request, envelope);
+      } catch (error) {
+        await send({ ok: false, error: { code: 'BAD_REQUEST', message: (error as Error).message } });
+        throw error;
+      }
+      let result: z.infer<Res>;
+      try {
+        result = await answer(request, envelope);
+      } catch (error) {
+        if (error instanceof ReplyError) {
+          await send({ ok: false, error: { code: error.code, message: error.message } });
+          return;
+        }
+        if (delivery.isLastAttempt) {
+          await send({ ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
+        }
+        throw error;
+      }
+      await send({ ok: true, result });
+    },
+  };
+}
