@@ -27,10 +27,11 @@ export function createKafka({ clientId, brokers, logger }: KafkaOptions): Kafka 
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
-        const { message, timestamp: _timestamp, ...rest } = log;
+        // kafkajs' own `correlationId` is a protocol request number: keep it apart from ours.
+        const { message, timestamp: _timestamp, correlationId: kafkaRequestId, ...rest } = log;
         // kafkajs logs every rebalance as an error-level "The group is rebalancing"; keep it as warn.
         const mapped = level === logLevel.ERROR && /rebalanc/i.test(message) ? 'warn' : (levels[level] ?? 'info');
-        logger.log(mapped, message, { component: 'kafkajs', ...rest });
+        logger.log(mapped, message, { component: 'kafkajs', kafkaRequestId, ...rest });
       },
   });
 }

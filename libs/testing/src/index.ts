@@ -1,1 +1,1 @@
-export * from './lib/testing.js';
+export * from './tokens';

@@ -1,0 +1,26 @@
+import { ConsumerGroups, GetCustomer, Topics } from '@orderline/contracts';
+import type { Logger } from '@orderline/logging';
+import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
+import type { Kafka } from 'kafkajs';
+import type { CustomerRepository } from '../db/customer-repository';
+
+/** Answers GetCustomer requests from `customers.requests`. */
+export function startCustomerRequestsConsumer(deps: {
+  kafka: Kafka;
+  publisher: Publisher;
+  customers: CustomerRepository;
+  logger: Logger;
+}) {
+  return startConsumer({
+    kafka: deps.kafka,
+    groupId: ConsumerGroups.customerService,
+    topics: [Topics.customerRequests],
+    publisher: deps.publisher,
+    logger: deps.logger,
+    routes: [
+      onRequest(GetCustomer, deps.publisher, async ({ customerId }) => ({
+        customer: await deps.customers.findById(customerId),
+      })),
+    ],
+  });
+}

@@ -1,0 +1,29 @@
+import type { Kafka } from 'kafkajs';
+import { ConsumerGroups, GetProduct, ListProducts, ReserveStock, Topics } from '@orderline/contracts';
+import type { Logger } from '@orderline/logging';
+import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
+import type { ProductRepository } from '../db/product-repository';
+import type { StockRepository } from '../db/stock-repository';
+
+/** Answers ReserveStock, ListProducts and GetProduct requests from `inventory.requests`. */
+export function startInventoryRequestsConsumer(deps: {
+  kafka: Kafka;
+  publisher: Publisher;
+  products: ProductRepository;
+  stock: StockRepository;
+  logger: Logger;
+}) {
+  const { publisher, products, stock } = deps;
+  return startConsumer({
+    kafka: deps.kafka,
+    groupId: ConsumerGroups.inventoryService,
+    topics: [Topics.inventoryRequests],
+    publisher,
+    logger: deps.logger,
+    routes: [
+      onRequest(ReserveStock, publisher, ({ orderId, items }) => stock.reserve(orderId, items)),
+      onRequest(ListProducts, publisher, ({ limit, cursor }) => products.list(limit, cursor)),
+      onRequest(GetProduct, publisher, async ({ productId }) => ({ product: await products.findById(productId) })),
+    ],
+  });
+}

@@ -1,0 +1,34 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Prisma, PrismaClient } from './generated/prisma/client';
+
+export { Prisma, PrismaClient };
+
+/**
+ * A Prisma client on the Rust-free engine: queries are compiled in wasm and sent through
+ * node-postgres (`@prisma/adapter-pg`), so no native engine is ever downloaded.
+ */
+export function createPrismaClient(connectionString: string, poolSize = 10): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+}
+
+export async function isDatabaseReachable(prisma: PrismaClient, timeoutMs = 2_000): Promise<boolean> {
+  const check = prisma.$queryRaw`SELECT 1`.then(() => true);
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+  return Promise.race([check, timeout]).catch(() => false);
+}
+
+/** The Postgres SQLSTATE behind a Prisma error, whichever way the driver adapter wrapped it. */
+export function pgErrorCode(error: unknown): string | undefined {
+  const e = error as {
+    name?: string;
+    cause?: { originalCode?: string };
+    meta?: { driverAdapterError?: { cause?: { originalCode?: string } } };
+  };
+  return (
+    e?.meta?.driverAdapterError?.cause?.originalCode ?? (e?.name === 'DriverAdapterError' ? e.cause?.originalCode : undefined)
+  );
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return pgErrorCode(error) === '23505' || (error as { code?: string })?.code === 'P2002';
+}
