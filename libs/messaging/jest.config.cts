@@ -13,6 +13,7 @@ module.exports = {
   displayName: 'messaging',
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
+  testTimeout: 30_000,
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig],
   },

@@ -45,7 +45,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     partitionsConsumedConcurrently = 4,
   } = options;
   const routes = new Map(options.routes.map((route) => [route.type, route]));
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 15_000,
+    heartbeatInterval: 1_000,
+  });
 
   const deadLetter = async (topic: string, partition: number, message: KafkaMessage, reason: string) => {
     logger.warn('message dead-lettered', { topic, partition, offset: message.offset, reason });
@@ -95,10 +102,18 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
+  const joined = new Promise<void>((resolve) => {
+    const removeListener = consumer.on(consumer.events.GROUP_JOIN, () => {
+      removeListener();
+      resolve();
+    });
+  });
   await consumer.run({
     partitionsConsumedConcurrently,
     eachMessage: ({ topic, partition, message }) => handleMessage(topic, partition, message),
   });
-  logger.info('consumer started', { groupId, topics });
+  // Ready means "in the group with partitions assigned": only then is the service really consuming.
+  await joined;
+  logger.info('consumer joined its group', { groupId, topics });
   return { stop: () => consumer.disconnect() };
 }

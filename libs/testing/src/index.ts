@@ -1,1 +1,4 @@
 export * from './tokens';
+export * from './wait-for';
+export * from './test-data';
+export * from './system';

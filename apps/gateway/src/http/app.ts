@@ -50,7 +50,8 @@ export function createApp(deps: GatewayDeps): express.Express {
     }
     next();
   });
-  api.use(express.json({ limit: '64kb', strict: true }));
+  // strict: false lets a bare string or null through to validation, which names what is wrong.
+  api.use(express.json({ limit: '64kb', strict: false }));
   api.use(authenticate(deps.jwtSecret));
   api.use('/orders', ordersRouter(deps));
   api.use('/products', productsRouter(deps));

@@ -13,10 +13,13 @@ export function authenticate(secret: string): RequestHandler {
     if (!match) return next(new HttpProblem('unauthorized', 'send Authorization: Bearer <token>'));
     let claims: unknown;
     try {
-      claims = jwt.verify(match[1], secret, { algorithms: ['HS256'], requireExp: true } as jwt.VerifyOptions);
+      claims = jwt.verify(match[1], secret, { algorithms: ['HS256'] });
     } catch (error) {
       const expired = error instanceof jwt.TokenExpiredError;
       return next(new HttpProblem('unauthorized', expired ? 'the token has expired' : 'the token is not valid'));
+    }
+    if (typeof (claims as { exp?: unknown }).exp !== 'number') {
+      return next(new HttpProblem('unauthorized', 'the token has no expiry (exp)'));
     }
     const caller = TokenClaims.safeParse(claims);
     if (!caller.success) return next(new HttpProblem('unauthorized', 'the token lacks sub or role'));

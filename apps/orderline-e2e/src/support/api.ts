@@ -1,0 +1,33 @@
+import request from 'supertest';
+import type { Order } from '@orderline/contracts';
+import { signToken, validAddress, waitFor } from '@orderline/testing';
+
+export const gatewayUrl = () => process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:3100';
+export const api = () => request(gatewayUrl());
+
+export const customerToken = (customerId = 'CUST01') => signToken({ sub: customerId, role: 'customer' });
+export const adminToken = () => signToken({ sub: 'ADMIN01', role: 'admin' });
+
+export const FINAL_STATUSES = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED'];
+
+export function orderBody(items: { productId: string; quantity: number }[], extra: Record<string, unknown> = {}) {
+  return { items, shippingAddress: validAddress, ...extra };
+}
+
+/** POST /api/v1/orders and expect 202; returns the new order id. */
+export async function placeOrder(token: string, body: object): Promise<string> {
+  const res = await api().post('/api/v1/orders').set('authorization', `Bearer ${token}`).send(body);
+  if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** Polls GET /api/v1/orders/:id until the order has left PENDING. */
+export function waitForDecision(orderId: string, token = adminToken(), timeoutMs = 30_000): Promise<Order> {
+  return waitFor(
+    async () => {
+      const res = await api().get(`/api/v1/orders/${orderId}`).set('authorization', `Bearer ${token}`);
+      return res.status === 200 && FINAL_STATUSES.includes(res.body.status) ? (res.body as Order) : undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `order ${orderId} to be decided` },
+  );
+}

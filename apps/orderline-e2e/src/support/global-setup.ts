@@ -1,0 +1,8 @@
+import { startSystem } from '@orderline/testing';
+
+export default async function globalSetup(): Promise<void> {
+  const system = await startSystem({ basePort: 3100 });
+  (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
+  process.env['GATEWAY_URL'] = system.gatewayUrl;
+  process.env['SYSTEM_LOG_DIR'] = system.logDir;
+}

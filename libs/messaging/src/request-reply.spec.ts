@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { Headers, defineRequest, deadLetterTopic } from '@orderline/contracts';
+import { createLogger } from '@orderline/logging';
+import type { Kafka } from 'kafkajs';
+import { createKafka, ensureTopics } from './kafka';
+import { newEnvelope } from './envelope';
+import { Publisher } from './publisher';
+import { ReplyFailedError, RequestTimeoutError, Requester } from './request-reply';
+import { ReplyError, onRequest } from './routes';
+import { startConsumer, type RunningConsumer } from './consumer';
+
+/** Integration tests against the real Kafka broker (npm run infra:up). Each run uses topics of its own. */
+const run = randomUUID().slice(0, 8);
+const requestTopic = `test.${run}.requests`;
+const replyTopic = `test.${run}.replies`;
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const logger = createLogger('messaging-test', 'error');
+
+const Double = defineRequest({
+  type: 'Double',
+  topic: requestTopic,
+  request: z.object({ n: z.number() }),
+  reply: z.object({ doubled: z.number() }),
+});
+
+let kafka: Kafka;
+let publisher: Publisher;
+let responder: RunningConsumer;
+const requesters: Requester[] = [];
+let handled = 0;
+
+async function newRequester(timeoutMs = 5_000): Promise<Requester> {
+  const requester = new Requester({ kafka, publisher, replyTopic, instanceId: randomUUID(), logger, timeoutMs });
+  await requester.start();
+  requesters.push(requester);
+  return requester;
+}
+
+beforeAll(async () => {
+  kafka = createKafka({ clientId: `test-${run}`, brokers, logger });
+  await ensureTopics(kafka, [
+    { topic: requestTopic, numPartitions: 3 },
+    { topic: deadLetterTopic(requestTopic), numPartitions: 1 },
+    { topic: replyTopic, numPartitions: 3 },
+  ]);
+  publisher = new Publisher(kafka);
+  await publisher.connect();
+  responder = await startConsumer({
+    kafka,
+    groupId: `test-${run}-responder`,
+    topics: [requestTopic],
+    publisher,
+    logger,
+    retryDelayMs: 10,
+    maxAttempts: 3,
+    routes: [
+      onRequest(Double, publisher, async ({ n }) => {
+        handled++;
+        if (n < 0) throw new ReplyError('BAD_REQUEST', 'negative numbers are not doubled');
+        if (n === 13) throw new Error('unlucky: always fails');
+        return { doubled: n * 2 };
+      }),
+    ],
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(requesters.map((r) => r.stop()));
+  await responder.stop();
+  await publisher.disconnect();
+});
+
+describe('request/reply over Kafka', () => {
+  it('round-trips a request to its reply', async () => {
+    const requester = await newRequester();
+    await expect(requester.request(Double, { n: 21 }, { key: 'k', correlationId: 'c-1' })).resolves.toEqual({ doubled: 42 });
+  });
+
+  it('matches concurrent replies to their own requests', async () => {
+    const requester = await newRequester();
+    const numbers = Array.from({ length: 50 }, (_, i) => 100 + i);
+    const results = await Promise.all(
+      numbers.map((n) => requester.request(Double, { n }, { key: String(n), correlationId: `c-${n}` })),
+    );
+    expect(results).toEqual(numbers.map((n) => ({ doubled: n * 2 })));
+  });
+
+  it('routes each reply to the instance that asked, with two instances on one reply topic', async () => {
+    const [a, b] = [await newRequester(), await newRequester()];
+    const [ra, rb] = await Promise.all([
+      a.request(Double, { n: 1 }, { key: 'a', correlationId: 'a' }),
+      b.request(Double, { n: 2 }, { key: 'b', correlationId: 'b' }),
+    ]);
+    expect([ra, rb]).toEqual([{ doubled: 2 }, { doubled: 4 }]);
+  });
+
+  it('turns a responder\'s deliberate error into ReplyFailedError with its code', async () => {
+    const requester = await newRequester();
+    const failure = requester.request(Double, { n: -1 }, { key: 'k', correlationId: 'c' });
+    await expect(failure).rejects.toBeInstanceOf(ReplyFailedError);
+    await expect(failure).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('times out when nobody answers', async () => {
+    const requester = await newRequester(300);
+    const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing consumes this topic as requests
+    const started = Date.now();
+    await expect(requester.request(Unanswered, { n: 1 }, { key: 'k', correlationId: 'c' })).rejects.toBeInstanceOf(
+      RequestTimeoutError,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('answers INTERNAL after bounded retries and dead-letters the request, then keeps consuming', async () => {
+    const requester = await newRequester();
+    const before = handled;
+    await expect(requester.request(Double, { n: 13 }, { key: 'k', correlationId: 'poison-13' })).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+    expect(handled - before).toBe(3);
+    const dead = await readOne(deadLetterTopic(requestTopic), (m) => m.headers[Headers.correlationId] === 'poison-13');
+    expect(dead.headers[Headers.error]).toContain('unlucky');
+    expect(dead.headers[Headers.sourceTopic]).toBe(requestTopic);
+    expect(dead.headers[Headers.sourceOffset]).toMatch(/^\d+$/);
+    await expect(requester.request(Double, { n: 5 }, { key: 'k', correlationId: 'after' })).resolves.toEqual({ doubled: 10 });
+  });
+
+  it('dead-letters a message that is not an envelope, without retrying, and keeps consuming', async () => {
+    const requester = await newRequester();
+    const garbage = `not json ${randomUUID()}`;
+    await publisher.sendRaw([{ topic: requestTopic, key: 'x', value: garbage }]);
+    const unknownType = newEnvelope('NoSuchType', {}, 'unknown-type');
+    await publisher.publish({ topic: requestTopic, key: 'x', envelope: unknownType });
+
+    const dead = await readOne(deadLetterTopic(requestTopic), (m) => m.value === garbage);
+    expect(dead.headers[Headers.error]).toMatch(/not a valid envelope/);
+    const deadType = await readOne(deadLetterTopic(requestTopic), (m) => m.headers[Headers.correlationId] === 'unknown-type');
+    expect(deadType.headers[Headers.error]).toMatch(/unknown message type NoSuchType/);
+    await expect(requester.request(Double, { n: 4 }, { key: 'x', correlationId: 'c' })).resolves.toEqual({ doubled: 8 });
+  });
+});
+
+/** Reads `topic` from the beginning until a message matches. */
+async function readOne(
+  topic: string,
+  matches: (m: { value: string; headers: Record<string, string> }) => boolean,
+): Promise<{ value: string; headers: Record<string, string> }> {
+  const consumer = kafka.consumer({ groupId: `test-${run}-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching message on ${topic}`)), 20_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const decoded = {
+            value: message.value?.toString() ?? '',
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          };
+          if (matches(decoded)) {
+            clearTimeout(timer);
+            resolve(decoded);
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}

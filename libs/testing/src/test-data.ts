@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { createPrismaClient, type PrismaClient } from '@orderline/db';
+
+export const TEST_DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
+
+export function testPrisma(): PrismaClient {
+  return createPrismaClient(TEST_DATABASE_URL, 4);
+}
+
+/** A product of the test's own (unique id), so tests never share stock. */
+export async function createTestProduct(
+  prisma: PrismaClient,
+  { stock = 100, unitPrice = '10.00', name = 'Test product' }: { stock?: number; unitPrice?: string; name?: string } = {},
+): Promise<{ id: string; stock: number; unitPrice: string }> {
+  const id = `T-${randomUUID().slice(0, 23)}`;
+  await prisma.product.create({ data: { id, name, description: 'created by a test', unitPrice, availableQuantity: stock } });
+  return { id, stock, unitPrice };
+}
+
+export async function stockOf(prisma: PrismaClient, productId: string): Promise<number> {
+  const product = await prisma.product.findUniqueOrThrow({ where: { id: productId }, select: { availableQuantity: true } });
+  return product.availableQuantity;
+}
+
+export const validAddress = { line1: '1 Test Street', city: 'Berlin', postalCode: '10115', country: 'DE' };

@@ -1,0 +1,48 @@
+/**
+ * `npm start`: the whole system on this machine with sensible defaults.
+ * Starts Kafka + Postgres (idempotent), migrates and seeds the database, builds the four apps and
+ * runs them (gateway on http://127.0.0.1:3000). Ctrl+C stops the apps; `npm run infra:down`
+ * stops Kafka and Postgres.
+ */
+import { execSync } from 'node:child_process';
+import path from 'node:path';
+import { startSystem } from '@orderline/testing';
+
+const root = path.resolve(__dirname, '..');
+const run = (command: string) => execSync(command, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+
+async function main() {
+  run('bash scripts/infra/up.sh');
+  run('npx nx run-many -t build --output-style=static');
+  const port = Number(process.env['PORT'] ?? 3000);
+  const system = await startSystem({
+    basePort: port,
+    logDir: path.join(root, '.infra', 'logs'),
+    echo: true,
+    env: { NODE_ENV: process.env['NODE_ENV'] ?? 'development', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+  });
+  console.log(`\norderline is up: ${system.gatewayUrl}  (token: npm run token -- CUST01; Ctrl+C stops)\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping the apps (Kafka and Postgres keep running: npm run infra:down)');
+    await system.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  for (const [app, child] of system.processes) {
+    child.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`${app} exited with ${code}; stopping`);
+        void stop();
+      }
+    });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
