@@ -1,4 +1,4 @@
-import type { Kafka, Producer, IHeaders } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type IHeaders } from 'kafkajs';
 import { Headers, type Envelope } from '@orderline/contracts';
 
 export interface OutgoingMessage {
@@ -23,6 +23,8 @@ export class Publisher {
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
+      // murmur2 on the key, as the Java client and Redpanda's tools partition
+      createPartitioner: Partitioners.DefaultPartitioner,
       retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1_000 },
     });
   }
