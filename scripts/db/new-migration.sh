@@ -17,6 +17,7 @@ if ! grep -qv '^\s*\(--.*\)\?$' "$TMP"; then echo "No schema changes."; exit 0; 
 DIR="$MIG/$(date -u +%Y%m%d%H%M%S)_${NAME}"
 mkdir -p "$DIR"
 cp "$TMP" "$DIR/migration.sql"
+chmod 644 "$DIR/migration.sql"
 cp prisma/schema.prisma "$DIR/schema.prisma"
 [ -f "$MIG/migration_lock.toml" ] || printf 'provider = "postgresql"\n' > "$MIG/migration_lock.toml"
 echo "Created $DIR/migration.sql"

@@ -5,7 +5,9 @@ import { KafkaHealth, Publisher, Requester, createKafka, ensureTopics, newInstan
 import { exitOnStartupError, onShutdown, startHealthServer } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
+import { OutboxRepository } from './db/outbox-repository';
 import { startOrderCommandsConsumer } from './messaging/order-commands-consumer';
+import { startOutboxRelay } from './messaging/outbox-relay';
 
 const logger = createLogger('order-management');
 
@@ -35,6 +37,7 @@ async function main() {
     orders: new OrderRepository(prisma),
     logger,
   });
+  const relay = startOutboxRelay({ outbox: new OutboxRepository(prisma), publisher, logger });
   const health = await startHealthServer({
     host: config.HOST,
     port: config.HEALTH_PORT,
@@ -44,6 +47,7 @@ async function main() {
 
   onShutdown(logger, [
     () => consumer.stop(),
+    () => relay.stop(),
     () => requester.stop(),
     () => publisher.disconnect(),
     () => kafkaHealth.close(),

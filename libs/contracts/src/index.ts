@@ -5,6 +5,7 @@ export * from './orders';
 export * from './problem';
 export * from './http/orders-api';
 export * from './http/products-api';
+export * from './http/api-routes';
 export * from './messages/envelope';
 export * from './messages/order-messages';
 export * from './messages/customer-messages';

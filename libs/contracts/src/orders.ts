@@ -66,3 +66,13 @@ export const Product = z.object({
   availableQuantity: z.int(),
 });
 export type Product = z.infer<typeof Product>;
+
+/** Who is asking: passed with per-order requests so order-management can check ownership. */
+export const Caller = z.object({ customerId: CustomerId, role: z.enum(['customer', 'admin']) });
+export type Caller = z.infer<typeof Caller>;
+
+/** Tracking details required when an order is shipped. */
+export const Tracking = z.object({
+  trackingCompany: z.string().trim().min(1).max(100),
+  trackingNumber: z.string().trim().min(1).max(100),
+});

@@ -42,6 +42,16 @@ function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope): z.inf
   return parsed.data;
 }
 
+/** Answers a request: publishes `payload` to its `replyTo` topic with `inReplyTo` = its messageId. */
+export async function sendReply(publisher: Publisher, request: Envelope, payload: ReplyPayload): Promise<void> {
+  if (!request.replyTo) return;
+  await publisher.publish({
+    topic: request.replyTo,
+    key: request.messageId,
+    envelope: newEnvelope(`${request.type}Reply`, payload, request.correlationId, { inReplyTo: request.messageId }),
+  });
+}
+
 /** Route for a one-way message (command or event). */
 export function onMessage<P extends z.ZodType>(
   contract: MessageContract<P>,
@@ -68,15 +78,7 @@ export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
     type: contract.type,
     async handle(envelope, delivery) {
       if (!envelope.replyTo) throw new PoisonMessageError(`${contract.type} request without replyTo`);
-      const replyTo = envelope.replyTo;
-      const send = (payload: ReplyPayload) =>
-        publisher.publish({
-          topic: replyTo,
-          key: envelope.messageId,
-          envelope: newEnvelope(`${contract.type}Reply`, payload, envelope.correlationId, {
-            inReplyTo: envelope.messageId,
-          }),
-        });
+      const send = (payload: ReplyPayload) => sendReply(publisher, envelope, payload);
       let request: z.infer<Req>;
       try {
         request = parsePayload(contract.request, envelope);

@@ -1,12 +1,16 @@
-import express from 'express';
-import { KafkaHealth, type Publisher, type Requester } from '@orderline/messaging';
+import express, { type RequestHandler } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { apiRoutes, type OperationId } from '@orderline/contracts';
+import type { KafkaHealth, Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
 import { authenticate } from './auth';
 import { correlationId } from './correlation';
 import { errorHandler, notFoundHandler } from './error-handler';
-import { ordersRouter } from './orders-routes';
-import { productsRouter } from './products-routes';
+import { buildOpenApiDocument } from './openapi';
+import { orderHandlers } from './orders-handlers';
+import { productHandlers } from './products-handlers';
 import { HttpProblem } from './problem-response';
+import { validateInput } from './route-input';
 
 export interface GatewayDeps {
   publisher: Publisher;
@@ -16,7 +20,17 @@ export interface GatewayDeps {
   logger: Logger;
 }
 
-/** The whole HTTP surface of the system. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is('application/json')) return next(new HttpProblem('unsupportedMediaType', 'send the body as application/json'));
+  next();
+};
+// strict: false lets a bare string or null through to validation, which names what is wrong.
+const parseJson = express.json({ limit: '64kb', strict: false });
+
+/**
+ * The whole HTTP surface. Every route comes from the one table in `apiRoutes` (which also
+ * generates the OpenAPI document), so what is served and what is documented cannot drift.
+ */
 export function createApp(deps: GatewayDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -31,33 +45,38 @@ export function createApp(deps: GatewayDeps): express.Express {
     next();
   });
 
-  app.get('/health/live', (_req, res) => {
+  const openApiDocument = buildOpenApiDocument();
+  const health: RequestHandler = (_req, res) => {
     res.json({ status: 'ok' });
-  });
-  app.get('/health/ready', async (_req, res) => {
-    const kafka = await deps.kafkaHealth.isReachable();
-    res.status(kafka ? 200 : 503).json({ status: kafka ? 'ok' : 'unavailable', checks: { kafka: kafka ? 'up' : 'down' } });
-  });
-  app.get('/api/v1/orders/health-check', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  };
+  const handlers: Record<OperationId, RequestHandler> = {
+    healthCheck: health,
+    live: health,
+    ready: async (_req, res) => {
+      const kafka = await deps.kafkaHealth.isReachable();
+      res.status(kafka ? 200 : 503).json({ status: kafka ? 'ok' : 'unavailable', checks: { kafka: kafka ? 'up' : 'down' } });
+    },
+    openApi: (_req, res) => {
+      res.json(openApiDocument);
+    },
+    ...productHandlers(deps),
+    ...orderHandlers(deps),
+  };
 
-  const api = express.Router();
-  api.use((req, _res, next) => {
-    const hasBody = ['POST', 'PUT', 'PATCH'].includes(req.method);
-    if (hasBody && !req.is('application/json')) {
-      return next(new HttpProblem('unsupportedMediaType', 'send the body as application/json'));
-    }
-    next();
-  });
-  // strict: false lets a bare string or null through to validation, which names what is wrong.
-  api.use(express.json({ limit: '64kb', strict: false }));
-  api.use(authenticate(deps.jwtSecret));
-  api.use('/orders', ordersRouter(deps));
-  api.use('/products', productsRouter(deps));
-  app.use('/api/v1', api);
+  const auth = authenticate(deps.jwtSecret);
+  for (const [operationId, route] of Object.entries(apiRoutes)) {
+    const chain: RequestHandler[] = [];
+    if (route.auth) chain.push(auth);
+    if ('body' in route) chain.push(requireJson, parseJson);
+    chain.push(validateInput(route), handlers[operationId as OperationId]);
+    app[route.method](toExpressPath(route.path), ...chain);
+  }
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+/** /api/v1/orders/{id} → /api/v1/orders/:id */
+export const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');

@@ -60,4 +60,26 @@ export class StockRepository {
       };
     });
   }
+
+  /**
+   * Gives back what is still reserved for an order, in one transaction: the reservations flip to
+   * RELEASED and their quantities return to the products. Releasing again finds nothing RESERVED
+   * and changes nothing.
+   */
+  release(orderId: string): Promise<{ released: { productId: string; quantity: number }[] }> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+      const released = await tx.$queryRaw<{ product_id: string; quantity: number }[]>`
+        UPDATE stock_reservations SET status = 'RELEASED', updated_at = now()
+        WHERE order_id = ${orderId}::uuid AND status = 'RESERVED'
+        RETURNING product_id, quantity`;
+      if (released.length > 0) {
+        await tx.$executeRaw`
+          UPDATE products p SET available_quantity = p.available_quantity + r.quantity, updated_at = now()
+          FROM unnest(${released.map((r) => r.product_id)}::text[], ${released.map((r) => r.quantity)}::int[]) AS r(id, quantity)
+          WHERE p.id = r.id`;
+      }
+      return { released: released.map((r) => ({ productId: r.product_id, quantity: r.quantity })) };
+    });
+  }
 }

@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import { ConsumerGroups, GetProduct, ListProducts, ReserveStock, Topics } from '@orderline/contracts';
+import { ConsumerGroups, GetProduct, ListProducts, ReleaseStock, ReserveStock, Topics } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
 import type { ProductRepository } from '../db/product-repository';
 import type { StockRepository } from '../db/stock-repository';
 
-/** Answers ReserveStock, ListProducts and GetProduct requests from `inventory.requests`. */
+/** Answers ReserveStock, ReleaseStock, ListProducts and GetProduct requests from `inventory.requests`. */
 export function startInventoryRequestsConsumer(deps: {
   kafka: Kafka;
   publisher: Publisher;
@@ -22,6 +22,7 @@ export function startInventoryRequestsConsumer(deps: {
     logger: deps.logger,
     routes: [
       onRequest(ReserveStock, publisher, ({ orderId, items }) => stock.reserve(orderId, items)),
+      onRequest(ReleaseStock, publisher, ({ orderId }) => stock.release(orderId)),
       onRequest(ListProducts, publisher, ({ limit, cursor }) => products.list(limit, cursor)),
       onRequest(GetProduct, publisher, async ({ productId }) => ({ product: await products.findById(productId) })),
     ],

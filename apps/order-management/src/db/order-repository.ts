@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  Topics,
   centsToMoney,
   type CreateOrderPayload,
   type Order,
+  type OrderEventType,
   type OrderStatus,
   type RejectionReason,
   type ShippingAddress,
@@ -29,10 +31,29 @@ export function toOrder(row: OrderRow): Order {
   };
 }
 
-/** An event written in the same transaction as the change it announces (transactional outbox). */
-export interface OutboxMessage {
-  type: string;
+/** What a status change writes besides the status. */
+export interface Transition {
+  /** the statuses the order may be in for the change to apply (checked in the UPDATE itself) */
+  from: OrderStatus[];
+  to?: OrderStatus;
+  data?: Prisma.OrderUpdateManyMutationInput;
+  /** line prices, set on confirmation */
+  linePrices?: { productId: string; unitPrice: string }[];
+  event: OrderEventType;
   correlationId: string;
+}
+
+export interface StoredOrderHeader {
+  status: OrderStatus;
+  requestHash: string | null;
+  created: boolean;
+}
+
+export interface OrderPageQuery {
+  customerId?: string;
+  status?: OrderStatus;
+  limit: number;
+  cursor?: { createdAt: Date; id: string };
 }
 
 /** Orders and their line items, plus the outbox rows that announce their changes. */
@@ -46,11 +67,12 @@ export class OrderRepository {
 
   /**
    * Stores a new order as PENDING. The order id is the natural idempotency key: a redelivered
-   * command finds the order already there and gets its current status back.
+   * command finds the order already there and gets its current status back (`created: false`).
    */
-  async insertPending(command: CreateOrderPayload): Promise<OrderStatus> {
-    const existing = await this.prisma.order.findUnique({ where: { id: command.orderId }, select: { status: true } });
-    if (existing) return existing.status;
+  async insertPending(command: CreateOrderPayload): Promise<StoredOrderHeader> {
+    const select = { status: true, requestHash: true } as const;
+    const existing = await this.prisma.order.findUnique({ where: { id: command.orderId }, select });
+    if (existing) return { ...existing, created: false };
     try {
       await this.prisma.order.create({
         data: {
@@ -58,59 +80,108 @@ export class OrderRepository {
           customerId: command.customerId,
           status: 'PENDING',
           shippingAddress: command.shippingAddress,
+          idempotencyKey: command.idempotencyKey ?? null,
+          requestHash: command.requestHash ?? null,
           lineItems: {
             create: command.items.map((item) => ({ id: randomUUID(), productId: item.productId, quantity: item.quantity })),
           },
         },
       });
-      return 'PENDING';
+      return { status: 'PENDING', requestHash: command.requestHash ?? null, created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const raced = await this.prisma.order.findUniqueOrThrow({ where: { id: command.orderId }, select: { status: true } });
-      return raced.status;
+      const raced = await this.prisma.order.findUniqueOrThrow({ where: { id: command.orderId }, select });
+      return { ...raced, created: false };
     }
   }
 
-  /** PENDING → CONFIRMED with the prices inventory reserved at, and the OrderConfirmed event. */
-  async confirm(
-    orderId: string,
-    lines: { productId: string; unitPrice: string }[],
-    totalCents: bigint,
-    event: OutboxMessage,
-  ): Promise<Order | null> {
+  /**
+   * Applies a change only if the order is still in one of `from` (so concurrent changes cannot
+   * both win), and writes its event to the outbox in the same transaction. Null when the order
+   * was not in `from`.
+   */
+  async transition(orderId: string, change: Transition): Promise<Order | null> {
     return this.prisma.$transaction(async (tx) => {
       const moved = await tx.order.updateMany({
-        where: { id: orderId, status: 'PENDING' },
-        data: { status: 'CONFIRMED', totalAmount: centsToMoney(totalCents) },
+        where: { id: orderId, status: { in: change.from } },
+        data: { ...change.data, ...(change.to ? { status: change.to } : {}) },
       });
       if (moved.count === 0) return null;
-      for (const line of lines) {
+      for (const line of change.linePrices ?? []) {
         await tx.orderLineItem.update({
           where: { orderId_productId: { orderId, productId: line.productId } },
           data: { unitPrice: line.unitPrice },
         });
       }
-      return this.writeEvent(tx, orderId, event);
-    });
-  }
-
-  /** PENDING → REJECTED with the reason, and the OrderRejected event. */
-  async reject(orderId: string, reason: RejectionReason, event: OutboxMessage): Promise<Order | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const moved = await tx.order.updateMany({
-        where: { id: orderId, status: 'PENDING' },
-        data: { status: 'REJECTED', rejectionReason: reason },
+      const order = toOrder(await tx.order.findUniqueOrThrow({ where: { id: orderId }, include: { lineItems: true } }));
+      await tx.outboxEvent.create({
+        data: {
+          aggregateId: orderId,
+          type: change.event,
+          // the whole envelope is stored, so a re-published event keeps its messageId
+          payload: {
+            messageId: randomUUID(),
+            correlationId: change.correlationId,
+            type: change.event,
+            occurredAt: new Date().toISOString(),
+            payload: { order },
+          },
+          headers: { topic: Topics.orderEvents },
+        },
       });
-      if (moved.count === 0) return null;
-      return this.writeEvent(tx, orderId, event);
+      return order;
     });
   }
 
-  private async writeEvent(tx: Prisma.TransactionClient, orderId: string, event: OutboxMessage): Promise<Order> {
-    const order = toOrder(await tx.order.findUniqueOrThrow({ where: { id: orderId }, include: { lineItems: true } }));
-    await tx.outboxEvent.create({
-      data: { aggregateId: orderId, type: event.type, payload: { order }, headers: { correlationId: event.correlationId } },
+  confirm(orderId: string, linePrices: { productId: string; unitPrice: string }[], totalCents: bigint, correlationId: string) {
+    return this.transition(orderId, {
+      from: ['PENDING'],
+      to: 'CONFIRMED',
+      data: { totalAmount: centsToMoney(totalCents) },
+      linePrices,
+      event: 'OrderConfirmed',
+      correlationId,
     });
-    return order;
+  }
+
+  reject(orderId: string, reason: RejectionReason, correlationId: string) {
+    return this.transition(orderId, {
+      from: ['PENDING'],
+      to: 'REJECTED',
+      data: { rejectionReason: reason },
+      event: 'OrderRejected',
+      correlationId,
+    });
+  }
+
+  /**
+   * One page, newest first, by keyset on (created_at, id): stable while orders are added (new
+   * orders sort before the first page, so no row is skipped or repeated). Served by the indexes
+   * (customer_id, created_at DESC, id DESC), (status, …), (customer_id, status, …), (created_at DESC, id DESC).
+   */
+  async listPage(query: OrderPageQuery): Promise<{ items: Order[]; next: { createdAt: Date; id: string } | null }> {
+    const rows = await this.prisma.order.findMany({
+      where: {
+        ...(query.customerId ? { customerId: query.customerId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.cursor
+          ? {
+              OR: [
+                { createdAt: { lt: query.cursor.createdAt } },
+                { createdAt: query.cursor.createdAt, id: { lt: query.cursor.id } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+      include: { lineItems: true },
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toOrder),
+      next: rows.length > query.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+    };
   }
 }

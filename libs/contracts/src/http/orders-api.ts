@@ -15,14 +15,39 @@ export const CreateOrderAccepted = z.object({
   status: z.literal('PENDING'),
 });
 
+/** `Idempotency-Key` header of POST /api/v1/orders */
 export const IdempotencyKey = z.string().min(1).max(255);
+
+/**
+ * PATCH (or PUT) /api/v1/orders/:id. The owner may change `shippingAddress` while the order is
+ * PENDING or CONFIRMED; an admin may also set `status` SHIPPED (with tracking) or DELIVERED.
+ * The URL id is the only id: `id`/`orderId` in the body are unknown fields.
+ */
+export const UpdateOrderBody = z
+  .strictObject({
+    shippingAddress: ShippingAddress.optional(),
+    status: z.enum(['SHIPPED', 'DELIVERED']).optional(),
+    trackingCompany: z.string().trim().min(1).max(100).optional(),
+    trackingNumber: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change' })
+  .refine((body) => body.status !== 'SHIPPED' || (body.trackingCompany && body.trackingNumber), {
+    message: 'status SHIPPED needs trackingCompany and trackingNumber',
+    path: ['status'],
+  })
+  .refine((body) => body.status === 'SHIPPED' || (!body.trackingCompany && !body.trackingNumber), {
+    message: 'tracking details go with status SHIPPED',
+    path: ['trackingCompany'],
+  });
+export type UpdateOrderBody = z.infer<typeof UpdateOrderBody>;
 
 /** GET /api/v1/orders */
 export const ListOrdersQuery = z.strictObject({
   status: OrderStatus.optional(),
+  /** admins only: one customer's orders */
   customerId: CustomerId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().min(1).max(200).optional(),
 });
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
 

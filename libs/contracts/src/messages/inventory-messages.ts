@@ -44,3 +44,14 @@ export const GetProduct = defineRequest({
   request: z.object({ productId: ProductId }),
   reply: z.object({ product: Product.nullable() }),
 });
+
+/**
+ * order-management → inventory-service: give back everything reserved for an order. Idempotent:
+ * releasing again gives back nothing more.
+ */
+export const ReleaseStock = defineRequest({
+  type: 'ReleaseStock',
+  topic: Topics.inventoryRequests,
+  request: z.object({ orderId: OrderId }),
+  reply: z.object({ released: z.array(z.object({ productId: ProductId, quantity: z.int() })) }),
+});

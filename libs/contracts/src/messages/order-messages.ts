@@ -1,28 +1,97 @@
 import { z } from 'zod';
-import { CustomerId, Order, OrderId, OrderLineRequest, ShippingAddress } from '../orders';
+import { Caller, CustomerId, Order, OrderId, OrderLineRequest, OrderStatus, ShippingAddress, Tracking } from '../orders';
 import { Topics } from '../topics';
 import { defineMessage, defineRequest } from './envelope';
+
+const CreateOrderFields = z.object({
+  orderId: OrderId,
+  customerId: CustomerId,
+  items: z.array(OrderLineRequest).min(1).max(100),
+  shippingAddress: ShippingAddress,
+});
 
 /** Gateway → order-management, fire-and-forget: place this order (already validated, id chosen). */
 export const CreateOrder = defineMessage({
   type: 'CreateOrder',
   topic: Topics.orderCommands,
-  payload: z.object({
-    orderId: OrderId,
-    customerId: CustomerId,
-    items: z.array(OrderLineRequest).min(1).max(100),
-    shippingAddress: ShippingAddress,
+  payload: CreateOrderFields.extend({
+    /** set when the client sent an Idempotency-Key; the order id is derived from it */
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    /** sha-256 of the canonical request: the same key with another request is refused */
+    requestHash: z.string().length(64).optional(),
   }),
 });
 export type CreateOrderPayload = z.infer<typeof CreateOrder.payload>;
 
 /**
+ * The same command as a request (used with an Idempotency-Key): answered once the order is
+ * stored PENDING, before it is decided. CONFLICT when the key was used for another request.
+ */
+export const CreateOrderRequest = defineRequest({
+  type: 'CreateOrder',
+  topic: Topics.orderCommands,
+  request: CreateOrder.payload,
+  reply: z.object({ orderId: OrderId, created: z.boolean() }),
+});
+
+/**
  * Gateway → order-management: read one order. Sent on the order command topic with the order id
  * as key, so it is answered after every earlier command for that order (read-your-writes).
+ * NOT_FOUND when absent or, for a customer, not theirs.
  */
 export const GetOrder = defineRequest({
   type: 'GetOrder',
   topic: Topics.orderCommands,
-  request: z.object({ orderId: OrderId }),
-  reply: z.object({ order: Order.nullable() }),
+  request: z.object({ orderId: OrderId, caller: Caller }),
+  reply: z.object({ order: Order }),
 });
+
+/** Gateway → order-management: change the shipping address, or (admin) ship / deliver. */
+export const UpdateOrder = defineRequest({
+  type: 'UpdateOrder',
+  topic: Topics.orderCommands,
+  request: z.object({
+    orderId: OrderId,
+    caller: Caller,
+    shippingAddress: ShippingAddress.optional(),
+    status: z.enum(['SHIPPED', 'DELIVERED']).optional(),
+    tracking: Tracking.optional(),
+  }),
+  reply: z.object({ order: Order }),
+});
+
+/** Gateway → order-management: cancel (never erase); idempotent on CANCELLED. */
+export const CancelOrder = defineRequest({
+  type: 'CancelOrder',
+  topic: Topics.orderCommands,
+  request: z.object({ orderId: OrderId, caller: Caller }),
+  reply: z.object({ order: Order }),
+});
+
+/** Gateway → order-management: one page of orders, newest first. Key: the customer id. */
+export const ListOrders = defineRequest({
+  type: 'ListOrders',
+  topic: Topics.orderQueries,
+  request: z.object({
+    caller: Caller,
+    customerId: CustomerId.optional(),
+    status: OrderStatus.optional(),
+    limit: z.int().min(1).max(100),
+    cursor: z.string().max(200).optional(),
+  }),
+  reply: z.object({ items: z.array(Order), nextCursor: z.string().nullable() }),
+});
+
+/** Events order-management publishes on `orders.events` (key: order id), each with the order as it now is. */
+export const OrderEventTypes = [
+  'OrderConfirmed',
+  'OrderRejected',
+  'OrderUpdated',
+  'OrderCancelled',
+  'OrderShipped',
+  'OrderDelivered',
+] as const;
+export type OrderEventType = (typeof OrderEventTypes)[number];
+export const OrderEventPayload = z.object({ order: Order });
+export const orderEvent = (type: OrderEventType) =>
+  defineMessage({ type, topic: Topics.orderEvents, payload: OrderEventPayload });

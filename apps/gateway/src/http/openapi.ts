@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { apiRoutes, type ApiRoute } from '@orderline/contracts';
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+
+/** OpenAPI 3.1, generated from the same zod schemas the gateway validates with. */
+export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoutes) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [operationId, route] of Object.entries(routes)) {
+    const parameters = [
+      ...objectParameters(route.params, 'path'),
+      ...objectParameters(route.query, 'query'),
+      ...(route.headers ?? []).map((header) => ({
+        name: header.name,
+        in: 'header',
+        required: false,
+        description: header.description,
+        schema: jsonSchema(header.schema, 'input'),
+      })),
+    ];
+    paths[route.path] ??= {};
+    paths[route.path][route.method] = {
+      operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(route.auth ? { security: [{ bearer: [] }] } : { security: [] }),
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
+        : {}),
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema
+              ? {
+                  content: {
+                    [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: {
+                      schema: jsonSchema(response.schema, 'output'),
+                    },
+                  },
+                }
+              : {}),
+          },
+        ]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'orderline',
+      version: '1.0.0',
+      description:
+        'Order-processing API. Errors are RFC 9457 application/problem+json; every response carries x-correlation-id.',
+    },
+    servers: [{ url: '/' }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    paths,
+  };
+}
+
+function objectParameters(schema: z.ZodObject | undefined, location: 'path' | 'query') {
+  if (!schema) return [];
+  return Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: location,
+    required: location === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+    schema: jsonSchema(field as z.ZodType, 'input'),
+  }));
+}

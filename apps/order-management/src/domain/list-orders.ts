@@ -1,0 +1,42 @@
+import type { Caller, Order, OrderStatus } from '@orderline/contracts';
+import type { OrderRepository } from '../db/order-repository';
+import { OrderRuleViolation } from './order-state-machine';
+
+export class InvalidCursor extends Error {
+  override name = 'InvalidCursor';
+}
+
+/** The cursor is opaque to clients: base64url of the last row's (createdAt, id). */
+export function encodeCursor(position: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
+    return { createdAt: date, id };
+  } catch {
+    throw new InvalidCursor('the cursor is not one this API gave out');
+  }
+}
+
+/** A customer lists their own orders; an admin lists everyone's, optionally one customer's. */
+export async function listOrders(
+  query: { caller: Caller; customerId?: string; status?: OrderStatus; limit: number; cursor?: string },
+  orders: Pick<OrderRepository, 'listPage'>,
+): Promise<{ items: Order[]; nextCursor: string | null }> {
+  const { caller } = query;
+  if (caller.role !== 'admin' && query.customerId !== undefined && query.customerId !== caller.customerId) {
+    throw new OrderRuleViolation('FORBIDDEN', "customers may list only their own orders");
+  }
+  const customerId = caller.role === 'admin' ? query.customerId : caller.customerId;
+  const page = await orders.listPage({
+    customerId,
+    status: query.status,
+    limit: query.limit,
+    cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+  });
+  return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+}

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { Order, Product } from '../orders';
+import { Problem } from '../problem';
+import { CreateOrderAccepted, CreateOrderBody, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
+import { ListProductsQuery, ProductIdParam } from './products-api';
+
+export interface ApiResponse {
+  description: string;
+  schema?: z.ZodType;
+}
+
+/** One HTTP operation: the single source for the gateway's routing, validation and OpenAPI. */
+export interface ApiRoute {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI style: /api/v1/orders/{id} */
+  path: string;
+  summary: string;
+  tag: 'orders' | 'products' | 'health' | 'docs';
+  /** needs `Authorization: Bearer <JWT>` */
+  auth: boolean;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  headers?: { name: string; description: string; schema: z.ZodType }[];
+  responses: Record<number, ApiResponse>;
+}
+
+const Health = z.object({ status: z.string() }).loose();
+const OrderPage = z.object({ items: z.array(Order), nextCursor: z.string().nullable() });
+const ProductPage = z.object({ items: z.array(Product), nextCursor: z.string().nullable() });
+
+const problem = (description: string): ApiResponse => ({ description, schema: Problem });
+const authProblems = {
+  401: problem('missing, invalid or expired token'),
+  503: problem('the message broker is unavailable'),
+  504: problem('a service did not answer in time'),
+};
+const orderNotFound = { 404: problem('no such order, or not yours') };
+
+const updateOrder = (method: 'patch' | 'put') =>
+  ({
+  method,
+  path: '/api/v1/orders/{id}',
+  summary:
+    method === 'patch'
+      ? 'Change the shipping address (owner, while PENDING/CONFIRMED) or ship/deliver (admin)'
+      : 'Alias of PATCH (kept from the original design)',
+  tag: 'orders',
+  auth: true,
+  params: OrderIdParam,
+  body: UpdateOrderBody,
+  responses: {
+    200: { description: 'the updated order', schema: Order },
+    400: problem('invalid body'),
+    403: problem('a customer may not set the status'),
+    ...orderNotFound,
+    409: problem('not allowed in the current status'),
+    ...authProblems,
+  },
+  }) satisfies ApiRoute;
+
+export const apiRoutes = {
+  healthCheck: {
+    method: 'get',
+    path: '/api/v1/orders/health-check',
+    summary: 'Liveness of the order API (kept from the original design)',
+    tag: 'health',
+    auth: false,
+    responses: { 200: { description: 'up', schema: Health } },
+  },
+  live: {
+    method: 'get',
+    path: '/health/live',
+    summary: 'The gateway process is up',
+    tag: 'health',
+    auth: false,
+    responses: { 200: { description: 'up', schema: Health } },
+  },
+  ready: {
+    method: 'get',
+    path: '/health/ready',
+    summary: 'The gateway can reach Kafka',
+    tag: 'health',
+    auth: false,
+    responses: { 200: { description: 'ready', schema: Health }, 503: { description: 'Kafka unreachable', schema: Health } },
+  },
+  openApi: {
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    tag: 'docs',
+    auth: false,
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  },
+  listProducts: {
+    method: 'get',
+    path: '/api/v1/products',
+    summary: 'The catalog, one page at a time (ordered by id)',
+    tag: 'products',
+    auth: true,
+    query: ListProductsQuery,
+    responses: { 200: { description: 'a page of products', schema: ProductPage }, 400: problem('invalid query'), ...authProblems },
+  },
+  getProduct: {
+    method: 'get',
+    path: '/api/v1/products/{id}',
+    summary: 'One product',
+    tag: 'products',
+    auth: true,
+    params: ProductIdParam,
+    responses: { 200: { description: 'the product', schema: Product }, 404: problem('no such product'), ...authProblems },
+  },
+  createOrder: {
+    method: 'post',
+    path: '/api/v1/orders',
+    summary: 'Place an order; it is decided asynchronously (poll the Location)',
+    tag: 'orders',
+    auth: true,
+    body: CreateOrderBody,
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: 'the same key from the same customer returns the same order however often it is sent',
+        schema: z.string().min(1).max(255),
+      },
+    ],
+    responses: {
+      202: { description: 'accepted as PENDING; Location: /api/v1/orders/{id}', schema: CreateOrderAccepted },
+      400: problem('invalid body'),
+      403: problem('a customer ordering for someone else'),
+      413: problem('body over 64 KiB'),
+      415: problem('body not application/json'),
+      422: problem('the Idempotency-Key was used with a different request'),
+      ...authProblems,
+    },
+  },
+  listOrders: {
+    method: 'get',
+    path: '/api/v1/orders',
+    summary: 'Orders, newest first: a customer sees their own, an admin all (filter by customerId)',
+    tag: 'orders',
+    auth: true,
+    query: ListOrdersQuery,
+    responses: {
+      200: { description: 'a page of orders', schema: OrderPage },
+      400: problem('invalid query or cursor'),
+      403: problem("a customer asking for another customer's orders"),
+      ...authProblems,
+    },
+  },
+  getOrder: {
+    method: 'get',
+    path: '/api/v1/orders/{id}',
+    summary: 'One order (owner or admin)',
+    tag: 'orders',
+    auth: true,
+    params: OrderIdParam,
+    responses: { 200: { description: 'the order', schema: Order }, 400: problem('invalid id'), ...orderNotFound, ...authProblems },
+  },
+  updateOrder: updateOrder('patch'),
+  replaceOrder: updateOrder('put'),
+  cancelOrder: {
+    method: 'delete',
+    path: '/api/v1/orders/{id}',
+    summary: 'Cancel (never erase): stock is released; repeating it is harmless',
+    tag: 'orders',
+    auth: true,
+    params: OrderIdParam,
+    responses: {
+      200: { description: 'the order, CANCELLED', schema: Order },
+      ...orderNotFound,
+      409: problem('already SHIPPED, DELIVERED or REJECTED'),
+      ...authProblems,
+    },
+  },
+} satisfies Record<string, ApiRoute>;
+
+export type OperationId = keyof typeof apiRoutes;
