@@ -2,3 +2,4 @@ export * from './tokens';
 export * from './wait-for';
 export * from './test-data';
 export * from './system';
+export * from './event-collector';

@@ -23,3 +23,10 @@ export async function stockOf(prisma: PrismaClient, productId: string): Promise<
 }
 
 export const validAddress = { line1: '1 Test Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
+
+/** A customer of the test's own, so listings by customer hold only this test's orders. */
+export async function createTestCustomer(prisma: PrismaClient, { blocked = false } = {}): Promise<string> {
+  const id = `TC-${randomUUID().slice(0, 20)}`;
+  await prisma.customer.create({ data: { id, name: 'Test customer', email: `${id}@example.com`, blocked } });
+  return id;
+}

@@ -5,7 +5,7 @@ export interface OutboxRow {
   aggregate_id: string;
   type: string;
   /** the whole event envelope, as written with the change */
-  payload: { messageId: string; correlationId: string } & Record<string, unknown>;
+  payload: unknown;
 }
 
 /** Any fixed number: the advisory lock that lets one relay at a time publish. */
@@ -25,9 +25,11 @@ export class OutboxRepository {
       async (tx) => {
         const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS locked`;
         if (!locked) return 0;
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, aggregate_id::text AS aggregate_id, type, payload
-          FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ${limit}`;
+        const rows = (
+          await tx.$queryRaw<(Omit<OutboxRow, 'payload'> & { payload: string })[]>`
+            SELECT id, aggregate_id::text AS aggregate_id, type, payload::text AS payload
+            FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ${limit}`
+        ).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
         if (rows.length === 0) return 0;
         await publish(rows);
         await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;

@@ -1,4 +1,4 @@
-import { Headers, Topics } from '@orderline/contracts';
+import { Envelope, Headers, Topics, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import type { Publisher } from '@orderline/messaging';
 import type { OutboxRepository } from '../db/outbox-repository';
@@ -31,12 +31,24 @@ export function startOutboxRelay({
       try {
         const sent = await outbox.publishBatch(batchSize, (rows) =>
           publisher.sendRaw(
-            rows.map((row) => ({
-              topic: Topics.orderEvents,
-              key: row.aggregate_id,
-              value: JSON.stringify(row.payload),
-              headers: { [Headers.correlationId]: row.payload.correlationId, [Headers.messageType]: row.type },
-            })),
+            rows.map((row) => {
+              const value = JSON.stringify(row.payload);
+              // A row that is not an envelope would block the relay forever: it goes to the DLQ instead.
+              const valid = Envelope.safeParse(row.payload);
+              return valid.success
+                ? {
+                    topic: Topics.orderEvents,
+                    key: row.aggregate_id,
+                    value,
+                    headers: { [Headers.correlationId]: valid.data.correlationId, [Headers.messageType]: row.type },
+                  }
+                : {
+                    topic: deadLetterTopic(Topics.orderEvents),
+                    key: row.aggregate_id,
+                    value,
+                    headers: { [Headers.error]: `outbox row ${row.id} is not an envelope`, [Headers.sourceTopic]: 'outbox_events' },
+                  };
+            }),
           ),
         );
         if (sent < batchSize) await sleep(idleMs);

@@ -31,3 +31,14 @@ export function waitForDecision(orderId: string, token = adminToken(), timeoutMs
     { timeoutMs, intervalMs: 100, what: `order ${orderId} to be decided` },
   );
 }
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export const newAddress = { line1: '9 New Road', line2: 'Flat 2', city: 'Hamburg', postalCode: '20095', country: 'DE' };
+
+/** Places an order and waits until it is CONFIRMED. */
+export async function confirmedOrder(token: string, items: { productId: string; quantity: number }[], extra = {}) {
+  const order = await waitForDecision(await placeOrder(token, orderBody(items, extra)));
+  if (order.status !== 'CONFIRMED') throw new Error(`expected CONFIRMED, got ${order.status} ${order.rejectionReason}`);
+  return order;
+}
