@@ -9,7 +9,7 @@ import {
   type RejectionReason,
   type ShippingAddress,
 } from '@orderline/contracts';
-import { isUniqueViolation, type Prisma, type PrismaClient } from '@orderline/db';
+import { Prisma, isUniqueViolation, type PrismaClient } from '@orderline/db';
 
 type OrderRow = Prisma.OrderGetPayload<{ include: { lineItems: true } }>;
 
@@ -156,32 +156,25 @@ export class OrderRepository {
 
   /**
    * One page, newest first, by keyset on (created_at, id): stable while orders are added (new
-   * orders sort before the first page, so no row is skipped or repeated). Served by the indexes
-   * (customer_id, created_at DESC, id DESC), (status, …), (customer_id, status, …), (created_at DESC, id DESC).
+   * orders sort before the first page, so no row is skipped or repeated). The row comparison
+   * `(created_at, id) < (…)` is an index condition on (customer_id|status, created_at DESC, id DESC),
+   * so a deep page costs the same as the first.
    */
   async listPage(query: OrderPageQuery): Promise<{ items: Order[]; next: { createdAt: Date; id: string } | null }> {
-    const rows = await this.prisma.order.findMany({
-      where: {
-        ...(query.customerId ? { customerId: query.customerId } : {}),
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.cursor
-          ? {
-              OR: [
-                { createdAt: { lt: query.cursor.createdAt } },
-                { createdAt: query.cursor.createdAt, id: { lt: query.cursor.id } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: query.limit + 1,
-      include: { lineItems: true },
-    });
-    const page = rows.slice(0, query.limit);
+    const conditions: Prisma.Sql[] = [];
+    if (query.customerId) conditions.push(Prisma.sql`customer_id = ${query.customerId}`);
+    if (query.status) conditions.push(Prisma.sql`status = ${query.status}::order_status`);
+    if (query.cursor) conditions.push(Prisma.sql`(created_at, id) < (${query.cursor.createdAt}, ${query.cursor.id}::uuid)`);
+    const where = conditions.length ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
+    const keys = await this.prisma.$queryRaw<{ id: string; created_at: Date }[]>`
+      SELECT id, created_at FROM orders ${where} ORDER BY created_at DESC, id DESC LIMIT ${query.limit + 1}`;
+    const page = keys.slice(0, query.limit);
+    const rows = await this.prisma.order.findMany({ where: { id: { in: page.map((k) => k.id) } }, include: { lineItems: true } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
     const last = page[page.length - 1];
     return {
-      items: page.map(toOrder),
-      next: rows.length > query.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+      items: page.flatMap((k) => (byId.has(k.id) ? [toOrder(byId.get(k.id) as OrderRow)] : [])),
+      next: keys.length > query.limit && last ? { createdAt: last.created_at, id: last.id } : null,
     };
   }
 }
