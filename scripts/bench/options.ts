@@ -1,0 +1,90 @@
+/**
+ * Command-line options of `npm run bench`, with their defaults and validation.
+ *   npm run bench -- --duration 60 --connections 64 --products 1000 --lines 1 --customers 49 \
+ *                    [--url http://127.0.0.1:3000] --warmup 5 [--skip-pgbench]
+ */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** seconds of measured load */
+  duration: number;
+  /** concurrent HTTP connections (autocannon, pipelining 1) */
+  connections: number;
+  /** draw products from PROD-0001 .. PROD-<products> */
+  products: number;
+  /** lines per order, distinct products */
+  lines: number;
+  /** draw customers from CUST01 .. CUST<customers> (CUST50 is blocked, so at most 49) */
+  customers: number;
+  /** gateway URL of a running system; when absent the bench brings the system up itself */
+  url: string | undefined;
+  /** seconds of load before the measured window (not counted) */
+  warmup: number;
+  /** skip the Postgres reference measurement */
+  skipPgbench: boolean;
+  /** seconds after the load ended to wait for every accepted order to become final */
+  settleTimeout: number;
+  /** seconds of the pgbench reference run */
+  pgbenchSeconds: number;
+  /** pgbench clients */
+  pgbenchClients: number;
+}
+
+const USAGE = `usage: npm run bench -- [--duration 60] [--connections 64] [--products 1000] [--lines 1]
+                        [--customers 49] [--url http://127.0.0.1:3000] [--warmup 5] [--skip-pgbench]
+                        [--settle-timeout 120] [--pgbench-seconds 10] [--pgbench-clients 16]`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string', default: '60' },
+      connections: { type: 'string', default: '64' },
+      products: { type: 'string', default: '1000' },
+      lines: { type: 'string', default: '1' },
+      customers: { type: 'string', default: '49' },
+      url: { type: 'string' },
+      warmup: { type: 'string', default: '5' },
+      'skip-pgbench': { type: 'boolean', default: false },
+      'settle-timeout': { type: 'string', default: '120' },
+      'pgbench-seconds': { type: 'string', default: '10' },
+      'pgbench-clients': { type: 'string', default: '16' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const options: BenchOptions = {
+    duration: int('duration', values.duration, 1, 3600),
+    connections: int('connections', values.connections, 1, 4096),
+    products: int('products', values.products, 1, 9999),
+    lines: int('lines', values.lines, 1, 100),
+    customers: int('customers', values.customers, 1, 49),
+    url: values.url?.replace(/\/+$/, ''),
+    warmup: int('warmup', values.warmup, 0, 600),
+    skipPgbench: values['skip-pgbench'],
+    settleTimeout: int('settle-timeout', values['settle-timeout'], 1, 3600),
+    pgbenchSeconds: int('pgbench-seconds', values['pgbench-seconds'], 1, 600),
+    pgbenchClients: int('pgbench-clients', values['pgbench-clients'], 1, 256),
+  };
+  if (options.lines > options.products) usageError(`--lines (${options.lines}) must not exceed --products (${options.products})`);
+  if (options.url !== undefined) {
+    const host = new URL(options.url).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost') usageError('--url must point at 127.0.0.1 (loopback only)');
+  }
+  return options;
+}
+
+function int(name: string, raw: string | undefined, min: number, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) usageError(`--${name} must be an integer in ${min}..${max}, got ${raw}`);
+  return value;
+}
+
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
