@@ -1,14 +1,26 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
 import type { Publisher } from './publisher';
 import { PoisonMessageError, type MessageRoute } from './routes';
+
+/**
+ * Handles many messages of one type at once, gathered across partitions. Must be idempotent: if it
+ * keeps failing, each message is handled again on its own by the route of the same type (which
+ * isolates a poison message and dead-letters it).
+ */
+export interface BatchRoute {
+  type: string;
+  handleBatch(envelopes: Envelope[]): Promise<void>;
+}
 
 export interface ConsumerOptions {
   kafka: Kafka;
   groupId: string;
   topics: string[];
   routes: MessageRoute[];
+  /** message types handled in batches across partitions (see BatchRoute) */
+  batchRoutes?: BatchRoute[];
   /** publishes dead letters */
   publisher: Publisher;
   logger: Logger;
@@ -17,21 +29,35 @@ export interface ConsumerOptions {
   /** first retry delay; doubles per attempt, capped at 5 s */
   retryDelayMs?: number;
   partitionsConsumedConcurrently?: number;
+  /** with batchRoutes: most messages handled together, and how long the first one waits for company */
+  maxBatchMessages?: number;
+  lingerMs?: number;
 }
 
 export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
+interface Delivery {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+interface Parsed extends Delivery {
+  envelope: Envelope;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Consumes `topics` in consumer group `groupId`, dispatching each message by its envelope type.
- * Messages of one partition are handled one after another, so one order's commands stay in order.
- * A message that is not a valid envelope, has an unknown type or a bad payload goes straight to
- * `<topic>.dlq`; one whose handler keeps failing goes there after `maxAttempts`. Either way the
- * offset moves on. The offset is committed only after the message was handled or dead-lettered
- * (at-least-once), so handlers must be idempotent.
+ * Messages of one partition are handled in order (batched types first within a batch: they are
+ * the first message of their order, so no order's messages are reordered). A message that is not
+ * a valid envelope, has an unknown type or a bad payload goes straight to `<topic>.dlq`; one whose
+ * handler keeps failing goes there after `maxAttempts`. Either way the offset moves on. Offsets
+ * are committed only after their messages were handled or dead-lettered (at-least-once), so
+ * handlers must be idempotent.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const {
@@ -42,9 +68,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     logger,
     maxAttempts = 5,
     retryDelayMs = 200,
-    partitionsConsumedConcurrently = 4,
+    partitionsConsumedConcurrently = 12,
+    maxBatchMessages = 500,
+    lingerMs = 5,
   } = options;
   const routes = new Map(options.routes.map((route) => [route.type, route]));
+  const batchRoutes = new Map((options.batchRoutes ?? []).map((route) => [route.type, route]));
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -54,7 +83,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     heartbeatInterval: 1_000,
   });
 
-  const deadLetter = async (topic: string, partition: number, message: KafkaMessage, reason: string) => {
+  const deadLetter = async ({ topic, partition, message }: Delivery, reason: string) => {
     logger.warn('message dead-lettered', { topic, partition, offset: message.offset, reason });
     await publisher.sendRaw([
       {
@@ -72,32 +101,89 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     ]);
   };
 
-  const handleMessage = async (topic: string, partition: number, message: KafkaMessage) => {
+  /** Parses the envelope; dead-letters what cannot be dispatched. */
+  const parse = async (delivery: Delivery): Promise<Parsed | undefined> => {
     let envelope: Envelope;
     try {
-      envelope = Envelope.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
+      envelope = Envelope.parse(JSON.parse(delivery.message.value?.toString('utf8') ?? ''));
     } catch (error) {
-      return deadLetter(topic, partition, message, `not a valid envelope: ${(error as Error).message}`);
+      await deadLetter(delivery, `not a valid envelope: ${(error as Error).message}`);
+      return undefined;
     }
-    const route = routes.get(envelope.type);
-    if (!route) return deadLetter(topic, partition, message, `unknown message type ${envelope.type}`);
+    if (!routes.has(envelope.type) && !batchRoutes.has(envelope.type)) {
+      await deadLetter(delivery, `unknown message type ${envelope.type}`);
+      return undefined;
+    }
+    return { ...delivery, envelope };
+  };
 
-    await withLogContext({ correlationId: envelope.correlationId }, async () => {
+  /** One message through its route, with retries; dead-lettered when it cannot be handled. */
+  const handleOne = (item: Parsed) =>
+    withLogContext({ correlationId: item.envelope.correlationId }, async () => {
+      const route = routes.get(item.envelope.type);
+      if (!route) return deadLetter(item, `no single-message route for ${item.envelope.type}`);
       for (let attempt = 1; ; attempt++) {
         const isLastAttempt = attempt >= maxAttempts;
         try {
-          await route.handle(envelope, { topic, partition, offset: message.offset, attempt, isLastAttempt });
+          const { topic, partition, message } = item;
+          await route.handle(item.envelope, { topic, partition, offset: message.offset, attempt, isLastAttempt });
           return;
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;
-          if (error instanceof PoisonMessageError || isLastAttempt) {
-            return deadLetter(topic, partition, message, reason);
-          }
-          logger.warn('message handling failed, will retry', { type: envelope.type, attempt, reason });
+          if (error instanceof PoisonMessageError || isLastAttempt) return deadLetter(item, reason);
+          logger.warn('message handling failed, will retry', { type: item.envelope.type, attempt, reason });
           await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
         }
       }
     });
+
+  /** Many messages of one type at once; on repeated failure, one by one. */
+  const handleMany = async (route: BatchRoute, items: Parsed[]) => {
+    for (let attempt = 1; attempt <= Math.min(maxAttempts, 3); attempt++) {
+      try {
+        await route.handleBatch(items.map((item) => item.envelope));
+        return;
+      } catch (error) {
+        logger.warn('batch handling failed, will retry', { type: route.type, size: items.length, attempt, error: String(error) });
+        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
+      }
+    }
+    logger.warn('batch keeps failing, handling its messages one by one', { type: route.type, size: items.length });
+    for (const item of items) await handleOne(item);
+  };
+
+  /** Handles deliveries from any partitions: batched types together, the rest in partition order. */
+  const handleDeliveries = async (deliveries: Delivery[]) => {
+    const parsed = (await Promise.all(deliveries.map(parse))).filter((item): item is Parsed => item !== undefined);
+    for (const [type, route] of batchRoutes) {
+      const items = parsed.filter((item) => item.envelope.type === type);
+      if (items.length > 0) await handleMany(route, items);
+    }
+    const byPartition = new Map<string, Parsed[]>();
+    for (const item of parsed.filter((p) => !batchRoutes.has(p.envelope.type))) {
+      const key = `${item.topic}/${item.partition}`;
+      byPartition.set(key, [...(byPartition.get(key) ?? []), item]);
+    }
+    await Promise.all(
+      [...byPartition.values()].map(async (items) => {
+        for (const item of items) await handleOne(item);
+      }),
+    );
+  };
+
+  const gather = batchRoutes.size > 0 ? new Gatherer(handleDeliveries, maxBatchMessages, lingerMs) : undefined;
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    const chunkSize = gather ? maxBatchMessages : 50;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages
+        .slice(start, start + chunkSize)
+        .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
+      await (gather ? gather.add(chunk) : handleDeliveries(chunk));
+      resolveOffset(chunk[chunk.length - 1].message.offset);
+      await heartbeat();
+    }
   };
 
   await consumer.connect();
@@ -108,12 +194,55 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       resolve();
     });
   });
-  await consumer.run({
-    partitionsConsumedConcurrently,
-    eachMessage: ({ topic, partition, message }) => handleMessage(topic, partition, message),
-  });
+  await consumer.run({ partitionsConsumedConcurrently, eachBatchAutoResolve: false, eachBatch });
   // Ready means "in the group with partitions assigned": only then is the service really consuming.
   await joined;
   logger.info('consumer joined its group', { groupId, topics });
   return { stop: () => consumer.disconnect() };
+}
+
+/**
+ * Collects deliveries handed in by concurrent partition handlers and processes them together:
+ * a flush starts when `max` are waiting or `lingerMs` after the first arrived, one flush at a
+ * time; each caller's promise settles when the flush holding its deliveries is done.
+ */
+class Gatherer {
+  private waiting: { deliveries: Delivery[]; resolve(): void; reject(error: unknown): void }[] = [];
+  private count = 0;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    private readonly process: (deliveries: Delivery[]) => Promise<void>,
+    private readonly max: number,
+    private readonly lingerMs: number,
+  ) {}
+
+  add(deliveries: Delivery[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ deliveries, resolve, reject });
+      this.count += deliveries.length;
+      if (this.count >= this.max) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.lingerMs);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running || this.waiting.length === 0) return;
+    this.running = true;
+    const taken = this.waiting;
+    this.waiting = [];
+    this.count = 0;
+    try {
+      await this.process(taken.flatMap((w) => w.deliveries));
+      for (const w of taken) w.resolve();
+    } catch (error) {
+      for (const w of taken) w.reject(error);
+    } finally {
+      this.running = false;
+      if (this.waiting.length > 0) void this.flush();
+    }
+  }
 }

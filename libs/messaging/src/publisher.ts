@@ -13,14 +13,37 @@ export class BrokerUnavailableError extends Error {
   override name = 'BrokerUnavailableError';
 }
 
+export interface RawMessage {
+  topic: string;
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: IHeaders;
+}
+
+interface Queued {
+  messages: RawMessage[];
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
  * Sends envelopes as JSON with acks from all in-sync replicas (acks=-1): once `publish`
  * resolves, the message is durable in the log.
+ *
+ * Micro-batching (kafkajs has no linger): one produce request is in flight at a time, and every
+ * message published meanwhile waits and goes out together in the next one. Idle, a message leaves
+ * at once; under load, requests grow instead of multiplying. Because flushes never overlap,
+ * messages from this process keep their order per partition even across retries.
  */
 export class Publisher {
   private readonly producer: Producer;
+  private queue: Queued[] = [];
+  private flushing = false;
 
-  constructor(kafka: Kafka) {
+  constructor(
+    kafka: Kafka,
+    private readonly maxBatchMessages = 1_000,
+  ) {
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       // murmur2 on the key, as the Java client and Redpanda's tools partition
@@ -52,26 +75,55 @@ export class Publisher {
     );
   }
 
-  /** Sends already-serialised messages (dead letters, replays) unchanged. */
-  async sendRaw(
-    messages: { topic: string; key: string | Buffer | null; value: string | Buffer | null; headers?: IHeaders }[],
-  ): Promise<void> {
-    const byTopic = new Map<string, typeof messages>();
+  /** Sends already-serialised messages (dead letters, replays, outbox rows) unchanged. */
+  sendRaw(messages: RawMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages, resolve, reject });
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Queued[] = [];
+        let count = 0;
+        while (this.queue.length > 0 && (count === 0 || count + this.queue[0].messages.length <= this.maxBatchMessages)) {
+          const next = this.queue.shift() as Queued;
+          batch.push(next);
+          count += next.messages.length;
+        }
+        try {
+          await this.send(batch.flatMap((queued) => queued.messages));
+          for (const queued of batch) queued.resolve();
+        } catch (error) {
+          const failure = new BrokerUnavailableError(`could not publish to Kafka: ${(error as Error).message}`, {
+            cause: error,
+          });
+          for (const queued of batch) queued.reject(failure);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async send(messages: RawMessage[]): Promise<void> {
+    const byTopic = new Map<string, RawMessage[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
       list.push(message);
       byTopic.set(message.topic, list);
     }
-    try {
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
-        })),
-      });
-    } catch (error) {
-      throw new BrokerUnavailableError(`could not publish to Kafka: ${(error as Error).message}`, { cause: error });
-    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
+      })),
+    });
   }
 }

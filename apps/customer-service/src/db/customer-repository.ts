@@ -4,8 +4,8 @@ import type { PrismaClient } from '@orderline/db';
 export class CustomerRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async findById(id: string): Promise<Customer | null> {
-    const row = await this.prisma.customer.findUnique({ where: { id }, select: { id: true, name: true, blocked: true } });
-    return row;
+  /** The customers that exist among `ids` (unknown ids are simply absent). */
+  findMany(ids: string[]): Promise<Customer[]> {
+    return this.prisma.customer.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, blocked: true } });
   }
 }

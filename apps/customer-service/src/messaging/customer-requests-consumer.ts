@@ -1,10 +1,10 @@
-import { ConsumerGroups, GetCustomer, Topics } from '@orderline/contracts';
+import { ConsumerGroups, GetCustomers, Topics } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
 import type { Kafka } from 'kafkajs';
 import type { CustomerRepository } from '../db/customer-repository';
 
-/** Answers GetCustomer requests from `customers.requests`. */
+/** Answers GetCustomers requests from `customers.requests`. */
 export function startCustomerRequestsConsumer(deps: {
   kafka: Kafka;
   publisher: Publisher;
@@ -18,8 +18,8 @@ export function startCustomerRequestsConsumer(deps: {
     publisher: deps.publisher,
     logger: deps.logger,
     routes: [
-      onRequest(GetCustomer, deps.publisher, async ({ customerId }) => ({
-        customer: await deps.customers.findById(customerId),
+      onRequest(GetCustomers, deps.publisher, async ({ customerIds }) => ({
+        customers: await deps.customers.findMany(customerIds),
       })),
     ],
   });

@@ -1,4 +1,4 @@
-import type { OrderLineRequest, ReserveStockReply } from '@orderline/contracts';
+import type { OrderLineRequest, Reservation } from '@orderline/contracts';
 import type { PrismaClient } from '@orderline/db';
 
 interface LockedProduct {
@@ -7,68 +7,94 @@ interface LockedProduct {
   available_quantity: number;
 }
 
+export interface OrderToReserve {
+  orderId: string;
+  items: OrderLineRequest[];
+}
+
 /**
- * Stock reservations, all or nothing per order, in one transaction:
- * - an advisory lock on the order id serialises reservations for one order, and a reservation
- *   that already exists is returned as it is (a redelivered request reserves nothing more);
- * - the products are locked in id order (no deadlocks between orders sharing products), checked,
- *   and decremented by a conditional UPDATE; the table's CHECK (available_quantity >= 0) is the
- *   last guard, so stock can never go negative even if this code were wrong.
+ * Stock reservations for a batch of orders, each all or nothing, in one transaction:
+ * - every product the batch names is locked first, in id order (no deadlocks between batches);
+ * - then the reservations already made for these orders are read: under those locks no other
+ *   transaction can be reserving the same order, so a redelivered request reserves nothing more;
+ * - the remaining orders are decided in the order given against the locked stock, and the
+ *   decrements go out as one conditional UPDATE. The table's CHECK (available_quantity >= 0) is
+ *   the last guard: stock can never go negative even if this code were wrong.
  */
 export class StockRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  reserve(orderId: string, items: OrderLineRequest[]): Promise<ReserveStockReply> {
+  reserve(orders: OrderToReserve[]): Promise<Reservation[]> {
     return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
-      const existing = await tx.$queryRaw<{ product_id: string; quantity: number; unit_price: string }[]>`
-        SELECT product_id, quantity, unit_price::text AS unit_price
-        FROM stock_reservations WHERE order_id = ${orderId} ORDER BY product_id`;
-      if (existing.length > 0) {
-        return {
-          outcome: 'RESERVED' as const,
-          lines: existing.map((r) => ({ productId: r.product_id, quantity: r.quantity, unitPrice: r.unit_price })),
-        };
-      }
-
-      const ids = items.map((item) => item.productId);
-      const quantities = items.map((item) => item.quantity);
+      const productIds = [...new Set(orders.flatMap((o) => o.items.map((i) => i.productId)))].sort();
+      const orderIds = orders.map((o) => o.orderId);
       const products = await tx.$queryRaw<LockedProduct[]>`
         SELECT id, unit_price::text AS unit_price, available_quantity
-        FROM products WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
-      const byId = new Map(products.map((p) => [p.id, p]));
-      const unknown = ids.filter((id) => !byId.has(id));
-      if (unknown.length > 0) return { outcome: 'REJECTED' as const, reason: 'UNKNOWN_PRODUCT' as const, productIds: unknown };
-      const short = items.filter((item) => (byId.get(item.productId) as LockedProduct).available_quantity < item.quantity);
-      if (short.length > 0) {
-        return { outcome: 'REJECTED' as const, reason: 'OUT_OF_STOCK' as const, productIds: short.map((i) => i.productId) };
+        FROM products WHERE id = ANY(${productIds}::text[]) ORDER BY id FOR UPDATE`;
+      const existing = await tx.$queryRaw<{ order_id: string; product_id: string; quantity: number; unit_price: string }[]>`
+        SELECT order_id::text AS order_id, product_id, quantity, unit_price::text AS unit_price
+        FROM stock_reservations WHERE order_id = ANY(${orderIds}::uuid[]) ORDER BY order_id, product_id`;
+
+      const stock = new Map(products.map((p) => [p.id, p]));
+      const reservedBefore = new Map<string, Reservation & { outcome: 'RESERVED' }>();
+      for (const row of existing) {
+        const reservation = reservedBefore.get(row.order_id) ?? { orderId: row.order_id, outcome: 'RESERVED' as const, lines: [] };
+        reservation.lines.push({ productId: row.product_id, quantity: row.quantity, unitPrice: row.unit_price });
+        reservedBefore.set(row.order_id, reservation);
       }
 
+      const results: Reservation[] = [];
+      const newLines: { orderId: string; productId: string; quantity: number; unitPrice: string }[] = [];
+      for (const order of orders) {
+        const before = reservedBefore.get(order.orderId);
+        if (before) {
+          results.push(before);
+          continue;
+        }
+        const unknown = order.items.filter((i) => !stock.has(i.productId)).map((i) => i.productId);
+        if (unknown.length > 0) {
+          results.push({ orderId: order.orderId, outcome: 'REJECTED', reason: 'UNKNOWN_PRODUCT', productIds: unknown });
+          continue;
+        }
+        const short = order.items.filter((i) => (stock.get(i.productId) as LockedProduct).available_quantity < i.quantity);
+        if (short.length > 0) {
+          results.push({ orderId: order.orderId, outcome: 'REJECTED', reason: 'OUT_OF_STOCK', productIds: short.map((i) => i.productId) });
+          continue;
+        }
+        const lines = order.items.map((item) => {
+          const product = stock.get(item.productId) as LockedProduct;
+          product.available_quantity -= item.quantity;
+          return { orderId: order.orderId, productId: item.productId, quantity: item.quantity, unitPrice: product.unit_price };
+        });
+        newLines.push(...lines);
+        results.push({ orderId: order.orderId, outcome: 'RESERVED', lines: lines.map(({ orderId: _o, ...line }) => line) });
+      }
+      if (newLines.length === 0) return results;
+
+      const taken = new Map<string, number>();
+      for (const line of newLines) taken.set(line.productId, (taken.get(line.productId) ?? 0) + line.quantity);
       const updated = await tx.$executeRaw`
         UPDATE products p SET available_quantity = p.available_quantity - v.quantity, updated_at = now()
-        FROM unnest(${ids}::text[], ${quantities}::int[]) AS v(id, quantity)
+        FROM unnest(${[...taken.keys()]}::text[], ${[...taken.values()]}::int[]) AS v(id, quantity)
         WHERE p.id = v.id AND p.available_quantity >= v.quantity`;
-      if (updated !== items.length) throw new Error(`stock changed under lock for order ${orderId}`);
-      const prices = ids.map((id) => (byId.get(id) as LockedProduct).unit_price);
+      if (updated !== taken.size) throw new Error('stock changed under lock');
       await tx.$executeRaw`
         INSERT INTO stock_reservations (order_id, product_id, quantity, unit_price)
-        SELECT ${orderId}, v.id, v.quantity, v.unit_price::numeric
-        FROM unnest(${ids}::text[], ${quantities}::int[], ${prices}::text[]) AS v(id, quantity, unit_price)`;
-      return {
-        outcome: 'RESERVED' as const,
-        lines: items.map((item) => ({ ...item, unitPrice: (byId.get(item.productId) as LockedProduct).unit_price })),
-      };
+        SELECT v.order_id, v.product_id, v.quantity, v.unit_price
+        FROM unnest(${newLines.map((l) => l.orderId)}::uuid[], ${newLines.map((l) => l.productId)}::text[],
+                    ${newLines.map((l) => l.quantity)}::int[], ${newLines.map((l) => l.unitPrice)}::numeric[])
+          AS v(order_id, product_id, quantity, unit_price)`;
+      return results;
     });
   }
 
   /**
    * Gives back what is still reserved for an order, in one transaction: the reservations flip to
-   * RELEASED and their quantities return to the products. Releasing again finds nothing RESERVED
-   * and changes nothing.
+   * RELEASED (the UPDATE locks them, so two releases cannot both see them RESERVED) and their
+   * quantities return to the products. Releasing again finds nothing RESERVED and changes nothing.
    */
   release(orderId: string): Promise<{ released: { productId: string; quantity: number }[] }> {
     return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
       const released = await tx.$queryRaw<{ product_id: string; quantity: number }[]>`
         UPDATE stock_reservations SET status = 'RELEASED', updated_at = now()
         WHERE order_id = ${orderId}::uuid AND status = 'RESERVED'

@@ -21,7 +21,7 @@ export function startInventoryRequestsConsumer(deps: {
     publisher,
     logger: deps.logger,
     routes: [
-      onRequest(ReserveStock, publisher, ({ orderId, items }) => stock.reserve(orderId, items)),
+      onRequest(ReserveStock, publisher, async ({ orders }) => ({ results: await stock.reserve(orders) })),
       onRequest(ReleaseStock, publisher, ({ orderId }) => stock.release(orderId)),
       onRequest(ListProducts, publisher, ({ limit, cursor }) => products.list(limit, cursor)),
       onRequest(GetProduct, publisher, async ({ productId }) => ({ product: await products.findById(productId) })),

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Topics,
-  centsToMoney,
-  type CreateOrderPayload,
-  type Order,
-  type OrderEventType,
-  type OrderStatus,
-  type RejectionReason,
-  type ShippingAddress,
-} from '@orderline/contracts';
-import { Prisma, isUniqueViolation, type PrismaClient } from '@orderline/db';
+import { Topics, type Order, type OrderEventType, type OrderStatus, type ShippingAddress } from '@orderline/contracts';
+import { Prisma, type PrismaClient } from '@orderline/db';
+import type { DecidedOrder } from '../domain/place-orders';
 
 type OrderRow = Prisma.OrderGetPayload<{ include: { lineItems: true } }>;
 
@@ -37,16 +29,8 @@ export interface Transition {
   from: OrderStatus[];
   to?: OrderStatus;
   data?: Prisma.OrderUpdateManyMutationInput;
-  /** line prices, set on confirmation */
-  linePrices?: { productId: string; unitPrice: string }[];
   event: OrderEventType;
   correlationId: string;
-}
-
-export interface StoredOrderHeader {
-  status: OrderStatus;
-  requestHash: string | null;
-  created: boolean;
 }
 
 export interface OrderPageQuery {
@@ -54,6 +38,39 @@ export interface OrderPageQuery {
   status?: OrderStatus;
   limit: number;
   cursor?: { createdAt: Date; id: string };
+}
+
+/**
+ * The outbox row for an event: the whole envelope is stored, so a re-published event keeps its
+ * messageId and consumers can drop the copy.
+ */
+function outboxRow(orderId: string, type: OrderEventType, correlationId: string, order: Order) {
+  return {
+    aggregateId: orderId,
+    type,
+    payload: { messageId: randomUUID(), correlationId, type, occurredAt: new Date().toISOString(), payload: { order } },
+    headers: { topic: Topics.orderEvents },
+  };
+}
+
+/** The order as the API shows it, built from a decision before it is read back. */
+function decidedOrderView(order: DecidedOrder, now: Date): Order {
+  const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
+  return {
+    id: order.command.orderId,
+    customerId: order.command.customerId,
+    status: order.status,
+    items: [...order.command.items]
+      .sort((a, b) => (a.productId < b.productId ? -1 : 1))
+      .map((item) => ({ productId: item.productId, quantity: item.quantity, unitPrice: prices.get(item.productId) ?? null })),
+    totalAmount: order.status === 'CONFIRMED' ? order.totalAmount : null,
+    shippingAddress: order.command.shippingAddress,
+    trackingCompany: null,
+    trackingNumber: null,
+    rejectionReason: order.status === 'REJECTED' ? order.reason : null,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
 }
 
 /** Orders and their line items, plus the outbox rows that announce their changes. */
@@ -65,34 +82,61 @@ export class OrderRepository {
     return row ? toOrder(row) : null;
   }
 
+  /** The request hash of each order among `ids` that exists already. */
+  async findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>> {
+    const rows = await this.prisma.order.findMany({ where: { id: { in: ids } }, select: { id: true, requestHash: true } });
+    return new Map(rows.map((row) => [row.id, { requestHash: row.requestHash }]));
+  }
+
   /**
-   * Stores a new order as PENDING. The order id is the natural idempotency key: a redelivered
-   * command finds the order already there and gets its current status back (`created: false`).
+   * Writes decided orders, their line items and their events (OrderConfirmed / OrderRejected) in
+   * one transaction. An order id that exists already is skipped (ON CONFLICT DO NOTHING), so a
+   * command handled twice, even by two instances at once, stores one order and one event.
    */
-  async insertPending(command: CreateOrderPayload): Promise<StoredOrderHeader> {
-    const select = { status: true, requestHash: true } as const;
-    const existing = await this.prisma.order.findUnique({ where: { id: command.orderId }, select });
-    if (existing) return { ...existing, created: false };
-    try {
-      await this.prisma.order.create({
-        data: {
-          id: command.orderId,
-          customerId: command.customerId,
-          status: 'PENDING',
-          shippingAddress: command.shippingAddress,
-          idempotencyKey: command.idempotencyKey ?? null,
-          requestHash: command.requestHash ?? null,
-          lineItems: {
-            create: command.items.map((item) => ({ id: randomUUID(), productId: item.productId, quantity: item.quantity })),
-          },
-        },
+  async insertDecided(orders: DecidedOrder[]): Promise<Set<string>> {
+    const now = new Date();
+    return this.prisma.$transaction(async (tx) => {
+      const inserted = await tx.order.createManyAndReturn({
+        skipDuplicates: true,
+        select: { id: true },
+        data: orders.map((order) => ({
+          id: order.command.orderId,
+          customerId: order.command.customerId,
+          status: order.status,
+          rejectionReason: order.status === 'REJECTED' ? order.reason : null,
+          totalAmount: order.status === 'CONFIRMED' ? order.totalAmount : null,
+          shippingAddress: order.command.shippingAddress,
+          idempotencyKey: order.command.idempotencyKey ?? null,
+          requestHash: order.command.requestHash ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })),
       });
-      return { status: 'PENDING', requestHash: command.requestHash ?? null, created: true };
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const raced = await this.prisma.order.findUniqueOrThrow({ where: { id: command.orderId }, select });
-      return { ...raced, created: false };
-    }
+      const ids = new Set(inserted.map((row) => row.id));
+      const stored = orders.filter((order) => ids.has(order.command.orderId));
+      if (stored.length === 0) return ids;
+      await tx.orderLineItem.createMany({
+        data: stored.flatMap((order) => {
+          const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
+          return order.command.items.map((item) => ({
+            id: randomUUID(),
+            orderId: order.command.orderId,
+            productId: item.productId,
+            quantity: item.quantity,
+            unitPrice: prices.get(item.productId) ?? null,
+            createdAt: now,
+            updatedAt: now,
+          }));
+        }),
+      });
+      await tx.outboxEvent.createMany({
+        data: stored.map((order) => {
+          const event = order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected';
+          return outboxRow(order.command.orderId, event, order.correlationId, decidedOrderView(order, now));
+        }),
+      });
+      return ids;
+    });
   }
 
   /**
@@ -107,50 +151,9 @@ export class OrderRepository {
         data: { ...change.data, ...(change.to ? { status: change.to } : {}) },
       });
       if (moved.count === 0) return null;
-      for (const line of change.linePrices ?? []) {
-        await tx.orderLineItem.update({
-          where: { orderId_productId: { orderId, productId: line.productId } },
-          data: { unitPrice: line.unitPrice },
-        });
-      }
       const order = toOrder(await tx.order.findUniqueOrThrow({ where: { id: orderId }, include: { lineItems: true } }));
-      await tx.outboxEvent.create({
-        data: {
-          aggregateId: orderId,
-          type: change.event,
-          // the whole envelope is stored, so a re-published event keeps its messageId
-          payload: {
-            messageId: randomUUID(),
-            correlationId: change.correlationId,
-            type: change.event,
-            occurredAt: new Date().toISOString(),
-            payload: { order },
-          },
-          headers: { topic: Topics.orderEvents },
-        },
-      });
+      await tx.outboxEvent.create({ data: outboxRow(orderId, change.event, change.correlationId, order) });
       return order;
-    });
-  }
-
-  confirm(orderId: string, linePrices: { productId: string; unitPrice: string }[], totalCents: bigint, correlationId: string) {
-    return this.transition(orderId, {
-      from: ['PENDING'],
-      to: 'CONFIRMED',
-      data: { totalAmount: centsToMoney(totalCents) },
-      linePrices,
-      event: 'OrderConfirmed',
-      correlationId,
-    });
-  }
-
-  reject(orderId: string, reason: RejectionReason, correlationId: string) {
-    return this.transition(orderId, {
-      from: ['PENDING'],
-      to: 'REJECTED',
-      data: { rejectionReason: reason },
-      event: 'OrderRejected',
-      correlationId,
     });
   }
 

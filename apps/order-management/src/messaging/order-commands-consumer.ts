@@ -3,7 +3,9 @@ import {
   CancelOrder,
   ConsumerGroups,
   CreateOrder,
-  GetCustomer,
+  GetCustomers,
+  type CreateOrderPayload,
+  type Envelope,
   GetOrder,
   ListOrders,
   ReleaseStock,
@@ -11,13 +13,13 @@ import {
   Topics,
   UpdateOrder,
 } from '@orderline/contracts';
-import { addToLogContext, type Logger } from '@orderline/logging';
+import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
 import { ReplyError, onMessage, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
 import { cancelOrder } from '../domain/cancel-order';
 import { InvalidCursor, listOrders } from '../domain/list-orders';
 import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
-import { decideOrder } from '../domain/place-order';
+import { placeOrders } from '../domain/place-orders';
 import { OrderNotFound, updateOrder } from '../domain/update-order';
 
 /** Domain refusals become error replies (→ 404/403/409/400 at the gateway); anything else is retried. */
@@ -34,7 +36,9 @@ async function answering<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * Consumes `orders.commands` (keyed by order id, so one order's commands and reads are handled in
- * the order they were sent) and `orders.queries` (lists).
+ * the order they were sent) and `orders.queries` (lists). CreateOrder commands are placed in
+ * batches gathered across partitions: one customer look-up, one stock reservation and one
+ * transaction per batch.
  */
 export function startOrderCommandsConsumer(deps: {
   kafka: Kafka;
@@ -47,38 +51,55 @@ export function startOrderCommandsConsumer(deps: {
   const releaseStock = (orderId: string, correlationId: string) =>
     requester.request(ReleaseStock, { orderId }, { key: orderId, correlationId });
 
+  /**
+   * Places a batch of CreateOrder commands (see placeOrders) and answers those sent with an
+   * Idempotency-Key: stored (or already there), or CONFLICT for a reused key.
+   */
+  const createOrders = async (items: { command: CreateOrderPayload; envelope: Envelope }[]) => {
+    const batchCorrelation = items.length === 1 ? items[0].envelope.correlationId : `batch-${items[0].envelope.messageId}`;
+    const requests = items.map(({ command, envelope }) => ({ command, correlationId: envelope.correlationId }));
+    const results = await placeOrders(requests, {
+      findExisting: (ids) => orders.findExisting(ids),
+      findCustomers: async (customerIds) =>
+        (await requester.request(GetCustomers, { customerIds }, { key: customerIds[0], correlationId: batchCorrelation })).customers,
+      reserveStock: async (toReserve) =>
+        (await requester.request(ReserveStock, { orders: toReserve }, { key: toReserve[0].orderId, correlationId: batchCorrelation }))
+          .results,
+      insertDecided: (decided) => orders.insertDecided(decided),
+    });
+    await Promise.all(
+      items.map(({ command, envelope }, i) =>
+        withLogContext({ correlationId: envelope.correlationId, orderId: command.orderId }, async () => {
+          const result = results[i];
+          if (result.created) logger.info('order decided', { outcome: result.outcome });
+          if (!envelope.replyTo) return;
+          await sendReply(
+            publisher,
+            envelope,
+            result.outcome === 'CONFLICT'
+              ? { ok: false, error: { code: 'CONFLICT', message: 'this Idempotency-Key was used with a different request' } }
+              : { ok: true, result: { orderId: command.orderId, created: result.created } },
+          );
+        }),
+      ),
+    );
+  };
+
   return startConsumer({
     kafka: deps.kafka,
     groupId: ConsumerGroups.orderManagement,
     topics: [Topics.orderCommands, Topics.orderQueries],
     publisher,
     logger,
+    batchRoutes: [
+      {
+        type: CreateOrder.type,
+        handleBatch: (envelopes) =>
+          createOrders(envelopes.map((envelope) => ({ command: CreateOrder.payload.parse(envelope.payload), envelope }))),
+      },
+    ],
     routes: [
-      onMessage(CreateOrder, async (command, envelope) => {
-        addToLogContext({ orderId: command.orderId });
-        const { correlationId } = envelope;
-        const stored = await orders.insertPending(command);
-        // With an Idempotency-Key the gateway waits for this answer: stored (or already there).
-        if (envelope.replyTo) {
-          if (!stored.created && stored.requestHash !== (command.requestHash ?? null)) {
-            await sendReply(publisher, envelope, {
-              ok: false,
-              error: { code: 'CONFLICT', message: 'this Idempotency-Key was used with a different request' },
-            });
-            return;
-          }
-          await sendReply(publisher, envelope, { ok: true, result: { orderId: command.orderId, created: stored.created } });
-        }
-        if (stored.status !== 'PENDING') return;
-        const outcome = await decideOrder(command, correlationId, {
-          orders,
-          findCustomer: async (customerId) =>
-            (await requester.request(GetCustomer, { customerId }, { key: customerId, correlationId })).customer,
-          reserveStock: (orderId, items) => requester.request(ReserveStock, { orderId, items }, { key: orderId, correlationId }),
-          releaseStock: (orderId) => releaseStock(orderId, correlationId),
-        });
-        logger.info('order decided', { outcome });
-      }),
+      onMessage(CreateOrder, (command, envelope) => createOrders([{ command, envelope }])),
       onRequest(GetOrder, publisher, ({ orderId, caller }) =>
         answering(async () => {
           const order = await orders.findById(orderId);

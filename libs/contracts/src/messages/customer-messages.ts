@@ -10,10 +10,10 @@ export const Customer = z.object({
 });
 export type Customer = z.infer<typeof Customer>;
 
-/** order-management → customer-service: who is this customer, may they order? */
-export const GetCustomer = defineRequest({
-  type: 'GetCustomer',
+/** order-management → customer-service: who are these customers, may they order? Unknown ids are left out. */
+export const GetCustomers = defineRequest({
+  type: 'GetCustomers',
   topic: Topics.customerRequests,
-  request: z.object({ customerId: CustomerId }),
-  reply: z.object({ customer: Customer.nullable() }),
+  request: z.object({ customerIds: z.array(CustomerId).min(1).max(1_000) }),
+  reply: z.object({ customers: z.array(Customer) }),
 });

@@ -4,30 +4,34 @@ import { OrderId, OrderLineRequest, Product, ProductId } from '../orders';
 import { Topics } from '../topics';
 import { defineRequest } from './envelope';
 
+const OrderToReserve = z.object({ orderId: OrderId, items: z.array(OrderLineRequest).min(1).max(100) });
+
+export const Reservation = z.discriminatedUnion('outcome', [
+  z.object({
+    orderId: OrderId,
+    outcome: z.literal('RESERVED'),
+    lines: z.array(z.object({ productId: ProductId, quantity: z.int(), unitPrice: Money })),
+  }),
+  z.object({
+    orderId: OrderId,
+    outcome: z.literal('REJECTED'),
+    reason: z.enum(['UNKNOWN_PRODUCT', 'OUT_OF_STOCK']),
+    productIds: z.array(ProductId),
+  }),
+]);
+export type Reservation = z.infer<typeof Reservation>;
+
 /**
- * order-management → inventory-service: reserve stock for every line of an order, all or nothing.
- * Idempotent per order id: asking again answers with the reservation already made.
+ * order-management → inventory-service: reserve stock for a batch of orders, each all or nothing,
+ * in the order given (earlier orders get scarce stock first). Idempotent per order id: asking
+ * again answers with the reservation already made.
  */
 export const ReserveStock = defineRequest({
   type: 'ReserveStock',
   topic: Topics.inventoryRequests,
-  request: z.object({
-    orderId: OrderId,
-    items: z.array(OrderLineRequest).min(1).max(100),
-  }),
-  reply: z.discriminatedUnion('outcome', [
-    z.object({
-      outcome: z.literal('RESERVED'),
-      lines: z.array(z.object({ productId: ProductId, quantity: z.int(), unitPrice: Money })),
-    }),
-    z.object({
-      outcome: z.literal('REJECTED'),
-      reason: z.enum(['UNKNOWN_PRODUCT', 'OUT_OF_STOCK']),
-      productIds: z.array(ProductId),
-    }),
-  ]),
+  request: z.object({ orders: z.array(OrderToReserve).min(1).max(1_000) }),
+  reply: z.object({ results: z.array(Reservation) }),
 });
-export type ReserveStockReply = z.infer<typeof ReserveStock.reply>;
 
 /** gateway → inventory-service: one page of the catalog, ordered by product id. */
 export const ListProducts = defineRequest({

@@ -1,0 +1,107 @@
+import {
+  centsToMoney,
+  moneyToCents,
+  type CreateOrderPayload,
+  type Customer,
+  type RejectionReason,
+  type Reservation,
+} from '@orderline/contracts';
+
+/** What to store for a new order: decided already, so it is written once. */
+export type DecidedOrder =
+  | {
+      command: CreateOrderPayload;
+      correlationId: string;
+      status: 'CONFIRMED';
+      lines: { productId: string; quantity: number; unitPrice: string }[];
+      totalAmount: string;
+    }
+  | { command: CreateOrderPayload; correlationId: string; status: 'REJECTED'; reason: RejectionReason };
+
+export interface PlaceOrdersDeps {
+  /** the request hash of each order among `ids` that exists already */
+  findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>>;
+  findCustomers(ids: string[]): Promise<Customer[]>;
+  reserveStock(orders: { orderId: string; items: CreateOrderPayload['items'] }[]): Promise<Reservation[]>;
+  /** stores the decided orders with their events; returns the ids it inserted */
+  insertDecided(orders: DecidedOrder[]): Promise<Set<string>>;
+}
+
+/** What happened to one CreateOrder. */
+export type PlaceOrderResult =
+  | { outcome: 'CONFIRMED' | 'REJECTED'; created: true }
+  /** the order existed already (a redelivery, or the same Idempotency-Key with the same request) */
+  | { outcome: 'EXISTING'; created: false }
+  /** the same order id (Idempotency-Key) came with a different request */
+  | { outcome: 'CONFLICT'; created: false };
+
+export interface PlaceOrderRequest {
+  command: CreateOrderPayload;
+  correlationId: string;
+}
+
+/**
+ * Decides a batch of new orders with one look-up per dependency: the customers (they must exist
+ * and not be blocked), then inventory reserves every line of the remaining orders, in the order
+ * they came, all or nothing per order. Prices and totals come from inventory, never from the
+ * client. Every order is written once, already decided, with its event.
+ *
+ * Idempotent: an order id that exists already is not decided again (a redelivered command), and
+ * inventory answers a repeated reservation with the one it already made. Returns one result per
+ * request, in the same order.
+ */
+export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrdersDeps): Promise<PlaceOrderResult[]> {
+  const firstById = new Map<string, PlaceOrderRequest>();
+  for (const request of requests) {
+    if (!firstById.has(request.command.orderId)) firstById.set(request.command.orderId, request);
+  }
+  const existing = await deps.findExisting([...firstById.keys()]);
+  const fresh = [...firstById.values()].filter((r) => !existing.has(r.command.orderId));
+
+  const customers = fresh.length
+    ? new Map((await deps.findCustomers([...new Set(fresh.map((r) => r.command.customerId))])).map((c) => [c.id, c]))
+    : new Map<string, Customer>();
+  const decided: DecidedOrder[] = [];
+  const toReserve: PlaceOrderRequest[] = [];
+  for (const request of fresh) {
+    const customer = customers.get(request.command.customerId);
+    if (!customer || customer.blocked) {
+      decided.push({ ...request, status: 'REJECTED', reason: customer ? 'CUSTOMER_BLOCKED' : 'UNKNOWN_CUSTOMER' });
+    } else {
+      toReserve.push(request);
+    }
+  }
+  if (toReserve.length > 0) {
+    const reservations = new Map(
+      (await deps.reserveStock(toReserve.map((r) => ({ orderId: r.command.orderId, items: r.command.items })))).map((r) => [
+        r.orderId,
+        r,
+      ]),
+    );
+    for (const request of toReserve) {
+      const reservation = reservations.get(request.command.orderId);
+      if (!reservation) throw new Error(`inventory did not answer for order ${request.command.orderId}`);
+      decided.push(
+        reservation.outcome === 'RESERVED'
+          ? { ...request, status: 'CONFIRMED', lines: reservation.lines, totalAmount: totalOf(reservation.lines) }
+          : { ...request, status: 'REJECTED', reason: reservation.reason },
+      );
+    }
+  }
+  const inserted = decided.length ? await deps.insertDecided(decided) : new Set<string>();
+  const statusOf = new Map(decided.map((order) => [order.command.orderId, order.status]));
+
+  return requests.map((request) => {
+    const id = request.command.orderId;
+    const first = firstById.get(id) as PlaceOrderRequest;
+    const knownHash = existing.has(id) ? existing.get(id)?.requestHash : (first.command.requestHash ?? null);
+    if (knownHash !== (request.command.requestHash ?? null)) return { outcome: 'CONFLICT', created: false };
+    if (request !== first || !inserted.has(id)) return { outcome: 'EXISTING', created: false };
+    return { outcome: statusOf.get(id) as 'CONFIRMED' | 'REJECTED', created: true };
+  });
+}
+
+/** Σ unit price × quantity, exactly, in cents. */
+export function totalOf(lines: { quantity: number; unitPrice: string }[]): string {
+  return centsToMoney(lines.reduce((sum, line) => sum + moneyToCents(line.unitPrice) * BigInt(line.quantity), 0n));
+}
