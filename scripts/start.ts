@@ -32,10 +32,10 @@ async function main() {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  for (const [app, child] of system.processes) {
-    child.on('exit', (code) => {
+  for (const instance of system.instances) {
+    instance.child.on('exit', (code) => {
       if (!stopping) {
-        console.error(`${app} exited with ${code}; stopping`);
+        console.error(`${instance.name} exited with ${code}; stopping`);
         void stop();
       }
     });

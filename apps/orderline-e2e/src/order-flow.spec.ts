@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTestProduct, stockOf, testPrisma, waitFor } from '@orderline/testing';
 import { adminToken, api, customerToken, orderBody, placeOrder, waitForDecision } from './support/api';
@@ -73,15 +73,16 @@ describe('create → confirm → read', () => {
       .send(orderBody([{ productId: a.id, quantity: 1 }]));
     expect(res.headers['x-correlation-id']).toBe(correlationId);
     await waitForDecision(res.body.id);
-    const logFile = path.join(process.env['SYSTEM_LOG_DIR'] as string, 'order-management.log');
+    const logDir = process.env['SYSTEM_LOG_DIR'] as string;
     const line = await waitFor(
       () =>
-        readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
+        readdirSync(logDir)
+          .filter((file) => file.startsWith('order-management'))
+          .flatMap((file) => readFileSync(path.join(logDir, file), 'utf8').split('\n'))
+          .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l))
           .find((entry) => entry.correlationId === correlationId && entry.message === 'order decided'),
-      { what: 'the decision log line' },
+      { what: 'the decision log line in an order-management log' },
     );
     expect(line).toMatchObject({ service: 'order-management', orderId: res.body.id, outcome: 'CONFIRMED' });
   });

@@ -7,92 +7,145 @@ import { waitFor } from './wait-for';
 export const APPS = ['customer-service', 'inventory-service', 'order-management', 'gateway'] as const;
 export type AppName = (typeof APPS)[number];
 
+const workspaceRoot = path.resolve(__dirname, '../../..');
+const portOffset: Record<AppName, number> = { gateway: 0, 'order-management': 1, 'customer-service': 2, 'inventory-service': 3 };
+
+/** One running app process: its port (gateway: HTTP; others: health), and how to stop or replace it. */
+export class AppInstance {
+  child!: ChildProcess;
+
+  constructor(
+    readonly app: AppName,
+    readonly index: number,
+    readonly port: number,
+    private readonly options: { logDir: string; env: Record<string, string>; gatewayPort: number; echo: boolean },
+  ) {}
+
+  get name(): string {
+    return `${this.app}#${this.index}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    const { logDir, env, echo } = this.options;
+    this.child = spawn(process.execPath, [path.join(workspaceRoot, 'apps', this.app, 'dist', 'main.js')], {
+      cwd: workspaceRoot,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        PORT: String(this.app === 'gateway' ? this.port : this.options.gatewayPort),
+        HEALTH_PORT: String(this.port),
+        INSTANCE_ID: `${this.app}-${this.index}-${process.pid}-${Date.now() % 100_000}`,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = createWriteStream(path.join(logDir, `${this.app}${this.index ? `-${this.index}` : ''}.log`), { flags: 'a' });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.pipe(log);
+      if (echo) {
+        createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) =>
+          process.stdout.write(`${this.name.padEnd(19)} | ${line}\n`),
+        );
+      }
+    }
+  }
+
+  /** Resolves when /health/ready answers 200; fails if the process exits first. */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}); see its log`);
+        const res = await fetch(`http://127.0.0.1:${this.port}/health/ready`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      { timeoutMs, intervalMs: 200, what: `${this.name} to be ready` },
+    );
+  }
+
+  /** Sends `signal` and waits for the exit; SIGKILL after `graceMs`. Resolves with the exit code. */
+  stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 12_000): Promise<number | null> {
+    return new Promise((resolve) => {
+      if (!this.running) return resolve(this.child?.exitCode ?? null);
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      this.child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+      this.child.kill(signal);
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.start();
+    await this.ready();
+  }
+}
+
 export interface RunningSystem {
   gatewayUrl: string;
+  instances: AppInstance[];
+  /** the first instance of each app */
   processes: Map<AppName, ChildProcess>;
   logDir: string;
+  instance(app: AppName, index?: number): AppInstance;
   stop(): Promise<void>;
 }
 
-const workspaceRoot = path.resolve(__dirname, '../../..');
-
 /**
  * Starts the four built apps (`apps/<app>/dist/main.js`) as child processes against the running
- * Kafka and Postgres, on ports from `basePort` (gateway) upwards, and waits until each one's
- * /health/ready answers 200. Logs go to `<logDir>/<app>.log`. Used by the e2e tests and `npm start`.
+ * Kafka and Postgres and waits until each one's /health/ready answers 200. Instance i of an app
+ * listens on basePort + 10·i + (gateway 0, order-management 1, customer-service 2, inventory 3).
+ * Logs go to `<logDir>/<app>[-i].log`. Used by the e2e and fault tests, the bench and `npm start`.
  */
 export async function startSystem({
   basePort = 3100,
   logDir = path.join(workspaceRoot, 'test-output', 'system'),
   env = {},
   echo = false,
+  instances = {},
 }: {
   basePort?: number;
   logDir?: string;
   env?: Record<string, string>;
-  /** also print every log line to this process' stdout, prefixed with the app name */
+  /** also print every log line to this process' stdout, prefixed with the instance name */
   echo?: boolean;
+  /** how many instances of each app (default 1) */
+  instances?: Partial<Record<AppName, number>>;
 } = {}): Promise<RunningSystem> {
   mkdirSync(logDir, { recursive: true });
-  const ports: Record<AppName, number> = {
-    gateway: basePort,
-    'order-management': basePort + 1,
-    'customer-service': basePort + 2,
-    'inventory-service': basePort + 3,
-  };
-  const processes = new Map<AppName, ChildProcess>();
+  const all: AppInstance[] = [];
   for (const app of APPS) {
-    const child = spawn(process.execPath, [path.join(workspaceRoot, 'apps', app, 'dist', 'main.js')], {
-      cwd: workspaceRoot,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(ports.gateway),
-        HEALTH_PORT: String(ports[app]),
-        KAFKAJS_NO_PARTITIONER_WARNING: '1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log = createWriteStream(path.join(logDir, `${app}.log`), { flags: 'a' });
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.pipe(log);
-      if (echo) {
-        createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) =>
-          process.stdout.write(`${app.padEnd(17)} | ${line}\n`),
-        );
-      }
+    for (let i = 0; i < (instances[app] ?? 1); i++) {
+      all.push(new AppInstance(app, i, basePort + 10 * i + portOffset[app], { logDir, env, gatewayPort: basePort, echo }));
     }
-    processes.set(app, child);
   }
   const stop = async () => {
-    await Promise.all(
-      [...processes.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 12_000).unref();
-          }),
-      ),
-    );
+    await Promise.all(all.map((instance) => instance.stop()));
   };
   try {
-    for (const app of APPS) {
-      await waitFor(
-        async () => {
-          const child = processes.get(app);
-          if (child?.exitCode !== null) throw new Error(`${app} exited with ${child?.exitCode}; see ${logDir}/${app}.log`);
-          const res = await fetch(`http://127.0.0.1:${ports[app]}/health/ready`).catch(() => undefined);
-          return res?.status === 200;
-        },
-        { timeoutMs: 60_000, intervalMs: 200, what: `${app} to be ready` },
-      );
-    }
+    for (const instance of all) instance.start();
+    for (const instance of all) await instance.ready();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { gatewayUrl: `http://127.0.0.1:${ports.gateway}`, processes, logDir, stop };
+  const instance = (app: AppName, index = 0) => {
+    const found = all.find((i) => i.app === app && i.index === index);
+    if (!found) throw new Error(`no instance ${app}#${index}`);
+    return found;
+  };
+  return {
+    gatewayUrl: `http://127.0.0.1:${basePort}`,
+    instances: all,
+    processes: new Map(APPS.map((app) => [app, instance(app).child])),
+    logDir,
+    instance,
+    stop,
+  };
 }

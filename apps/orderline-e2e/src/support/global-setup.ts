@@ -1,7 +1,12 @@
 import { startSystem } from '@orderline/testing';
 
 export default async function globalSetup(): Promise<void> {
-  const system = await startSystem({ basePort: Number(process.env['E2E_BASE_PORT'] ?? 3100) });
+  // E2E_INSTANCES=2 runs two instances of every app (consumer groups share the partitions).
+  const count = Number(process.env['E2E_INSTANCES'] ?? 1);
+  const system = await startSystem({
+    basePort: Number(process.env['E2E_BASE_PORT'] ?? 3100),
+    instances: { gateway: count, 'order-management': count, 'customer-service': count, 'inventory-service': count },
+  });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
   process.env['GATEWAY_URL'] = system.gatewayUrl;
   process.env['SYSTEM_LOG_DIR'] = system.logDir;
