@@ -7,8 +7,9 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 export const RejectionReason = z.enum(['UNKNOWN_CUSTOMER', 'UNKNOWN_PRODUCT', 'OUT_OF_STOCK', 'CUSTOMER_BLOCKED']);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
-export const CustomerId = z.string().min(1).max(64);
-export const ProductId = z.string().min(1).max(64);
+/** Ids are at most 32 characters: the database columns are varchar(32). */
+export const CustomerId = z.string().min(1).max(32);
+export const ProductId = z.string().min(1).max(32);
 export const OrderId = z.uuid();
 
 export const ShippingAddress = z.strictObject({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createPrismaClient, isDatabaseReachable, isUniqueViolation } from './prisma';
+import { createPrismaClient, isDatabaseReachable, isPermanentDataError, isUniqueViolation } from './prisma';
 
 /** Against the real Postgres (npm run infra:up). */
 const url = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
@@ -14,6 +14,10 @@ describe('prisma client on the driver adapter', () => {
     await prisma.customer.create({ data: { id, name: 'x', email: 'x@example.com' } });
     const duplicate = await prisma.customer.create({ data: { id, name: 'x', email: 'x@example.com' } }).catch((e: unknown) => e);
     expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(isPermanentDataError(duplicate)).toBe(false);
+    const tooLong = await prisma.customer.create({ data: { id: 'X'.repeat(40), name: 'x', email: 'x' } }).catch((e: unknown) => e);
+    expect(isPermanentDataError(tooLong)).toBe(true);
+    expect(isPermanentDataError(new Error('connection refused'))).toBe(false);
     await prisma.customer.delete({ where: { id } });
   });
 

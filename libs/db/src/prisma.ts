@@ -32,3 +32,14 @@ export function pgErrorCode(error: unknown): string | undefined {
 export function isUniqueViolation(error: unknown): boolean {
   return pgErrorCode(error) === '23505' || (error as { code?: string })?.code === 'P2002';
 }
+
+/**
+ * A failure that retrying cannot cure: the data itself is wrong for the database (SQLSTATE class
+ * 22, data exception, e.g. a value too long; or 23, a constraint, other than a unique violation).
+ */
+export function isPermanentDataError(error: unknown): boolean {
+  const code = pgErrorCode(error) ?? (error as { meta?: { code?: string } })?.meta?.code;
+  if (code && (code.startsWith('22') || (code.startsWith('23') && code !== '23505'))) return true;
+  // Prisma's own validation of values against column types (e.g. "value too long", P2000)
+  return ['P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020'].includes((error as { code?: string })?.code ?? '');
+}

@@ -24,6 +24,8 @@ export interface ConsumerOptions {
   /** publishes dead letters */
   publisher: Publisher;
   logger: Logger;
+  /** errors that retrying cannot cure (e.g. data the database refuses): dead-lettered at once */
+  isPermanent?: (error: unknown) => boolean;
   /** tries per message before it is dead-lettered (transient failures: DB or broker hiccups) */
   maxAttempts?: number;
   /** first retry delay; doubles per attempt, capped at 5 s */
@@ -71,6 +73,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     partitionsConsumedConcurrently = 12,
     maxBatchMessages = 500,
     lingerMs = 5,
+    isPermanent = () => false,
   } = options;
   const routes = new Map(options.routes.map((route) => [route.type, route]));
   const batchRoutes = new Map((options.batchRoutes ?? []).map((route) => [route.type, route]));
@@ -130,7 +133,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
           return;
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;
-          if (error instanceof PoisonMessageError || isLastAttempt) return deadLetter(item, reason);
+          if (error instanceof PoisonMessageError || isPermanent(error) || isLastAttempt) return deadLetter(item, reason);
           logger.warn('message handling failed, will retry', { type: item.envelope.type, attempt, reason });
           await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
         }
@@ -144,7 +147,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
         await route.handleBatch(items.map((item) => item.envelope));
         return;
       } catch (error) {
-        logger.warn('batch handling failed, will retry', { type: route.type, size: items.length, attempt, error: String(error) });
+        logger.warn('batch handling failed', { type: route.type, size: items.length, attempt, error: String(error) });
+        if (isPermanent(error)) break; // some message in it is bad: find it by handling them one by one
         await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
       }
     }

@@ -57,14 +57,15 @@ export class AppInstance {
 
   /** Resolves when /health/ready answers 200; fails if the process exits first. */
   async ready(timeoutMs = 60_000): Promise<void> {
-    await waitFor(
-      async () => {
-        if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}); see its log`);
-        const res = await fetch(`http://127.0.0.1:${this.port}/health/ready`).catch(() => undefined);
-        return res?.status === 200;
-      },
+    const exited = new Promise<never>((_, reject) =>
+      this.child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${code ?? signal}); see its log`))),
+    );
+    const up = waitFor(
+      async () => (await fetch(`http://127.0.0.1:${this.port}/health/ready`).catch(() => undefined))?.status === 200,
       { timeoutMs, intervalMs: 200, what: `${this.name} to be ready` },
     );
+    exited.catch(() => undefined);
+    await Promise.race([up, exited]);
   }
 
   /** Sends `signal` and waits for the exit; SIGKILL after `graceMs`. Resolves with the exit code. */

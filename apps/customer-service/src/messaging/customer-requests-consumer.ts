@@ -1,4 +1,5 @@
 import { ConsumerGroups, GetCustomers, Topics } from '@orderline/contracts';
+import { isPermanentDataError } from '@orderline/db';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
 import type { Kafka } from 'kafkajs';
@@ -17,6 +18,7 @@ export function startCustomerRequestsConsumer(deps: {
     topics: [Topics.customerRequests],
     publisher: deps.publisher,
     logger: deps.logger,
+    isPermanent: isPermanentDataError,
     routes: [
       onRequest(GetCustomers, deps.publisher, async ({ customerIds }) => ({
         customers: await deps.customers.findMany(customerIds),

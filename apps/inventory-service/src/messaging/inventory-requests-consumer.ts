@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { ConsumerGroups, GetProduct, ListProducts, ReleaseStock, ReserveStock, Topics } from '@orderline/contracts';
+import { isPermanentDataError } from '@orderline/db';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
 import type { ProductRepository } from '../db/product-repository';
@@ -20,6 +21,7 @@ export function startInventoryRequestsConsumer(deps: {
     topics: [Topics.inventoryRequests],
     publisher,
     logger: deps.logger,
+    isPermanent: isPermanentDataError,
     routes: [
       onRequest(ReserveStock, publisher, async ({ orders }) => ({ results: await stock.reserve(orders) })),
       onRequest(ReleaseStock, publisher, ({ orderId }) => stock.release(orderId)),

@@ -13,6 +13,7 @@ import {
   Topics,
   UpdateOrder,
 } from '@orderline/contracts';
+import { isPermanentDataError } from '@orderline/db';
 import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
 import { ReplyError, onMessage, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
@@ -91,6 +92,7 @@ export function startOrderCommandsConsumer(deps: {
     topics: [Topics.orderCommands, Topics.orderQueries],
     publisher,
     logger,
+    isPermanent: isPermanentDataError,
     batchRoutes: [
       {
         type: CreateOrder.type,
