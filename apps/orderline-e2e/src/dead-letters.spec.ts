@@ -144,9 +144,26 @@ const jsonLines = (stdout: string): Record<string, unknown>[] =>
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
+/**
+ * The replays here keep their progress in a group of this run's own, started at the current end of
+ * orders.commands.dlq: they send only letters that arrive during this run (this file's), never
+ * whatever older letters the shared broker holds (re-injecting those into the live system is an
+ * operator's decision), and the real `dlq-replayer.orders.commands` group is left alone.
+ */
+const replayGroup = `e2e-dlq-replayer-${runId}`;
+
 beforeAll(async () => {
   producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const dlq = deadLetterTopic(Topics.orderCommands);
+    const ends = await admin.fetchTopicOffsets(dlq);
+    await admin.setOffsets({ groupId: replayGroup, topic: dlq, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+  } finally {
+    await admin.disconnect();
+  }
   await Promise.all([dlqReader.start(), replyReader.start()]);
 });
 
@@ -154,7 +171,7 @@ afterAll(async () => {
   await Promise.all([dlqReader.stop(), replyReader.stop(), producer?.disconnect()]);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteGroups([dlqReader.groupId, replyReader.groupId]).catch(() => undefined);
+  await admin.deleteGroups([dlqReader.groupId, replyReader.groupId, replayGroup]).catch(() => undefined);
   await admin.disconnect();
   await prisma.$disconnect();
 });
@@ -419,12 +436,12 @@ describe('npm run dlq', () => {
     // only in the dead-letter topic so far
     expect((await api().get(`/api/v1/orders/${orderId}`).set(bearer(token))).status).toBe(404);
 
-    const dry = await runCli(['replay', Topics.orderCommands, '--dry-run'], { viaNpm: true });
+    const dry = await runCli(['replay', Topics.orderCommands, '--group', replayGroup, '--dry-run'], { viaNpm: true });
     expect(dry.code).toBe(0);
     expect(replayedLines(dry.stdout)).toEqual([expect.objectContaining({ action: 'would-replay', to: Topics.orderCommands, key: orderId })]);
     expect(dry.stdout).toMatch(/dry run: would replay \d+ dead letter\(s\)/);
 
-    const first = await runCli(['replay', Topics.orderCommands], { viaNpm: true });
+    const first = await runCli(['replay', Topics.orderCommands, '--group', replayGroup], { viaNpm: true });
     expect({ code: first.code, stderr: first.code === 0 ? '' : first.stderr }).toEqual({ code: 0, stderr: '' });
     // the dry run committed nothing, so the real replay still sends the letter
     expect(replayedLines(first.stdout)).toEqual([
@@ -449,7 +466,7 @@ describe('npm run dlq', () => {
       expect(again.value?.toString('utf8')).toBe(notJson.value);
     }
 
-    const second = await runCli(['replay', Topics.orderCommands], { viaNpm: true });
+    const second = await runCli(['replay', Topics.orderCommands, '--group', replayGroup], { viaNpm: true });
     expect(second.code).toBe(0);
     // letters that arrived since (the poison ones bouncing back) may go again; ours must not
     expect(replayedLines(second.stdout)).toEqual([]);

@@ -43,3 +43,16 @@ export function isPermanentDataError(error: unknown): boolean {
   // Prisma's own validation of values against column types (e.g. "value too long", P2000)
   return ['P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020'].includes((error as { code?: string })?.code ?? '');
 }
+
+/**
+ * The database is unreachable or going away (not the query's fault): connection refused or
+ * reset, the server shutting down (SQLSTATE 57P01-57P03, class 08), a pool or connect timeout.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = pgErrorCode(error) ?? (error as { code?: string })?.code ?? '';
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017', 'P2024'].includes(code)) return true;
+  const text = `${(error as Error)?.name ?? ''} ${(error as Error)?.message ?? ''} ${String((error as { cause?: unknown })?.cause ?? '')}`;
+  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection.*(closed|ended)|terminating connection|the database system is (starting up|shutting down)|Can't reach database|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    text,
+  );
+}

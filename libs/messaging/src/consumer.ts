@@ -1,7 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
-import type { Publisher } from './publisher';
+import { BrokerUnavailableError, type Publisher } from './publisher';
+import { RequestTimeoutError } from './request-reply';
 import { PoisonMessageError, type MessageRoute } from './routes';
 
 /**
@@ -26,6 +27,12 @@ export interface ConsumerOptions {
   logger: Logger;
   /** errors that retrying cannot cure (e.g. data the database refuses): dead-lettered at once */
   isPermanent?: (error: unknown) => boolean;
+  /**
+   * errors that say a dependency is down (database unreachable, …), not that the message is bad:
+   * retried until it is back, without using up attempts (the partition waits; nothing is lost).
+   * Broker failures and request/reply timeouts always count as transient.
+   */
+  isTransient?: (error: unknown) => boolean;
   /** tries per message before it is dead-lettered (transient failures: DB or broker hiccups) */
   maxAttempts?: number;
   /** first retry delay; doubles per attempt, capped at 5 s */
@@ -75,6 +82,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     lingerMs = 5,
     isPermanent = () => false,
   } = options;
+  const isTransient = (error: unknown) =>
+    error instanceof BrokerUnavailableError || error instanceof RequestTimeoutError || (options.isTransient?.(error) ?? false);
+  let stopping = false;
+  /** Waits before a retry; gives up (the message stays uncommitted, so it comes again) when stopping. */
+  const backoff = async (attempt: number) => {
+    await sleep(Math.min(retryDelayMs * 2 ** Math.min(attempt - 1, 10), 5_000));
+    if (stopping) throw new Error('consumer stopping');
+  };
   const routes = new Map(options.routes.map((route) => [route.type, route]));
   const batchRoutes = new Map((options.batchRoutes ?? []).map((route) => [route.type, route]));
   const consumer: Consumer = kafka.consumer({
@@ -125,7 +140,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     withLogContext({ correlationId: item.envelope.correlationId }, async () => {
       const route = routes.get(item.envelope.type);
       if (!route) return deadLetter(item, `no single-message route for ${item.envelope.type}`);
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1, outage = 0; ; ) {
         const isLastAttempt = attempt >= maxAttempts;
         try {
           const { topic, partition, message } = item;
@@ -133,23 +148,30 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
           return;
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;
-          if (error instanceof PoisonMessageError || isPermanent(error) || isLastAttempt) return deadLetter(item, reason);
+          if (error instanceof PoisonMessageError || isPermanent(error)) return deadLetter(item, reason);
+          if (isTransient(error)) {
+            logger.warn('a dependency is unavailable, will retry', { type: item.envelope.type, reason });
+            await backoff(++outage);
+            continue;
+          }
+          if (isLastAttempt) return deadLetter(item, reason);
           logger.warn('message handling failed, will retry', { type: item.envelope.type, attempt, reason });
-          await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
+          await backoff(attempt++);
         }
       }
     });
 
   /** Many messages of one type at once; on repeated failure, one by one. */
   const handleMany = async (route: BatchRoute, items: Parsed[]) => {
-    for (let attempt = 1; attempt <= Math.min(maxAttempts, 3); attempt++) {
+    for (let attempt = 1, outage = 0; attempt <= Math.min(maxAttempts, 3); ) {
       try {
         await route.handleBatch(items.map((item) => item.envelope));
         return;
       } catch (error) {
         logger.warn('batch handling failed', { type: route.type, size: items.length, attempt, error: String(error) });
         if (isPermanent(error)) break; // some message in it is bad: find it by handling them one by one
-        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
+        if (isTransient(error)) await backoff(++outage);
+        else await backoff(attempt++);
       }
     }
     logger.warn('batch keeps failing, handling its messages one by one', { type: route.type, size: items.length });
@@ -202,7 +224,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   // Ready means "in the group with partitions assigned": only then is the service really consuming.
   await joined;
   logger.info('consumer joined its group', { groupId, topics });
-  return { stop: () => consumer.disconnect() };
+  return {
+    stop: async () => {
+      stopping = true;
+      await consumer.disconnect();
+    },
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { createLogger } from '@orderline/logging';
 import type { Kafka } from 'kafkajs';
 import { createKafka, ensureTopics } from './kafka';
 import { newEnvelope } from './envelope';
-import { Publisher } from './publisher';
+import { BrokerUnavailableError, Publisher } from './publisher';
 import { ReplyFailedError, RequestTimeoutError, Requester } from './request-reply';
 import { ReplyError, onRequest } from './routes';
 import { startConsumer, type RunningConsumer } from './consumer';
@@ -29,6 +29,7 @@ let publisher: Publisher;
 let responder: RunningConsumer;
 const requesters: Requester[] = [];
 let handled = 0;
+let outageCalls = 0;
 
 async function newRequester(timeoutMs = 5_000): Promise<Requester> {
   const requester = new Requester({ kafka, publisher, replyTopic, instanceId: randomUUID(), logger, timeoutMs });
@@ -59,6 +60,7 @@ beforeAll(async () => {
         handled++;
         if (n < 0) throw new ReplyError('BAD_REQUEST', 'negative numbers are not doubled');
         if (n === 13) throw new Error('unlucky: always fails');
+        if (n === 77 && ++outageCalls <= 4) throw new BrokerUnavailableError('the broker is away');
         return { doubled: n * 2 };
       }),
     ],
@@ -124,6 +126,12 @@ describe('request/reply over Kafka', () => {
     expect(dead.headers[Headers.sourceTopic]).toBe(requestTopic);
     expect(dead.headers[Headers.sourceOffset]).toMatch(/^\d+$/);
     await expect(requester.request(Double, { n: 5 }, { key: 'k', correlationId: 'after' })).resolves.toEqual({ doubled: 10 });
+  });
+
+  it('retries through a dependency outage beyond maxAttempts: nothing is dead-lettered', async () => {
+    const requester = await newRequester(10_000);
+    await expect(requester.request(Double, { n: 77 }, { key: 'k', correlationId: 'outage' })).resolves.toEqual({ doubled: 154 });
+    expect(outageCalls).toBe(5);
   });
 
   it('dead-letters a message that is not an envelope, without retrying, and keeps consuming', async () => {

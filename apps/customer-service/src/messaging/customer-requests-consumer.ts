@@ -1,5 +1,5 @@
 import { ConsumerGroups, GetCustomers, Topics } from '@orderline/contracts';
-import { isPermanentDataError } from '@orderline/db';
+import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
 import type { Kafka } from 'kafkajs';
@@ -19,6 +19,7 @@ export function startCustomerRequestsConsumer(deps: {
     publisher: deps.publisher,
     logger: deps.logger,
     isPermanent: isPermanentDataError,
+    isTransient: isDatabaseUnavailable,
     routes: [
       onRequest(GetCustomers, deps.publisher, async ({ customerIds }) => ({
         customers: await deps.customers.findMany(customerIds),

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { ConsumerGroups, GetProduct, ListProducts, ReleaseStock, ReserveStock, Topics } from '@orderline/contracts';
-import { isPermanentDataError } from '@orderline/db';
+import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
 import type { ProductRepository } from '../db/product-repository';
@@ -22,6 +22,7 @@ export function startInventoryRequestsConsumer(deps: {
     publisher,
     logger: deps.logger,
     isPermanent: isPermanentDataError,
+    isTransient: isDatabaseUnavailable,
     routes: [
       onRequest(ReserveStock, publisher, async ({ orders }) => ({ results: await stock.reserve(orders) })),
       onRequest(ReleaseStock, publisher, ({ orderId }) => stock.release(orderId)),

@@ -13,7 +13,7 @@ import {
   Topics,
   UpdateOrder,
 } from '@orderline/contracts';
-import { isPermanentDataError } from '@orderline/db';
+import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
 import { ReplyError, onMessage, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
@@ -93,6 +93,7 @@ export function startOrderCommandsConsumer(deps: {
     publisher,
     logger,
     isPermanent: isPermanentDataError,
+    isTransient: isDatabaseUnavailable,
     batchRoutes: [
       {
         type: CreateOrder.type,
