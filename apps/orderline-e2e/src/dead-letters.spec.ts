@@ -402,8 +402,9 @@ describe('npm run dlq', () => {
   });
 
   it('bad arguments → usage and exit code 2', async () => {
-    for (const args of [[], ['list'], ['frobnicate', 'orders.commands'], ['list', 'orders.commands', '--limit', 'x'], ['list', 'orders.commands', '--dry-run']]) {
-      const { code, stderr } = await runCli(args);
+    const bad = [[], ['list'], ['frobnicate', 'orders.commands'], ['list', 'orders.commands', '--limit', 'x'], ['list', 'orders.commands', '--dry-run'], ['replay', 'orders.commands', '--group']];
+    const results = await Promise.all(bad.map(async (args) => ({ args, ...(await runCli(args)) })));
+    for (const { args, code, stderr } of results) {
       expect({ args, code }).toEqual({ args, code: 2 });
       expect(stderr).toMatch(/usage:/);
     }

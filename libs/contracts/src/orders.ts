@@ -1,22 +1,48 @@
 import { z } from 'zod';
 import { Money } from './money';
 
-export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED']);
+export const OrderStatus = z.enum([
+  'PENDING',
+  'CONFIRMED',
+  'REJECTED',
+  'CANCELLED',
+  'SHIPPED',
+  'DELIVERED',
+]);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
-export const RejectionReason = z.enum(['UNKNOWN_CUSTOMER', 'UNKNOWN_PRODUCT', 'OUT_OF_STOCK', 'CUSTOMER_BLOCKED']);
+export const RejectionReason = z.enum([
+  'UNKNOWN_CUSTOMER',
+  'UNKNOWN_PRODUCT',
+  'OUT_OF_STOCK',
+  'CUSTOMER_BLOCKED',
+]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
+/**
+ * Text the database can store: well-formed Unicode (no lone surrogates) without NUL characters.
+ * JSON allows both; Postgres (text and jsonb) refuses them.
+ */
+export const Text = z
+  .string()
+  .refine(
+    (value) => value.isWellFormed() && !value.includes('\u0000'),
+    'must be well-formed Unicode text without NUL',
+  );
+
 /** Ids are at most 32 characters: the database columns are varchar(32). */
-export const CustomerId = z.string().min(1).max(32);
-export const ProductId = z.string().min(1).max(32);
+export const CustomerId = Text.pipe(z.string().min(1).max(32));
+export const ProductId = Text.pipe(z.string().min(1).max(32));
 export const OrderId = z.uuid();
 
+const AddressText = (min: number, max: number) =>
+  Text.pipe(z.string().trim().min(min).max(max));
+
 export const ShippingAddress = z.strictObject({
-  line1: z.string().trim().min(1).max(200),
-  line2: z.string().trim().max(200).optional(),
-  city: z.string().trim().min(1).max(100),
-  postalCode: z.string().trim().min(1).max(20),
+  line1: AddressText(1, 200),
+  line2: AddressText(0, 200).optional(),
+  city: AddressText(1, 100),
+  postalCode: AddressText(1, 20),
   country: z
     .string()
     .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
@@ -33,9 +59,12 @@ export const OrderLines = z
   .array(OrderLineRequest)
   .min(1)
   .max(100)
-  .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, {
-    message: 'product ids must be unique within an order',
-  });
+  .refine(
+    (items) => new Set(items.map((i) => i.productId)).size === items.length,
+    {
+      message: 'product ids must be unique within an order',
+    },
+  );
 
 /** An order as the API returns it (design.md §2). */
 export const Order = z.object({
@@ -69,11 +98,14 @@ export const Product = z.object({
 export type Product = z.infer<typeof Product>;
 
 /** Who is asking: passed with per-order requests so order-management can check ownership. */
-export const Caller = z.object({ customerId: CustomerId, role: z.enum(['customer', 'admin']) });
+export const Caller = z.object({
+  customerId: CustomerId,
+  role: z.enum(['customer', 'admin']),
+});
 export type Caller = z.infer<typeof Caller>;
 
 /** Tracking details required when an order is shipped. */
 export const Tracking = z.object({
-  trackingCompany: z.string().trim().min(1).max(100),
-  trackingNumber: z.string().trim().min(1).max(100),
+  trackingCompany: Text.pipe(z.string().trim().min(1).max(100)),
+  trackingNumber: Text.pipe(z.string().trim().min(1).max(100)),
 });

@@ -41,7 +41,11 @@ export function isPermanentDataError(error: unknown): boolean {
   const code = pgErrorCode(error) ?? (error as { meta?: { code?: string } })?.meta?.code;
   if (code && (code.startsWith('22') || (code.startsWith('23') && code !== '23505'))) return true;
   // Prisma's own validation of values against column types (e.g. "value too long", P2000)
-  return ['P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020'].includes((error as { code?: string })?.code ?? '');
+  if (['P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020'].includes((error as { code?: string })?.code ?? '')) return true;
+  // text the database cannot encode (lone surrogates, NUL), reported without a SQLSTATE
+  return /JSON Error|lone (leading|trailing) surrogate|invalid byte sequence|unsupported Unicode escape/i.test(
+    (error as Error)?.message ?? '',
+  );
 }
 
 /**

@@ -161,21 +161,27 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       }
     });
 
-  /** Many messages of one type at once; on repeated failure, one by one. */
-  const handleMany = async (route: BatchRoute, items: Parsed[]) => {
-    for (let attempt = 1, outage = 0; attempt <= Math.min(maxAttempts, 3); ) {
+  /**
+   * Many messages of one type at once. Transient failures are retried as they are; a batch that
+   * keeps failing otherwise is split in halves and each half handled the same way, so a poison
+   * message is found in log2(n) rounds and dead-lettered alone while the rest go through.
+   */
+  const handleMany = async (route: BatchRoute, items: Parsed[]): Promise<void> => {
+    if (items.length === 1) return handleOne(items[0]);
+    for (let attempt = 1, outage = 0; attempt <= 2; ) {
       try {
         await route.handleBatch(items.map((item) => item.envelope));
         return;
       } catch (error) {
         logger.warn('batch handling failed', { type: route.type, size: items.length, attempt, error: String(error) });
-        if (isPermanent(error)) break; // some message in it is bad: find it by handling them one by one
+        if (isPermanent(error)) break;
         if (isTransient(error)) await backoff(++outage);
         else await backoff(attempt++);
       }
     }
-    logger.warn('batch keeps failing, handling its messages one by one', { type: route.type, size: items.length });
-    for (const item of items) await handleOne(item);
+    const half = Math.ceil(items.length / 2);
+    await handleMany(route, items.slice(0, half));
+    await handleMany(route, items.slice(half));
   };
 
   /** Handles deliveries from any partitions: batched types together, the rest in partition order. */
@@ -263,9 +269,15 @@ class Gatherer {
     this.timer = undefined;
     if (this.running || this.waiting.length === 0) return;
     this.running = true;
-    const taken = this.waiting;
-    this.waiting = [];
-    this.count = 0;
+    // take whole hand-ins up to `max` deliveries; the rest wait for the next flush
+    const taken: typeof this.waiting = [];
+    let size = 0;
+    while (this.waiting.length > 0 && (size === 0 || size + this.waiting[0].deliveries.length <= this.max)) {
+      const next = this.waiting.shift() as (typeof this.waiting)[number];
+      taken.push(next);
+      size += next.deliveries.length;
+    }
+    this.count -= size;
     try {
       await this.process(taken.flatMap((w) => w.deliveries));
       for (const w of taken) w.resolve();

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, type Order, type OrderEventType, type OrderStatus, type ShippingAddress } from '@orderline/contracts';
+import {
+  Topics,
+  type Order,
+  type OrderEventType,
+  type OrderStatus,
+  type ShippingAddress,
+} from '@orderline/contracts';
 import { Prisma, type PrismaClient } from '@orderline/db';
 import type { DecidedOrder } from '../domain/place-orders';
 
@@ -12,7 +18,11 @@ export function toOrder(row: OrderRow): Order {
     status: row.status,
     items: [...row.lineItems]
       .sort((a, b) => (a.productId < b.productId ? -1 : 1))
-      .map((line) => ({ productId: line.productId, quantity: line.quantity, unitPrice: line.unitPrice?.toFixed(2) ?? null })),
+      .map((line) => ({
+        productId: line.productId,
+        quantity: line.quantity,
+        unitPrice: line.unitPrice?.toFixed(2) ?? null,
+      })),
     totalAmount: row.totalAmount?.toFixed(2) ?? null,
     shippingAddress: row.shippingAddress as ShippingAddress,
     trackingCompany: row.trackingCompany,
@@ -44,25 +54,44 @@ export interface OrderPageQuery {
  * The outbox row for an event: the whole envelope is stored, so a re-published event keeps its
  * messageId and consumers can drop the copy.
  */
-function outboxRow(orderId: string, type: OrderEventType, correlationId: string, order: Order) {
+function outboxRow(
+  orderId: string,
+  type: OrderEventType,
+  correlationId: string,
+  order: Order,
+) {
   return {
     aggregateId: orderId,
     type,
-    payload: { messageId: randomUUID(), correlationId, type, occurredAt: new Date().toISOString(), payload: { order } },
+    payload: {
+      messageId: randomUUID(),
+      correlationId,
+      type,
+      occurredAt: new Date().toISOString(),
+      payload: { order },
+    },
     headers: { topic: Topics.orderEvents },
   };
 }
 
 /** The order as the API shows it, built from a decision before it is read back. */
 function decidedOrderView(order: DecidedOrder, now: Date): Order {
-  const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
+  const prices = new Map(
+    order.status === 'CONFIRMED'
+      ? order.lines.map((l) => [l.productId, l.unitPrice])
+      : [],
+  );
   return {
     id: order.command.orderId,
     customerId: order.command.customerId,
     status: order.status,
     items: [...order.command.items]
       .sort((a, b) => (a.productId < b.productId ? -1 : 1))
-      .map((item) => ({ productId: item.productId, quantity: item.quantity, unitPrice: prices.get(item.productId) ?? null })),
+      .map((item) => ({
+        productId: item.productId,
+        quantity: item.quantity,
+        unitPrice: prices.get(item.productId) ?? null,
+      })),
     totalAmount: order.status === 'CONFIRMED' ? order.totalAmount : null,
     shippingAddress: order.command.shippingAddress,
     trackingCompany: null,
@@ -78,14 +107,24 @@ export class OrderRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async findById(id: string): Promise<Order | null> {
-    const row = await this.prisma.order.findUnique({ where: { id }, include: { lineItems: true } });
+    const row = await this.prisma.order.findUnique({
+      where: { id },
+      include: { lineItems: true },
+    });
     return row ? toOrder(row) : null;
   }
 
   /** The request hash of each order among `ids` that exists already. */
-  async findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>> {
-    const rows = await this.prisma.order.findMany({ where: { id: { in: ids } }, select: { id: true, requestHash: true } });
-    return new Map(rows.map((row) => [row.id, { requestHash: row.requestHash }]));
+  async findExisting(
+    ids: string[],
+  ): Promise<Map<string, { requestHash: string | null }>> {
+    const rows = await this.prisma.order.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, requestHash: true },
+    });
+    return new Map(
+      rows.map((row) => [row.id, { requestHash: row.requestHash }]),
+    );
   }
 
   /**
@@ -115,24 +154,38 @@ export class OrderRepository {
       const ids = new Set(inserted.map((row) => row.id));
       const stored = orders.filter((order) => ids.has(order.command.orderId));
       if (stored.length === 0) return ids;
-      await tx.orderLineItem.createMany({
-        data: stored.flatMap((order) => {
-          const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
-          return order.command.items.map((item) => ({
-            id: randomUUID(),
-            orderId: order.command.orderId,
-            productId: item.productId,
-            quantity: item.quantity,
-            unitPrice: prices.get(item.productId) ?? null,
-            createdAt: now,
-            updatedAt: now,
-          }));
-        }),
+      const lines = stored.flatMap((order) => {
+        const prices = new Map(
+          order.status === 'CONFIRMED'
+            ? order.lines.map((l) => [l.productId, l.unitPrice])
+            : [],
+        );
+        return order.command.items.map((item) => ({
+          id: randomUUID(),
+          orderId: order.command.orderId,
+          productId: item.productId,
+          quantity: item.quantity,
+          unitPrice: prices.get(item.productId) ?? null,
+          createdAt: now,
+          updatedAt: now,
+        }));
       });
+      // at most 5,000 rows per statement: Postgres takes at most 65,535 parameters
+      for (let start = 0; start < lines.length; start += 5_000) {
+        await tx.orderLineItem.createMany({
+          data: lines.slice(start, start + 5_000),
+        });
+      }
       await tx.outboxEvent.createMany({
         data: stored.map((order) => {
-          const event = order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected';
-          return outboxRow(order.command.orderId, event, order.correlationId, decidedOrderView(order, now));
+          const event =
+            order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected';
+          return outboxRow(
+            order.command.orderId,
+            event,
+            order.correlationId,
+            decidedOrderView(order, now),
+          );
         }),
       });
       return ids;
@@ -151,8 +204,15 @@ export class OrderRepository {
         data: { ...change.data, ...(change.to ? { status: change.to } : {}) },
       });
       if (moved.count === 0) return null;
-      const order = toOrder(await tx.order.findUniqueOrThrow({ where: { id: orderId }, include: { lineItems: true } }));
-      await tx.outboxEvent.create({ data: outboxRow(orderId, change.event, change.correlationId, order) });
+      const order = toOrder(
+        await tx.order.findUniqueOrThrow({
+          where: { id: orderId },
+          include: { lineItems: true },
+        }),
+      );
+      await tx.outboxEvent.create({
+        data: outboxRow(orderId, change.event, change.correlationId, order),
+      });
       return order;
     });
   }
@@ -163,21 +223,40 @@ export class OrderRepository {
    * `(created_at, id) < (…)` is an index condition on (customer_id|status, created_at DESC, id DESC),
    * so a deep page costs the same as the first.
    */
-  async listPage(query: OrderPageQuery): Promise<{ items: Order[]; next: { createdAt: Date; id: string } | null }> {
+  async listPage(
+    query: OrderPageQuery,
+  ): Promise<{ items: Order[]; next: { createdAt: Date; id: string } | null }> {
     const conditions: Prisma.Sql[] = [];
-    if (query.customerId) conditions.push(Prisma.sql`customer_id = ${query.customerId}`);
-    if (query.status) conditions.push(Prisma.sql`status = ${query.status}::order_status`);
-    if (query.cursor) conditions.push(Prisma.sql`(created_at, id) < (${query.cursor.createdAt}, ${query.cursor.id}::uuid)`);
-    const where = conditions.length ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
-    const keys = await this.prisma.$queryRaw<{ id: string; created_at: Date }[]>`
+    if (query.customerId)
+      conditions.push(Prisma.sql`customer_id = ${query.customerId}`);
+    if (query.status)
+      conditions.push(Prisma.sql`status = ${query.status}::order_status`);
+    if (query.cursor)
+      conditions.push(
+        Prisma.sql`(created_at, id) < (${query.cursor.createdAt}, ${query.cursor.id}::uuid)`,
+      );
+    const where = conditions.length
+      ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
+      : Prisma.empty;
+    const keys = await this.prisma.$queryRaw<
+      { id: string; created_at: Date }[]
+    >`
       SELECT id, created_at FROM orders ${where} ORDER BY created_at DESC, id DESC LIMIT ${query.limit + 1}`;
     const page = keys.slice(0, query.limit);
-    const rows = await this.prisma.order.findMany({ where: { id: { in: page.map((k) => k.id) } }, include: { lineItems: true } });
+    const rows = await this.prisma.order.findMany({
+      where: { id: { in: page.map((k) => k.id) } },
+      include: { lineItems: true },
+    });
     const byId = new Map(rows.map((row) => [row.id, row]));
     const last = page[page.length - 1];
     return {
-      items: page.flatMap((k) => (byId.has(k.id) ? [toOrder(byId.get(k.id) as OrderRow)] : [])),
-      next: keys.length > query.limit && last ? { createdAt: last.created_at, id: last.id } : null,
+      items: page.flatMap((k) =>
+        byId.has(k.id) ? [toOrder(byId.get(k.id) as OrderRow)] : [],
+      ),
+      next:
+        keys.length > query.limit && last
+          ? { createdAt: last.created_at, id: last.id }
+          : null,
     };
   }
 }

@@ -27,3 +27,18 @@ describe('ListOrdersQuery', () => {
     expect(ListOrdersQuery.safeParse({ limit: '101' }).success).toBe(false);
   });
 });
+
+describe('text the database can store', () => {
+  it.each([
+    ['a lone surrogate', '\uD800'],
+    ['a NUL', 'a\u0000b'],
+  ])('rejects %s in an address line', (_name, line1) => {
+    const body = { items: [{ productId: 'P', quantity: 1 }], shippingAddress: { ...address, line1 } };
+    expect(CreateOrderBody.safeParse(body).success).toBe(false);
+  });
+
+  it('accepts any well-formed Unicode', () => {
+    const body = { items: [{ productId: 'P', quantity: 1 }], shippingAddress: { ...address, line1: 'Straße 1 🚚 東京' } };
+    expect(CreateOrderBody.safeParse(body).success).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CustomerId, OrderLines, OrderStatus, ShippingAddress } from '../orders';
+import { CustomerId, OrderLines, OrderStatus, ShippingAddress, Text } from '../orders';
 
 /** POST /api/v1/orders */
 export const CreateOrderBody = z.strictObject({
@@ -16,7 +16,7 @@ export const CreateOrderAccepted = z.object({
 });
 
 /** `Idempotency-Key` header of POST /api/v1/orders */
-export const IdempotencyKey = z.string().min(1).max(255);
+export const IdempotencyKey = Text.pipe(z.string().min(1).max(255));
 
 /**
  * PATCH (or PUT) /api/v1/orders/:id. The owner may change `shippingAddress` while the order is
@@ -27,8 +27,8 @@ export const UpdateOrderBody = z
   .strictObject({
     shippingAddress: ShippingAddress.optional(),
     status: z.enum(['SHIPPED', 'DELIVERED']).optional(),
-    trackingCompany: z.string().trim().min(1).max(100).optional(),
-    trackingNumber: z.string().trim().min(1).max(100).optional(),
+    trackingCompany: Text.pipe(z.string().trim().min(1).max(100)).optional(),
+    trackingNumber: Text.pipe(z.string().trim().min(1).max(100)).optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change' })
   .refine((body) => body.status !== 'SHIPPED' || (body.trackingCompany && body.trackingNumber), {
