@@ -9,6 +9,10 @@
  *   postgres-restart  stop Postgres mid-load, start it again
  *   poison            publish poison messages onto every consumed topic mid-load
  *
+ * Before the scenarios: every app stops on SIGTERM with exit code 0 within 10 s (and is started
+ * again). During kafka-restart and postgres-restart: /health/ready turns 503 while the dependency
+ * is down and 200 again after, and a POST during the Kafka outage is answered 503 quickly.
+ *
  * Options: --only om-kill,poison   --orders 5000 (om-kill; the others use 60 %)   --concurrency 32
  * Prints `accepted / final / lost / duplicated` and stock conservation per scenario; exits 1 if
  * any scenario lost or doubled anything or stock does not add up.
@@ -43,23 +47,75 @@ const killAndRestart =
     await instance.ready();
   };
 
+/** Polls `url` until it answers `status`; returns the seconds it took. */
+async function untilStatus(url: string, status: number, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined);
+    if (res?.status === status) return (Date.now() - started) / 1000;
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
+}
+
+const checks: string[] = [];
+const check = (ok: boolean, text: string) => {
+  checks.push(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  console.log(`[faults] ${ok ? 'ok' : 'FAIL'}: ${text}`);
+};
+
+/** Readiness of the gateway and of order-management while `outage` runs: down during, up after. */
+async function watchReadiness(system: RunningSystem, dependency: string, outage: () => Promise<void>) {
+  const gatewayReady = `${system.gatewayUrl}/health/ready`;
+  const omReady = `http://127.0.0.1:${system.instance('order-management').port}/health/ready`;
+  const urls = dependency === 'kafka' ? [gatewayReady, omReady] : [omReady];
+  const down = Promise.all(urls.map((url) => untilStatus(url, 503, 30_000).catch(() => NaN)));
+  await outage();
+  const seconds = await down;
+  check(seconds.every((s) => !Number.isNaN(s)), `/health/ready answered 503 while ${dependency} was down (${urls.length} app(s))`);
+  const up = await Promise.all(urls.map((url) => untilStatus(url, 200, 60_000).catch(() => NaN)));
+  check(up.every((s) => !Number.isNaN(s)), `/health/ready answered 200 again after ${dependency} came back (in ${Math.max(...up).toFixed(1)} s)`);
+}
+
 const scenarios: Record<string, { fault: Fault; share: number }> = {
   'om-kill': { fault: killAndRestart('order-management'), share: 1 },
   'inventory-kill': { fault: killAndRestart('inventory-service'), share: 0.6 },
   'kafka-restart': {
-    fault: async () => {
-      sh('bash scripts/infra/kafka.sh stop');
-      await sleep(3_000);
-      sh('bash scripts/infra/kafka.sh start');
-    },
+    fault: (system) =>
+      watchReadiness(
+        system,
+        'kafka',
+        async () => {
+          sh('bash scripts/infra/kafka.sh stop');
+          await untilStatus(`${system.gatewayUrl}/health/ready`, 503, 30_000).catch(() => undefined);
+          const started = Date.now();
+          const res = await fetch(`${system.gatewayUrl}/api/v1/orders`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${signToken({ sub: 'CUST01', role: 'customer' })}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              items: [{ productId: 'PROD-0001', quantity: 1 }],
+              shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'DE' },
+            }),
+          }).catch(() => undefined);
+          const seconds = (Date.now() - started) / 1000;
+          check(res?.status === 503 && seconds < 10, `a POST while Kafka is down is answered ${res?.status} in ${seconds.toFixed(1)} s`);
+          await sleep(2_000);
+          sh('bash scripts/infra/kafka.sh start');
+        },
+      ),
     share: 0.6,
   },
   'postgres-restart': {
-    fault: async () => {
-      sh('bash scripts/infra/postgres.sh stop');
-      await sleep(3_000);
-      sh('bash scripts/infra/postgres.sh start');
-    },
+    fault: (system) =>
+      watchReadiness(
+        system,
+        'postgres',
+        async () => {
+          sh('bash scripts/infra/postgres.sh stop');
+          await sleep(4_000);
+          sh('bash scripts/infra/postgres.sh start');
+        },
+      ),
     share: 0.6,
   },
   poison: { fault: (_system, publisher) => publishPoison(publisher), share: 0.6 },
@@ -81,6 +137,15 @@ async function main() {
 
   const rows: [string, Verdict][] = [];
   try {
+    for (const instance of system.instances) {
+      const started = Date.now();
+      const code = await instance.stop('SIGTERM', 15_000);
+      const seconds = (Date.now() - started) / 1000;
+      check(code === 0 && seconds <= 10, `${instance.name} stopped on SIGTERM with exit code ${code} in ${seconds.toFixed(1)} s`);
+      instance.start();
+    }
+    for (const instance of system.instances) await instance.ready();
+
     for (const name of only) {
       const { fault, share } = scenarios[name];
       const count = Math.round(orders * share);
@@ -137,7 +202,10 @@ async function main() {
       `${name.padEnd(17)} ${String(v.accepted).padStart(8)} ${String(v.final).padStart(6)} ${String(v.lost).padStart(5)} ${String(v.duplicated).padStart(11)} ${String(v.duplicatedEvents).padStart(11)} ${String(v.confirmed).padStart(10)} ${String(v.rejected).padStart(9)} ${`${v.secondsToFinal.toFixed(1)} s`.padStart(12)}  ${v.stockConserved ? 'conserved' : 'BROKEN'} (${v.stockDetail})`,
     );
   }
-  console.log(`\nfaults: ${rows.length - failed} passed, ${failed} failed`);
+  console.log(`\n${checks.join('\n')}`);
+  failed += checks.filter((line) => line.startsWith('FAIL')).length;
+  const total = rows.length + checks.length;
+  console.log(`\nfaults: ${total - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 
