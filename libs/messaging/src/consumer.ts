@@ -12,6 +12,8 @@ import { PoisonMessageError, type MessageRoute } from './routes';
  */
 export interface BatchRoute {
   type: string;
+  /** why this message can never be handled (its payload is invalid), or undefined when it can */
+  reject(envelope: Envelope): string | undefined;
   handleBatch(envelopes: Envelope[]): Promise<void>;
 }
 
@@ -188,7 +190,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const handleDeliveries = async (deliveries: Delivery[]) => {
     const parsed = (await Promise.all(deliveries.map(parse))).filter((item): item is Parsed => item !== undefined);
     for (const [type, route] of batchRoutes) {
-      const items = parsed.filter((item) => item.envelope.type === type);
+      const items: Parsed[] = [];
+      for (const item of parsed.filter((p) => p.envelope.type === type)) {
+        const invalid = route.reject(item.envelope);
+        if (invalid) await deadLetter(item, invalid);
+        else items.push(item);
+      }
       if (items.length > 0) await handleMany(route, items);
     }
     const byPartition = new Map<string, Parsed[]>();

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Envelope, MessageContract, ReplyErrorCode, ReplyPayload, RequestContract } from '@orderline/contracts';
 import { newEnvelope } from './envelope';
 import type { Publisher } from './publisher';
+import type { BatchRoute } from './consumer';
 
 /** Where a consumed message came from, and whether this is the last try before the dead-letter topic. */
 export interface DeliveryContext {
@@ -50,6 +51,25 @@ export async function sendReply(publisher: Publisher, request: Envelope, payload
     key: request.messageId,
     envelope: newEnvelope(`${request.type}Reply`, payload, request.correlationId, { inReplyTo: request.messageId }),
   });
+}
+
+/**
+ * Batch route for a one-way message: `handle` gets many valid payloads at once (gathered across
+ * partitions); a message with an invalid payload is dead-lettered on its own.
+ */
+export function onMessages<P extends z.ZodType>(
+  contract: MessageContract<P>,
+  handle: (items: { payload: z.infer<P>; envelope: Envelope }[]) => Promise<void>,
+): BatchRoute {
+  return {
+    type: contract.type,
+    reject: (envelope) => {
+      const parsed = contract.payload.safeParse(envelope.payload);
+      return parsed.success ? undefined : `invalid ${envelope.type} payload: ${parsed.error.message}`;
+    },
+    handleBatch: (envelopes) =>
+      handle(envelopes.map((envelope) => ({ payload: contract.payload.parse(envelope.payload), envelope }))),
+  };
 }
 
 /** Route for a one-way message (command or event). */

@@ -15,7 +15,7 @@ import {
 } from '@orderline/contracts';
 import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
-import { ReplyError, onMessage, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
+import { ReplyError, onMessage, onMessages, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
 import { cancelOrder } from '../domain/cancel-order';
 import { InvalidCursor, listOrders } from '../domain/list-orders';
@@ -59,15 +59,34 @@ export function startOrderCommandsConsumer(deps: {
   const createOrders = async (items: { command: CreateOrderPayload; envelope: Envelope }[]) => {
     const batchCorrelation = items.length === 1 ? items[0].envelope.correlationId : `batch-${items[0].envelope.messageId}`;
     const requests = items.map(({ command, envelope }) => ({ command, correlationId: envelope.correlationId }));
+    const timings: Record<string, number> = {};
+    const timed =
+      <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const started = performance.now();
+        try {
+          return await fn(...args);
+        } finally {
+          timings[name] = Math.round(performance.now() - started);
+        }
+      };
+    const started = performance.now();
     const results = await placeOrders(requests, {
-      findExisting: (ids) => orders.findExisting(ids),
-      findCustomers: async (customerIds) =>
-        (await requester.request(GetCustomers, { customerIds }, { key: customerIds[0], correlationId: batchCorrelation })).customers,
-      reserveStock: async (toReserve) =>
-        (await requester.request(ReserveStock, { orders: toReserve }, { key: toReserve[0].orderId, correlationId: batchCorrelation }))
-          .results,
-      insertDecided: (decided) => orders.insertDecided(decided),
+      findExisting: timed('findExisting', (ids) => orders.findExisting(ids)),
+      findCustomers: timed(
+        'findCustomers',
+        async (customerIds) =>
+          (await requester.request(GetCustomers, { customerIds }, { key: customerIds[0], correlationId: batchCorrelation })).customers,
+      ),
+      reserveStock: timed(
+        'reserveStock',
+        async (toReserve) =>
+          (await requester.request(ReserveStock, { orders: toReserve }, { key: toReserve[0].orderId, correlationId: batchCorrelation }))
+            .results,
+      ),
+      insertDecided: timed('insertDecided', (decided) => orders.insertDecided(decided)),
     });
+    logger.info('orders placed', { count: items.length, ms: Math.round(performance.now() - started), steps: timings });
     await Promise.all(
       items.map(({ command, envelope }, i) =>
         withLogContext({ correlationId: envelope.correlationId, orderId: command.orderId }, async () => {
@@ -95,11 +114,7 @@ export function startOrderCommandsConsumer(deps: {
     isPermanent: isPermanentDataError,
     isTransient: isDatabaseUnavailable,
     batchRoutes: [
-      {
-        type: CreateOrder.type,
-        handleBatch: (envelopes) =>
-          createOrders(envelopes.map((envelope) => ({ command: CreateOrder.payload.parse(envelope.payload), envelope }))),
-      },
+      onMessages(CreateOrder, (items) => createOrders(items.map(({ payload, envelope }) => ({ command: payload, envelope })))),
     ],
     routes: [
       onMessage(CreateOrder, (command, envelope) => createOrders([{ command, envelope }])),
