@@ -129,31 +129,34 @@ export class OrderRepository {
 
   /**
    * Writes decided orders, their line items and their events (OrderConfirmed / OrderRejected) in
-   * one transaction. An order id that exists already is skipped (ON CONFLICT DO NOTHING), so a
-   * command handled twice, even by two instances at once, stores one order and one event.
+   * one transaction. An order id (or customer + Idempotency-Key) that exists already is skipped
+   * (ON CONFLICT DO NOTHING), so a command handled twice, even by two instances at once, stores
+   * one order and one event.
    */
   async insertDecided(orders: DecidedOrder[]): Promise<Set<string>> {
     const now = new Date();
+    // Set-based SQL (unnest over one array per column): three statements whatever the batch size.
     return this.prisma.$transaction(async (tx) => {
-      const inserted = await tx.order.createManyAndReturn({
-        skipDuplicates: true,
-        select: { id: true },
-        data: orders.map((order) => ({
-          id: order.command.orderId,
-          customerId: order.command.customerId,
-          status: order.status,
-          rejectionReason: order.status === 'REJECTED' ? order.reason : null,
-          totalAmount: order.status === 'CONFIRMED' ? order.totalAmount : null,
-          shippingAddress: order.command.shippingAddress,
-          idempotencyKey: order.command.idempotencyKey ?? null,
-          requestHash: order.command.requestHash ?? null,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      });
+      const inserted = await tx.$queryRaw<{ id: string }[]>`
+        INSERT INTO orders (id, customer_id, status, rejection_reason, total_amount, shipping_address,
+                            idempotency_key, request_hash, created_at, updated_at)
+        SELECT v.id, v.customer_id, v.status::order_status, v.rejection_reason::rejection_reason, v.total_amount,
+               v.shipping_address, v.idempotency_key, v.request_hash, ${now}, ${now}
+        FROM unnest(${orders.map((o) => o.command.orderId)}::uuid[],
+                    ${orders.map((o) => o.command.customerId)}::text[],
+                    ${orders.map((o) => o.status)}::text[],
+                    ${orders.map((o) => (o.status === 'REJECTED' ? o.reason : null))}::text[],
+                    ${orders.map((o) => (o.status === 'CONFIRMED' ? o.totalAmount : null))}::numeric[],
+                    ${orders.map((o) => JSON.stringify(o.command.shippingAddress))}::jsonb[],
+                    ${orders.map((o) => o.command.idempotencyKey ?? null)}::text[],
+                    ${orders.map((o) => o.command.requestHash ?? null)}::text[])
+          AS v(id, customer_id, status, rejection_reason, total_amount, shipping_address, idempotency_key, request_hash)
+        ON CONFLICT DO NOTHING
+        RETURNING id::text AS id`;
       const ids = new Set(inserted.map((row) => row.id));
       const stored = orders.filter((order) => ids.has(order.command.orderId));
       if (stored.length === 0) return ids;
+
       const lines = stored.flatMap((order) => {
         const prices = new Map(
           order.status === 'CONFIRMED'
@@ -161,33 +164,32 @@ export class OrderRepository {
             : [],
         );
         return order.command.items.map((item) => ({
-          id: randomUUID(),
           orderId: order.command.orderId,
-          productId: item.productId,
-          quantity: item.quantity,
+          ...item,
           unitPrice: prices.get(item.productId) ?? null,
-          createdAt: now,
-          updatedAt: now,
         }));
       });
-      // at most 5,000 rows per statement: Postgres takes at most 65,535 parameters
-      for (let start = 0; start < lines.length; start += 5_000) {
-        await tx.orderLineItem.createMany({
-          data: lines.slice(start, start + 5_000),
-        });
-      }
-      await tx.outboxEvent.createMany({
-        data: stored.map((order) => {
-          const event =
-            order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected';
-          return outboxRow(
-            order.command.orderId,
-            event,
-            order.correlationId,
-            decidedOrderView(order, now),
-          );
-        }),
-      });
+      await tx.$executeRaw`
+        INSERT INTO order_line_items (id, order_id, product_id, quantity, unit_price, created_at, updated_at)
+        SELECT gen_random_uuid(), v.order_id, v.product_id, v.quantity, v.unit_price, ${now}, ${now}
+        FROM unnest(${lines.map((l) => l.orderId)}::uuid[], ${lines.map((l) => l.productId)}::text[],
+                    ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.unitPrice)}::numeric[])
+          AS v(order_id, product_id, quantity, unit_price)`;
+
+      const events = stored.map((order) =>
+        outboxRow(
+          order.command.orderId,
+          order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected',
+          order.correlationId,
+          decidedOrderView(order, now),
+        ),
+      );
+      await tx.$executeRaw`
+        INSERT INTO outbox_events (aggregate_id, type, payload, headers, created_at)
+        SELECT v.aggregate_id, v.type, v.payload, v.headers, ${now}
+        FROM unnest(${events.map((e) => e.aggregateId)}::uuid[], ${events.map((e) => e.type)}::text[],
+                    ${events.map((e) => JSON.stringify(e.payload))}::jsonb[], ${events.map((e) => JSON.stringify(e.headers))}::jsonb[])
+          AS v(aggregate_id, type, payload, headers)`;
       return ids;
     });
   }
