@@ -4,8 +4,10 @@ export interface OutboxRow {
   id: bigint;
   aggregate_id: string;
   type: string;
-  /** the whole event envelope, as written with the change */
-  payload: unknown;
+  /** the whole event envelope as JSON text, as written with the change */
+  payload: string;
+  /** the envelope's correlationId; null when the payload is not an envelope */
+  correlation_id: string | null;
 }
 
 /** Any fixed number: the advisory lock that lets one relay at a time publish. */
@@ -25,11 +27,12 @@ export class OutboxRepository {
       async (tx) => {
         const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS locked`;
         if (!locked) return 0;
-        const rows = (
-          await tx.$queryRaw<(Omit<OutboxRow, 'payload'> & { payload: string })[]>`
-            SELECT id, aggregate_id::text AS aggregate_id, type, payload::text AS payload
-            FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ${limit}`
-        ).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
+        // the payload goes out as the text it was stored as: no parse and re-serialise per event
+        const rows = await tx.$queryRaw<OutboxRow[]>`
+          SELECT id, aggregate_id::text AS aggregate_id, type, payload::text AS payload,
+                 CASE WHEN payload ? 'messageId' AND payload ? 'type' AND payload ? 'occurredAt'
+                      THEN payload->>'correlationId' END AS correlation_id
+          FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ${limit}`;
         if (rows.length === 0) return 0;
         await publish(rows);
         await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;

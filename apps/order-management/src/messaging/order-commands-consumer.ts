@@ -91,7 +91,8 @@ export function startOrderCommandsConsumer(deps: {
       items.map(({ command, envelope }, i) =>
         withLogContext({ correlationId: envelope.correlationId, orderId: command.orderId }, async () => {
           const result = results[i];
-          if (result.created) logger.info('order decided', { outcome: result.outcome });
+          // one line per order only at debug: at thousands of orders a second it is the batch line that counts
+          if (result.created) logger.debug('order decided', { outcome: result.outcome });
           if (!envelope.replyTo) return;
           await sendReply(
             publisher,

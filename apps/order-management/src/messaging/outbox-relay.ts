@@ -1,4 +1,4 @@
-import { Envelope, Headers, Topics, deadLetterTopic } from '@orderline/contracts';
+import { Headers, Topics, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import type { Publisher } from '@orderline/messaging';
 import type { OutboxRepository } from '../db/outbox-repository';
@@ -31,24 +31,22 @@ export function startOutboxRelay({
       try {
         const sent = await outbox.publishBatch(batchSize, (rows) =>
           publisher.sendRaw(
-            rows.map((row) => {
-              const value = JSON.stringify(row.payload);
+            rows.map((row) =>
               // A row that is not an envelope would block the relay forever: it goes to the DLQ instead.
-              const valid = Envelope.safeParse(row.payload);
-              return valid.success
+              row.correlation_id !== null
                 ? {
                     topic: Topics.orderEvents,
                     key: row.aggregate_id,
-                    value,
-                    headers: { [Headers.correlationId]: valid.data.correlationId, [Headers.messageType]: row.type },
+                    value: row.payload,
+                    headers: { [Headers.correlationId]: row.correlation_id, [Headers.messageType]: row.type },
                   }
                 : {
                     topic: deadLetterTopic(Topics.orderEvents),
                     key: row.aggregate_id,
-                    value,
+                    value: row.payload,
                     headers: { [Headers.error]: `outbox row ${row.id} is not an envelope`, [Headers.sourceTopic]: 'outbox_events' },
-                  };
-            }),
+                  },
+            ),
           ),
         );
         if (sent < batchSize) await sleep(idleMs);

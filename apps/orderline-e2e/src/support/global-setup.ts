@@ -6,6 +6,8 @@ export default async function globalSetup(): Promise<void> {
   const system = await startSystem({
     basePort: Number(process.env['E2E_BASE_PORT'] ?? 3100),
     instances: { gateway: count, 'order-management': count, 'customer-service': count, 'inventory-service': count },
+    // debug: order-management logs one line per decided order, which a test follows by correlation id
+    env: { LOG_LEVEL: 'debug' },
   });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
   process.env['GATEWAY_URL'] = system.gatewayUrl;

@@ -1,0 +1,31 @@
+import jwt from 'jsonwebtoken';
+import { tokenVerifier } from './auth';
+
+const secret = 'test-secret-0123456789';
+const sign = (claims: object, expiresIn: number) => jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn });
+
+describe('tokenVerifier', () => {
+  it('accepts a valid token, also from its cache, and refuses it once expired', async () => {
+    const verify = tokenVerifier(secret);
+    const token = sign({ sub: 'CUST01', role: 'customer' }, 1);
+    expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01', role: 'customer' } });
+    expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01' } });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(verify(token)).toEqual({ problem: 'the token has expired' });
+  });
+
+  it('refuses forged, role-less and exp-less tokens', () => {
+    const verify = tokenVerifier(secret);
+    expect(verify(jwt.sign({ sub: 'A', role: 'admin' }, 'another-secret-0123456789', { expiresIn: 60 }))).toEqual({
+      problem: 'the token is not valid',
+    });
+    expect(verify(sign({ sub: 'A' }, 60))).toEqual({ problem: 'the token lacks sub or role' });
+    expect(verify(jwt.sign({ sub: 'A', role: 'admin' }, secret))).toEqual({ problem: 'the token has no expiry (exp)' });
+  });
+
+  it('keeps at most cacheSize tokens', () => {
+    const verify = tokenVerifier(secret, 2);
+    const tokens = ['A', 'B', 'C'].map((sub) => sign({ sub, role: 'customer' }, 60));
+    for (const token of tokens) expect('caller' in verify(token)).toBe(true);
+  });
+});
