@@ -30,19 +30,21 @@ interface Queued {
  * Sends envelopes as JSON with acks from all in-sync replicas (acks=-1): once `publish`
  * resolves, the message is durable in the log.
  *
- * Micro-batching (kafkajs has no linger): one produce request is in flight at a time, and every
- * message published meanwhile waits and goes out together in the next one. Idle, a message leaves
- * at once; under load, requests grow instead of multiplying. Because flushes never overlap,
- * messages from this process keep their order per partition even across retries.
+ * Micro-batching (kafkajs has no linger): at most `maxInFlight` produce requests are in flight,
+ * and every message published meanwhile waits and goes out together in the next one. Idle, a
+ * message leaves at once; under load, requests grow instead of multiplying. Messages whose order
+ * matters (one order's command, then a later one) are never in flight together: the later one is
+ * sent only after the earlier one was acknowledged (the client got its 202, the relay its ack).
  */
 export class Publisher {
   private readonly producer: Producer;
   private queue: Queued[] = [];
-  private flushing = false;
+  private inFlight = 0;
 
   constructor(
     kafka: Kafka,
     private readonly maxBatchMessages = 1_000,
+    private readonly maxInFlight = 3,
   ) {
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
@@ -85,29 +87,29 @@ export class Publisher {
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch: Queued[] = [];
-        let count = 0;
-        while (this.queue.length > 0 && (count === 0 || count + this.queue[0].messages.length <= this.maxBatchMessages)) {
-          const next = this.queue.shift() as Queued;
-          batch.push(next);
-          count += next.messages.length;
-        }
-        try {
-          await this.send(batch.flatMap((queued) => queued.messages));
-          for (const queued of batch) queued.resolve();
-        } catch (error) {
-          const failure = new BrokerUnavailableError(`could not publish to Kafka: ${(error as Error).message}`, {
-            cause: error,
-          });
-          for (const queued of batch) queued.reject(failure);
-        }
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch: Queued[] = [];
+      let count = 0;
+      while (this.queue.length > 0 && (count === 0 || count + this.queue[0].messages.length <= this.maxBatchMessages)) {
+        const next = this.queue.shift() as Queued;
+        batch.push(next);
+        count += next.messages.length;
       }
-    } finally {
-      this.flushing = false;
+      this.inFlight++;
+      this.send(batch.flatMap((queued) => queued.messages))
+        .then(
+          () => batch.forEach((queued) => queued.resolve()),
+          (error: unknown) => {
+            const failure = new BrokerUnavailableError(`could not publish to Kafka: ${(error as Error).message}`, {
+              cause: error,
+            });
+            batch.forEach((queued) => queued.reject(failure));
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          void this.flush();
+        });
     }
   }
 
