@@ -177,3 +177,22 @@ async function readOne(
     await consumer.disconnect();
   }
 }
+
+describe('request/reply when the broker is unreachable', () => {
+  it('fails with BrokerUnavailableError or RequestTimeoutError, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const nowhere = createKafka({ clientId: 'nowhere', brokers: ['127.0.0.1:1'], logger });
+    const deadPublisher = new Publisher(nowhere);
+    const requester = new Requester({ kafka: nowhere, publisher: deadPublisher, replyTopic, instanceId: 'x', logger, timeoutMs: 200 });
+    const started = Date.now();
+    const error = await requester.request(Double, { n: 1 }, { key: 'k', correlationId: 'c' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(['BrokerUnavailableError', 'RequestTimeoutError']).toContain((error as Error).name);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -118,13 +118,15 @@ export class Requester {
       }, timeoutMs);
       this.pending.set(envelope.messageId, { resolve, reject, timer });
     });
+    // The timeout may fire while publish() is still retrying: keep that rejection from being
+    // "unhandled" (which would end the process); it is awaited below.
+    reply.catch(() => undefined);
     try {
       await this.options.publisher.publish({ topic: contract.topic, key, envelope });
     } catch (error) {
       const waiting = this.pending.get(envelope.messageId);
       if (waiting) clearTimeout(waiting.timer);
       this.pending.delete(envelope.messageId);
-      reply.catch(() => undefined);
       throw error;
     }
     const answer = await reply;
