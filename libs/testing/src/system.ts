@@ -57,6 +57,7 @@ export class AppInstance {
 
   /** Resolves when /health/ready answers 200; fails if the process exits first. */
   async ready(timeoutMs = 60_000): Promise<void> {
+    if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}); see its log`);
     const exited = new Promise<never>((_, reject) =>
       this.child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${code ?? signal}); see its log`))),
     );
