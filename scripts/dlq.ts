@@ -1,7 +1,7 @@
 /**
  * Inspect and replay dead letters (`<topic>.dlq`).
  *   npm run dlq -- list <topic> [--limit N]
- *   npm run dlq -- replay <topic> [--limit N] [--dry-run]
+ *   npm run dlq -- replay <topic> [--limit N] [--dry-run] [--group ID]
  * `<topic>` is the source topic (orders.commands) or its dead-letter topic (orders.commands.dlq).
  *
  * list    reads the dead-letter topic from its beginning up to its end as it was when the command
@@ -10,10 +10,11 @@
  * replay  sends every dead letter not replayed yet back to its source topic (header
  *         dlq-source-topic, else the dlq name minus ".dlq"): same key, same value, the original
  *         headers minus the dlq-* ones plus `dlq-replayed-from: <dlqTopic>:<partition>:<offset>`.
- *         Progress is committed per letter in consumer group `dlq-replayer.<source topic>`, so a
- *         second replay sends only letters that arrived since. --dry-run prints what would be sent
- *         and commits nothing. A replayed letter that fails again lands in the dlq again (as a new
- *         letter, replayable once more).
+ *         Progress is committed per letter in consumer group `dlq-replayer.<source topic>` (or
+ *         --group), so a second replay sends only letters that arrived since. --dry-run prints what
+ *         would be sent and commits nothing. A replayed letter that fails again lands in the dlq
+ *         again as a new letter, marked dlq-replayed-from (so a replay right after a replay sends
+ *         it once more: replay after fixing the cause).
  * Brokers from KAFKA_BROKERS (default 127.0.0.1:9092). Exit codes: 0 done, 1 failure, 2 bad arguments.
  */
 import { randomUUID } from 'node:crypto';
@@ -24,11 +25,12 @@ import { Publisher, createKafka } from '@orderline/messaging';
 
 const USAGE = `usage:
   npm run dlq -- list <topic> [--limit N] [--timeout-ms MS]
-  npm run dlq -- replay <topic> [--limit N] [--dry-run] [--timeout-ms MS]
+  npm run dlq -- replay <topic> [--limit N] [--dry-run] [--group ID] [--timeout-ms MS]
 
   <topic>          the source topic (e.g. orders.commands) or its dead-letter topic (orders.commands.dlq)
   --limit N        handle at most N dead letters (a positive integer)
   --dry-run        replay only: print what would be sent, send and commit nothing
+  --group ID       replay only: keep progress in consumer group ID (default dlq-replayer.<source topic>)
   --timeout-ms MS  give up reading after MS milliseconds (default 30000)
   KAFKA_BROKERS    comma-separated brokers (default 127.0.0.1:9092)`;
 
@@ -44,6 +46,8 @@ interface Args {
   dlqTopic: string;
   limit: number;
   dryRun: boolean;
+  /** replay progress lives here */
+  group: string | undefined;
   timeoutMs: number;
 }
 
@@ -62,6 +66,7 @@ function parseArgs(argv: string[]): Args | 'help' {
   let topic: string | undefined;
   let limit = Number.POSITIVE_INFINITY;
   let dryRun = false;
+  let group: string | undefined;
   let timeoutMs = 30_000;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
@@ -69,6 +74,11 @@ function parseArgs(argv: string[]): Args | 'help' {
     const value = () => (inlineValue !== undefined ? inlineValue : rest[++i]);
     if (flag === '--limit') limit = positiveInt('--limit', value());
     else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
+    else if (flag === '--group') {
+      if (command !== 'replay') throw new UsageError('--group only goes with replay');
+      group = value();
+      if (!group || !/^[A-Za-z0-9._:-]{1,200}$/.test(group)) throw new UsageError(`--group needs a group id ([A-Za-z0-9._:-]), got ${JSON.stringify(group ?? null)}`);
+    }
     else if (flag === '--dry-run' && inlineValue === undefined) {
       if (command !== 'replay') throw new UsageError('--dry-run only goes with replay');
       dryRun = true;
@@ -81,7 +91,7 @@ function parseArgs(argv: string[]): Args | 'help' {
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(`not a valid topic name: ${JSON.stringify(topic)}`);
   const sourceTopic = topic.endsWith(DLQ_SUFFIX) ? topic.slice(0, -DLQ_SUFFIX.length) : topic;
   if (sourceTopic.length === 0) throw new UsageError(`not a valid topic name: ${JSON.stringify(topic)}`);
-  return { command, sourceTopic, dlqTopic: deadLetterTopic(sourceTopic), limit, dryRun, timeoutMs };
+  return { command, sourceTopic, dlqTopic: deadLetterTopic(sourceTopic), limit, dryRun, group, timeoutMs };
 }
 
 const headerText = (value: IHeaders[string]): string | undefined => {
@@ -198,7 +208,12 @@ async function startOffsets(dlqTopic: string, groupId: string | undefined): Prom
       }
     }
     // a committed offset below the beginning (retention deleted letters) starts at the beginning
-    return new Map([...lows].map(([partition, low]) => [partition, String(committed.has(partition) && committed.get(partition)! > low ? committed.get(partition)! : low)]));
+    return new Map(
+      [...lows].map(([partition, low]) => {
+        const done = committed.get(partition);
+        return [partition, String(done !== undefined && done > low ? done : low)];
+      }),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -246,7 +261,7 @@ async function list(args: Args): Promise<void> {
 }
 
 async function replay(args: Args): Promise<void> {
-  const replayGroup = `dlq-replayer.${args.sourceTopic}`;
+  const replayGroup = args.group ?? `dlq-replayer.${args.sourceTopic}`;
   const startAt = await startOffsets(args.dlqTopic, replayGroup);
   // A dry run must not touch the replay group: it reads in a throwaway group from the same offsets.
   const groupId = args.dryRun ? `dlq-dry-run.${args.sourceTopic}.${randomUUID().slice(0, 8)}` : replayGroup;
@@ -320,10 +335,13 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+/** Exits once stdout and stderr are flushed: writes to a pipe are asynchronous, and exit() would cut them off. */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main().then(exitAfterFlush, (error) => {
+  console.error(error);
+  exitAfterFlush(1);
+});

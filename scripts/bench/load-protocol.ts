@@ -58,6 +58,8 @@ export interface LoadSummary {
   accepted202WithoutId: number;
   /** responses whose x-correlation-id did not name a request we sent */
   unmatchedResponses: number;
+  /** connection errors by code (ECONNREFUSED, ECONNRESET, …); each drops the request in flight */
+  connectionErrors: Record<string, number>;
   /** non-202 bodies, a few per status, for diagnosis */
   sampleErrors: Record<string, string>;
   /** autocannon's own counters */

@@ -79,6 +79,7 @@ async function run(config: LoadConfig): Promise<void> {
   const inFlight = new Map<number, InFlight>(); // POSTs sent, not answered yet
   const answered: RequestTuple[] = [];
   const sampleErrors: Record<string, string> = {};
+  const connectionErrors: Record<string, number> = {};
   let nextSeq = 0;
   let drainRequests = 0;
   let accepted202WithoutId = 0;
@@ -165,6 +166,11 @@ async function run(config: LoadConfig): Promise<void> {
     (error, result) => (error ? fail(error) : finish(result)),
   );
 
+  instance.on('reqError', (error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.message;
+    connectionErrors[code] = (connectionErrors[code] ?? 0) + 1;
+  });
+
   // Drain check: after the measured window, stop once no POST younger than drainMax is unanswered.
   const timer = setInterval(() => {
     const now = performance.now();
@@ -191,6 +197,7 @@ async function run(config: LoadConfig): Promise<void> {
     drainRequests,
     accepted202WithoutId,
     unmatchedResponses,
+    connectionErrors,
     sampleErrors,
     autocannon: { errors: result.errors, timeouts: result.timeouts, sent: nextSeq },
   };

@@ -24,6 +24,8 @@ export interface BenchOptions {
   skipPgbench: boolean;
   /** seconds after the load ended to wait for every accepted order to become final */
   settleTimeout: number;
+  /** seconds to wait before the load for leftovers in orders.commands to be consumed */
+  backlogWait: number;
   /** seconds of the pgbench reference run */
   pgbenchSeconds: number;
   /** pgbench clients */
@@ -32,7 +34,7 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- [--duration 60] [--connections 64] [--products 1000] [--lines 1]
                         [--customers 49] [--url http://127.0.0.1:3000] [--warmup 5] [--skip-pgbench]
-                        [--settle-timeout 120] [--pgbench-seconds 10] [--pgbench-clients 16]`;
+                        [--settle-timeout 120] [--backlog-wait 60] [--pgbench-seconds 10] [--pgbench-clients 16]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -48,6 +50,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       warmup: { type: 'string', default: '5' },
       'skip-pgbench': { type: 'boolean', default: false },
       'settle-timeout': { type: 'string', default: '120' },
+      'backlog-wait': { type: 'string', default: '60' },
       'pgbench-seconds': { type: 'string', default: '10' },
       'pgbench-clients': { type: 'string', default: '16' },
       help: { type: 'boolean', default: false },
@@ -67,6 +70,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmup: int('warmup', values.warmup, 0, 600),
     skipPgbench: values['skip-pgbench'],
     settleTimeout: int('settle-timeout', values['settle-timeout'], 1, 3600),
+    backlogWait: int('backlog-wait', values['backlog-wait'], 0, 3600),
     pgbenchSeconds: int('pgbench-seconds', values['pgbench-seconds'], 1, 600),
     pgbenchClients: int('pgbench-clients', values['pgbench-clients'], 1, 256),
   };
