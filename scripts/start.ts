@@ -3,10 +3,11 @@
  * Starts Kafka + Postgres (idempotent), migrates and seeds the database, builds the four apps and
  * runs them (gateway on http://127.0.0.1:3000). Ctrl+C stops the apps; `npm run infra:down`
  * stops Kafka and Postgres.
+ * ORDERLINE_INSTANCES="order-management=2,inventory-service=2" runs several instances of an app.
  */
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import { startSystem } from '@orderline/testing';
+import { APPS, startSystem, type AppName } from '@orderline/testing';
 
 const root = path.resolve(__dirname, '..');
 const run = (command: string) => execSync(command, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
@@ -15,10 +16,17 @@ async function main() {
   run('bash scripts/infra/up.sh');
   run('npx nx run-many -t build --output-style=static');
   const port = Number(process.env['PORT'] ?? 3000);
+  const instances: Partial<Record<AppName, number>> = {};
+  for (const entry of (process.env['ORDERLINE_INSTANCES'] ?? '').split(',').filter(Boolean)) {
+    const [app, count] = entry.split('=');
+    if (!APPS.includes(app as AppName) || !(Number(count) >= 1)) throw new Error(`ORDERLINE_INSTANCES: bad entry ${entry}`);
+    instances[app as AppName] = Number(count);
+  }
   const system = await startSystem({
     basePort: port,
     logDir: path.join(root, '.infra', 'logs'),
-    echo: true,
+    echo: process.env['ORDERLINE_QUIET'] !== '1',
+    instances,
     env: { NODE_ENV: process.env['NODE_ENV'] ?? 'development', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
   });
   console.log(`\norderline is up: ${system.gatewayUrl}  (token: npm run token -- CUST01; Ctrl+C stops)\n`);
