@@ -3,7 +3,7 @@ import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
 import { BrokerUnavailableError, type Publisher } from './publisher';
 import { RequestTimeoutError } from './request-reply';
-import { PoisonMessageError, type MessageRoute } from './routes';
+import { PoisonMessageError, sendReply, type MessageRoute } from './routes';
 
 /**
  * Handles many messages of one type at once, gathered across partitions. Must be idempotent: if it
@@ -103,8 +103,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     heartbeatInterval: 1_000,
   });
 
-  const deadLetter = async ({ topic, partition, message }: Delivery, reason: string) => {
+  const deadLetter = async ({ topic, partition, message }: Delivery, reason: string, envelope?: Envelope) => {
     logger.warn('message dead-lettered', { topic, partition, offset: message.offset, reason });
+    // a request that ends here is answered, so its caller is not left waiting for a timeout
+    if (envelope?.replyTo) {
+      await sendReply(publisher, envelope, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
+    }
     await publisher.sendRaw([
       {
         topic: deadLetterTopic(topic),
@@ -150,13 +154,13 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
           return;
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;
-          if (error instanceof PoisonMessageError || isPermanent(error)) return deadLetter(item, reason);
+          if (error instanceof PoisonMessageError || isPermanent(error)) return deadLetter(item, reason, item.envelope);
           if (isTransient(error)) {
             logger.warn('a dependency is unavailable, will retry', { type: item.envelope.type, reason });
             await backoff(++outage);
             continue;
           }
-          if (isLastAttempt) return deadLetter(item, reason);
+          if (isLastAttempt) return deadLetter(item, reason, item.envelope);
           logger.warn('message handling failed, will retry', { type: item.envelope.type, attempt, reason });
           await backoff(attempt++);
         }

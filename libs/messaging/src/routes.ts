@@ -86,8 +86,8 @@ export function onMessage<P extends z.ZodType>(
 /**
  * Route for a request: validates it, runs `answer`, and publishes the reply to the request's
  * `replyTo` topic with `inReplyTo` = the request's messageId. A ReplyError becomes an error reply;
- * any other failure is retried by the consumer, and on the last attempt the requester is told
- * INTERNAL before the request goes to the dead-letter topic.
+ * any other failure is retried by the consumer, and a request that ends in the dead-letter topic
+ * is answered INTERNAL there.
  */
 export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
   contract: RequestContract<Req, Res>,
@@ -96,7 +96,7 @@ export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
 ): MessageRoute {
   return {
     type: contract.type,
-    async handle(envelope, delivery) {
+    async handle(envelope) {
       if (!envelope.replyTo) throw new PoisonMessageError(`${contract.type} request without replyTo`);
       const send = (payload: ReplyPayload) => sendReply(publisher, envelope, payload);
       let request: z.infer<Req>;
@@ -114,10 +114,7 @@ export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
           await send({ ok: false, error: { code: error.code, message: error.message } });
           return;
         }
-        if (delivery.isLastAttempt) {
-          await send({ ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
-        }
-        throw error;
+        throw error; // retried; if it ends in the dead-letter topic, the consumer answers INTERNAL
       }
       await send({ ok: true, result });
     },

@@ -13,9 +13,12 @@ export function encodeCursor(position: { createdAt: Date; id: string }): string 
 
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    // exactly what encodeCursor writes: an ISO timestamp of a sane year and a canonical uuid
+    if (typeof createdAt !== 'string' || !/^(19|20)\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(createdAt)) throw new Error();
+    if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error();
     const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
+    if (Number.isNaN(date.getTime()) || date.toISOString() !== createdAt) throw new Error();
     return { createdAt: date, id };
   } catch {
     throw new InvalidCursor('the cursor is not one this API gave out');

@@ -47,7 +47,7 @@ export const ListOrdersQuery = z.strictObject({
   /** admins only: one customer's orders */
   customerId: CustomerId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: Text.pipe(z.string().min(1).max(200)).optional(),
 });
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ProductId } from '../orders';
+import { ProductId, Text } from '../orders';
 
 /** GET /api/v1/products */
 export const ListProductsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: Text.pipe(z.string().max(200)).optional(),
 });
 export type ListProductsQuery = z.infer<typeof ListProductsQuery>;
 
