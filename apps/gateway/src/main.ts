@@ -1,6 +1,13 @@
 import { Topics, topicSpecs } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
-import { KafkaHealth, Publisher, Requester, createKafka, ensureTopics, newInstanceId } from '@orderline/messaging';
+import {
+  KafkaHealth,
+  Publisher,
+  Requester,
+  createKafka,
+  ensureTopics,
+  newInstanceId,
+} from '@orderline/messaging';
 import { exitOnStartupError, onShutdown } from '@orderline/runtime';
 import { createApp } from './http/app';
 import { loadGatewayConfig } from './config';
@@ -10,7 +17,11 @@ const logger = createLogger('gateway');
 async function main() {
   const config = loadGatewayConfig();
   const instanceId = config.INSTANCE_ID ?? newInstanceId('gateway');
-  const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
+  const kafka = createKafka({
+    clientId: instanceId,
+    brokers: config.KAFKA_BROKERS,
+    logger,
+  });
   await ensureTopics(kafka, topicSpecs);
 
   const publisher = new Publisher(kafka);
@@ -26,9 +37,18 @@ async function main() {
   await requester.start();
   const kafkaHealth = new KafkaHealth(kafka);
 
-  const app = createApp({ publisher, requester, kafkaHealth, jwtSecret: config.JWT_SECRET, logger });
+  const app = createApp({
+    publisher,
+    requester,
+    kafkaHealth,
+    jwtSecret: config.JWT_SECRET,
+    logger,
+  });
   const server = app.listen(config.PORT, config.HOST, () => {
-    logger.info('gateway listening', { url: `http://${config.HOST}:${config.PORT}`, instanceId });
+    logger.info('gateway listening', {
+      url: `http://${config.HOST}:${config.PORT}`,
+      instanceId,
+    });
   });
 
   onShutdown(logger, [

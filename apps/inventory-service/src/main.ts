@@ -1,8 +1,5 @@
-import { topicSpecs } from '@orderline/contracts';
-import { createPrismaClient, isDatabaseReachable } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { KafkaHealth, Publisher, createKafka, ensureTopics, newInstanceId } from '@orderline/messaging';
-import { exitOnStartupError, onShutdown, startHealthServer } from '@orderline/runtime';
+import { exitOnStartupError, startBackendService } from '@orderline/runtime';
 import { loadInventoryServiceConfig } from './config';
 import { ProductRepository } from './db/product-repository';
 import { StockRepository } from './db/stock-repository';
@@ -11,36 +8,21 @@ import { startInventoryRequestsConsumer } from './messaging/inventory-requests-c
 const logger = createLogger('inventory-service');
 
 async function main() {
-  const config = loadInventoryServiceConfig();
-  const instanceId = config.INSTANCE_ID ?? newInstanceId('inventory-service');
-  const prisma = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
-  await ensureTopics(kafka, topicSpecs);
-  const publisher = new Publisher(kafka);
-  await publisher.connect();
-  const kafkaHealth = new KafkaHealth(kafka);
-
-  const consumer = await startInventoryRequestsConsumer({
-    kafka,
-    publisher,
-    products: new ProductRepository(prisma),
-    stock: new StockRepository(prisma),
+  await startBackendService(
+    'inventory-service',
+    loadInventoryServiceConfig(),
     logger,
-  });
-  const health = await startHealthServer({
-    host: config.HOST,
-    port: config.HEALTH_PORT,
-    logger,
-    checks: { kafka: () => kafkaHealth.isReachable(), database: () => isDatabaseReachable(prisma) },
-  });
-
-  onShutdown(logger, [
-    () => consumer.stop(),
-    () => publisher.disconnect(),
-    () => kafkaHealth.close(),
-    () => new Promise((resolve) => health.close(resolve)),
-    () => prisma.$disconnect(),
-  ]);
+    async ({ kafka, publisher, prisma }) => {
+      const consumer = await startInventoryRequestsConsumer({
+        kafka,
+        publisher,
+        products: new ProductRepository(prisma),
+        stock: new StockRepository(prisma),
+        logger,
+      });
+      return [() => consumer.stop()];
+    },
+  );
 }
 
 main().catch(exitOnStartupError(logger));

@@ -18,7 +18,10 @@ describe('health server', () => {
       databaseUp = false;
       const down = await get('/health/ready');
       expect(down.status).toBe(503);
-      expect(await down.json()).toEqual({ status: 'unavailable', checks: { kafka: 'up', database: 'down' } });
+      expect(await down.json()).toEqual({
+        status: 'unavailable',
+        checks: { kafka: 'up', database: 'down' },
+      });
     } finally {
       server.close();
     }

@@ -16,10 +16,14 @@ export function startHealthServer(options: {
 }): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = req.url?.split('?')[0];
-    if (req.method === 'GET' && url === '/health/live') return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && url === '/health/live')
+      return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && url === '/health/ready') {
       void runChecks(options.checks).then(({ ready, checks }) =>
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', checks }),
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ok' : 'unavailable',
+          checks,
+        }),
       );
       return;
     }
@@ -28,7 +32,9 @@ export function startHealthServer(options: {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
-      options.logger.info('health endpoints listening', { url: `http://${options.host}:${options.port}/health/ready` });
+      options.logger.info('health endpoints listening', {
+        url: `http://${options.host}:${options.port}/health/ready`,
+      });
       resolve(server);
     });
   });
@@ -38,15 +44,24 @@ export async function runChecks(
   checks: Record<string, ReadinessCheck>,
 ): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
   const results = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+    Object.entries(checks).map(
+      async ([name, check]) =>
+        [name, await check().catch(() => false)] as const,
+    ),
   );
   return {
     ready: results.every(([, up]) => up),
-    checks: Object.fromEntries(results.map(([name, up]) => [name, up ? 'up' : 'down'])),
+    checks: Object.fromEntries(
+      results.map(([name, up]) => [name, up ? 'up' : 'down']),
+    ),
   };
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

@@ -4,7 +4,11 @@ import type { Logger } from '@orderline/logging';
  * On SIGTERM/SIGINT runs `steps` in order (stop taking work first, close pools last) and exits 0;
  * exits 1 if they take longer than `timeoutMs`. A second signal does not start a second shutdown.
  */
-export function onShutdown(logger: Logger, steps: Array<() => Promise<unknown>>, timeoutMs = 10_000): void {
+export function onShutdown(
+  logger: Logger,
+  steps: Array<() => Promise<unknown>>,
+  timeoutMs = 10_000,
+): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -31,7 +35,9 @@ export function onShutdown(logger: Logger, steps: Array<() => Promise<unknown>>,
 /** Logs a start-up failure (bad config, unreachable dependency) as one clear line and exits 1. */
 export function exitOnStartupError(logger: Logger) {
   return (error: unknown) => {
-    logger.error('failed to start', { error: error instanceof Error ? error.message : String(error) });
+    logger.error('failed to start', {
+      error: error instanceof Error ? error.message : String(error),
+    });
     process.exit(1);
   };
 }

@@ -1,0 +1,87 @@
+import type { Kafka } from 'kafkajs';
+import { topicSpecs } from '@orderline/contracts';
+import {
+  createPrismaClient,
+  isDatabaseReachable,
+  type PrismaClient,
+} from '@orderline/db';
+import type { Logger } from '@orderline/logging';
+import {
+  KafkaHealth,
+  Publisher,
+  createKafka,
+  ensureTopics,
+  newInstanceId,
+} from '@orderline/messaging';
+import { startHealthServer } from './health-server';
+import { onShutdown } from './shutdown';
+
+export interface BackendServiceConfig {
+  INSTANCE_ID?: string;
+  KAFKA_BROKERS: string[];
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  HOST: string;
+  HEALTH_PORT: number;
+}
+
+export interface BackendServiceDeps {
+  instanceId: string;
+  prisma: PrismaClient;
+  kafka: Kafka;
+  publisher: Publisher;
+  logger: Logger;
+}
+
+/**
+ * The wiring every service that owns a database shares: Prisma pool, Kafka client with the topics
+ * ensured, a publisher, /health/live + /health/ready (Kafka and the database), and a graceful
+ * shutdown. `start` starts the service's own work and returns how to stop it; on SIGTERM those
+ * steps run first (stop taking work), then the publisher, the health server and the pool close.
+ */
+export async function startBackendService(
+  name: string,
+  config: BackendServiceConfig,
+  logger: Logger,
+  start: (deps: BackendServiceDeps) => Promise<Array<() => Promise<unknown>>>,
+): Promise<void> {
+  const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
+  const prisma = createPrismaClient(
+    config.DATABASE_URL,
+    config.DATABASE_POOL_SIZE,
+  );
+  const kafka = createKafka({
+    clientId: instanceId,
+    brokers: config.KAFKA_BROKERS,
+    logger,
+  });
+  await ensureTopics(kafka, topicSpecs);
+  const publisher = new Publisher(kafka);
+  await publisher.connect();
+  const kafkaHealth = new KafkaHealth(kafka);
+
+  const stopWork = await start({
+    instanceId,
+    prisma,
+    kafka,
+    publisher,
+    logger,
+  });
+  const health = await startHealthServer({
+    host: config.HOST,
+    port: config.HEALTH_PORT,
+    logger,
+    checks: {
+      kafka: () => kafkaHealth.isReachable(),
+      database: () => isDatabaseReachable(prisma),
+    },
+  });
+
+  onShutdown(logger, [
+    ...stopWork,
+    () => publisher.disconnect(),
+    () => kafkaHealth.close(),
+    () => new Promise((resolve) => health.close(resolve)),
+    () => prisma.$disconnect(),
+  ]);
+}
