@@ -178,6 +178,7 @@ async function main() {
       console.log(
         `[faults] ${name}: load done in ${((Date.now() - started) / 1000).toFixed(1)} s; non-202 answers ${JSON.stringify(Object.fromEntries(load.statuses))}; gave up ${load.gaveUp}`,
       );
+      check(!load.overBudget, `${name}: the load finished within its 5-minute budget`);
       const verdict = await verify(prisma, {
         accepted: load.accepted,
         customerId,

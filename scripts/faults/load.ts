@@ -7,6 +7,8 @@ export interface LoadResult {
   gaveUp: number;
   /** non-202 answers seen (e.g. 503 while the broker was down), by status */
   statuses: Map<number, number>;
+  /** the load hit its time budget and stopped early (the system did not recover in time) */
+  overBudget: boolean;
 }
 
 export interface LoadOptions {
@@ -18,6 +20,8 @@ export interface LoadOptions {
   /** called once when this many orders have been sent (the fault goes in then) */
   faultAt: number;
   onFault: () => Promise<void>;
+  /** the whole load stops after this long, whatever is left (default 5 minutes) */
+  budgetMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,6 +38,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let gaveUp = 0;
   let next = 0;
   let faultStarted: Promise<void> | undefined;
+  const budgetEnds = Date.now() + (options.budgetMs ?? 300_000);
+  const overBudget = () => Date.now() > budgetEnds;
 
   const placeOne = async (n: number) => {
     const key = n % 2 === 0 ? `fault-${randomUUID()}` : undefined;
@@ -42,7 +48,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       shippingAddress: { line1: `${n} Fault Street`, city: 'Berlin', postalCode: '10115', country: 'DE' },
     });
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !overBudget()) {
       try {
         const res = await fetch(`${options.gatewayUrl}/api/v1/orders`, {
           method: 'POST',
@@ -69,7 +75,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 
   const worker = async () => {
-    while (next < options.orders) {
+    while (next < options.orders && !overBudget()) {
       const n = next++;
       if (n === options.faultAt) faultStarted = options.onFault();
       await placeOne(n);
@@ -77,5 +83,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   await faultStarted;
-  return { accepted, gaveUp, statuses };
+  return { accepted, gaveUp: gaveUp + (options.orders - next), statuses, overBudget: overBudget() };
 }

@@ -3,6 +3,7 @@ import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
 import { BrokerUnavailableError, type Publisher } from './publisher';
 import { RequestTimeoutError } from './request-reply';
+import { restartOnCrash } from './restart-on-crash';
 import { PoisonMessageError, sendReply, type MessageRoute } from './routes';
 
 /**
@@ -237,13 +238,16 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       resolve();
     });
   });
-  await consumer.run({ partitionsConsumedConcurrently, eachBatchAutoResolve: false, eachBatch });
+  const runConfig = { partitionsConsumedConcurrently, eachBatchAutoResolve: false, eachBatch };
+  const crashRestart = restartOnCrash(consumer, runConfig, logger);
+  await consumer.run(runConfig);
   // Ready means "in the group with partitions assigned": only then is the service really consuming.
   await joined;
   logger.info('consumer joined its group', { groupId, topics });
   return {
     stop: async () => {
       stopping = true;
+      crashRestart.stop();
       await consumer.disconnect();
     },
   };

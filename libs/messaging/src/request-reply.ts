@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { ConsumerRunConfig, Kafka } from 'kafkajs';
 import type { z } from 'zod';
 import { Envelope, ReplyPayload, type ReplyErrorCode, type RequestContract } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { newEnvelope } from './envelope';
 import type { Publisher } from './publisher';
+import { restartOnCrash, type CrashRestart } from './restart-on-crash';
 
 /** No reply came within the timeout (the gateway answers 504). */
 export class RequestTimeoutError extends Error {
@@ -58,6 +59,7 @@ export interface RequestOptions {
 export class Requester {
   private readonly pending = new Map<string, Pending>();
   private readonly consumer;
+  private crashRestart?: CrashRestart;
 
   constructor(private readonly options: RequesterOptions) {
     this.consumer = options.kafka.consumer({
@@ -82,7 +84,7 @@ export class Requester {
         resolve();
       });
     });
-    await this.consumer.run({
+    const runConfig: ConsumerRunConfig = {
       eachMessage: async ({ message }) => {
         let envelope: Envelope;
         let reply: ReplyPayload;
@@ -99,7 +101,9 @@ export class Requester {
         clearTimeout(waiting.timer);
         waiting.resolve(reply);
       },
-    });
+    };
+    this.crashRestart = restartOnCrash(this.consumer, runConfig, logger);
+    await this.consumer.run(runConfig);
     await firstFetch;
   }
 
@@ -140,6 +144,7 @@ export class Requester {
       waiting.reject(new Error('requester stopped'));
       this.pending.delete(id);
     }
+    this.crashRestart?.stop();
     await this.consumer.disconnect();
   }
 }
