@@ -34,3 +34,32 @@ describe('logger', () => {
     expect(lines[1]['correlationId']).toBeUndefined();
   });
 });
+
+describe('logger redaction', () => {
+  it('never writes tokens, secrets, passwords in URLs or full addresses', () => {
+    const { logger, lines } = capture();
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDVVNUMDEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const body = {
+      customerId: 'CUST01',
+      shippingAddress: { line1: '1 Secret Street', city: 'Berlin', postalCode: '10115', country: 'DE' },
+    };
+    logger.info(`request with Bearer ${jwt}`, {
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body,
+      url: 'postgresql://orderline:hunter2@db:5432/orderline',
+      note: `token was ${jwt}`,
+      JWT_SECRET: 'a-real-secret-of-32-characters!!',
+    });
+    const line = JSON.stringify(lines[0]);
+    for (const leaked of [jwt, 'Secret Street', '10115', 'Berlin', 'hunter2', 'a-real-secret']) {
+      expect(line).not.toContain(leaked);
+    }
+    expect(lines[0]).toMatchObject({
+      body: { customerId: 'CUST01', shippingAddress: { country: 'DE' } },
+      headers: { authorization: '[redacted]', 'content-type': 'application/json' },
+      url: 'postgresql://orderline:[redacted]@db:5432/orderline',
+    });
+    // the caller's objects are left as they were
+    expect(body.shippingAddress.line1).toBe('1 Secret Street');
+  });
+});

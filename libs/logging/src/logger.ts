@@ -1,5 +1,6 @@
 import winston from 'winston';
 import { currentLogContext } from './correlation';
+import { redactField } from './redact';
 
 export type Logger = winston.Logger;
 
@@ -12,9 +13,17 @@ const addContext = winston.format((info) => {
   return info;
 });
 
+const redactSensitive = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key !== 'level') info[key] = redactField(key, info[key]);
+  }
+  return info;
+});
+
 /**
  * One JSON line per event: `{level, message, service, correlationId?, orderId?, timestamp, …}`.
- * The level comes from LOG_LEVEL (default `info`).
+ * The level comes from LOG_LEVEL (default `info`). Tokens, secrets, passwords in URLs and
+ * addresses (all but the country) are masked on every line (see redact.ts).
  */
 export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
   return winston.createLogger({
@@ -24,6 +33,7 @@ export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?
       addContext(),
       winston.format.timestamp(),
       winston.format.errors({ stack: true }),
+      redactSensitive(),
       winston.format.json(),
     ),
     transports: [new winston.transports.Console()],
