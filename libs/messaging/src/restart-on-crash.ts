@@ -38,14 +38,14 @@ export function restartOnCrash(
     timer = setTimeout(async () => {
       timer = undefined;
       if (stopped) return;
-      attempt++;
+      const thisAttempt = ++attempt; // (a join during run() resets `attempt`)
       try {
         await consumer.connect();
         // run() resolves once started; if joining fails again, kafkajs emits another CRASH
         await consumer.run(runConfig);
-        logger.warn('consumer restarted after a crash kafkajs would not recover from', { attempt });
+        logger.warn('consumer restarted after a crash kafkajs would not recover from', { attempt: thisAttempt });
       } catch (error) {
-        logger.error('consumer restart failed, will retry', { attempt, error: String(error) });
+        logger.error('consumer restart failed, will retry', { attempt: thisAttempt, error: String(error) });
         schedule();
       }
     }, delayMs);
