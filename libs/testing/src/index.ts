@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './test-data';
 export * from './system';
 export * from './event-collector';
+export * from './compose';
