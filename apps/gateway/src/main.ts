@@ -8,7 +8,7 @@ import {
   ensureTopics,
   newInstanceId,
 } from '@orderline/messaging';
-import { exitOnStartupError, onShutdown } from '@orderline/runtime';
+import { exitOnStartupError, initMetrics, onShutdown } from '@orderline/runtime';
 import { createApp } from './http/app';
 import { loadGatewayConfig } from './config';
 
@@ -16,6 +16,7 @@ const logger = createLogger('gateway');
 
 async function main() {
   const config = loadGatewayConfig();
+  initMetrics('gateway');
   const instanceId = config.INSTANCE_ID ?? newInstanceId('gateway');
   const kafka = createKafka({
     clientId: instanceId,

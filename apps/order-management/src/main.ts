@@ -6,6 +6,7 @@ import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
 import { OutboxRepository } from './db/outbox-repository';
 import { startOrderCommandsConsumer } from './messaging/order-commands-consumer';
+import { trackOutboxBacklog } from './messaging/order-metrics';
 import { startOutboxRelay } from './messaging/outbox-relay';
 
 const logger = createLogger('order-management');
@@ -33,8 +34,10 @@ async function main() {
         orders: new OrderRepository(prisma),
         logger,
       });
+      const outbox = new OutboxRepository(prisma);
+      trackOutboxBacklog(outbox);
       const relay = startOutboxRelay({
-        outbox: new OutboxRepository(prisma),
+        outbox,
         publisher,
         logger,
       });

@@ -3,6 +3,7 @@ import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
 import { BrokerUnavailableError, type Publisher } from './publisher';
 import { RequestTimeoutError } from './request-reply';
+import { deadLetteredMessages, trackConsumerLag } from './metrics';
 import { restartOnCrash } from './restart-on-crash';
 import { PoisonMessageError, sendReply, type MessageRoute } from './routes';
 
@@ -106,6 +107,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 
   const deadLetter = async ({ topic, partition, message }: Delivery, reason: string, envelope?: Envelope) => {
     logger.warn('message dead-lettered', { topic, partition, offset: message.offset, reason });
+    deadLetteredMessages.inc({ topic });
     // a request that ends here is answered, so its caller is not left waiting for a timeout
     if (envelope?.replyTo) {
       await sendReply(publisher, envelope, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
@@ -244,10 +246,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   // Ready means "in the group with partitions assigned": only then is the service really consuming.
   await joined;
   logger.info('consumer joined its group', { groupId, topics });
+  const stopLagTracking = trackConsumerLag(kafka, groupId, topics);
   return {
     stop: async () => {
       stopping = true;
       crashRestart.stop();
+      await stopLagTracking();
       await consumer.disconnect();
     },
   };

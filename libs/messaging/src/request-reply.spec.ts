@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { Headers, defineRequest, deadLetterTopic } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import type { Kafka } from 'kafkajs';
+import type { Counter } from 'prom-client';
 import { createKafka, ensureTopics } from './kafka';
 import { newEnvelope } from './envelope';
 import { BrokerUnavailableError, Publisher } from './publisher';
 import { ReplyFailedError, RequestTimeoutError, Requester } from './request-reply';
 import { ReplyError, onRequest } from './routes';
 import { startConsumer, type RunningConsumer } from './consumer';
+import { consumerLag, deadLetteredMessages, requestTimeouts } from './metrics';
 
 /** Integration tests against the real Kafka broker (npm run infra:up). Each run uses topics of its own. */
 const run = randomUUID().slice(0, 8);
@@ -97,6 +99,22 @@ describe('request/reply over Kafka', () => {
     expect([ra, rb]).toEqual([{ doubled: 2 }, { doubled: 4 }]);
   });
 
+  it('reports the responder group\'s lag per partition, down to 0 once everything is handled', async () => {
+    const requester = await newRequester();
+    await Promise.all([1, 2, 3, 4].map((n) => requester.request(Double, { n }, { key: `lag-${n}`, correlationId: 'lag' })));
+    const lagOfGroup = async () =>
+      (await consumerLag.get()).values.filter((v) => v.labels['group'] === `test-${run}-responder`);
+    // (@orderline/testing depends on this lib, so a local wait instead of its waitFor)
+    let lags = await lagOfGroup();
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; lags = await lagOfGroup()) {
+      if (lags.length === 3 && lags.every((v) => v.value === 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(lags.map((v) => v.value)).toEqual([0, 0, 0]);
+    expect(lags.map((v) => v.labels['topic'])).toEqual([requestTopic, requestTopic, requestTopic]);
+    expect(lags.map((v) => v.labels['partition']).sort()).toEqual(['0', '1', '2']);
+  });
+
   it('turns a responder\'s deliberate error into ReplyFailedError with its code', async () => {
     const requester = await newRequester();
     const failure = requester.request(Double, { n: -1 }, { key: 'k', correlationId: 'c' });
@@ -107,11 +125,13 @@ describe('request/reply over Kafka', () => {
   it('times out when nobody answers', async () => {
     const requester = await newRequester(300);
     const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing consumes this topic as requests
+    const timeoutsBefore = await counterValue(requestTimeouts, { type: Double.type });
     const started = Date.now();
     await expect(requester.request(Unanswered, { n: 1 }, { key: 'k', correlationId: 'c' })).rejects.toBeInstanceOf(
       RequestTimeoutError,
     );
     expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await counterValue(requestTimeouts, { type: Double.type })).toBe(timeoutsBefore + 1);
   });
 
   it('answers INTERNAL after bounded retries and dead-letters the request, then keeps consuming', async () => {
@@ -136,6 +156,7 @@ describe('request/reply over Kafka', () => {
 
   it('dead-letters a message that is not an envelope, without retrying, and keeps consuming', async () => {
     const requester = await newRequester();
+    const deadLetteredBefore = await counterValue(deadLetteredMessages, { topic: requestTopic });
     const garbage = `not json ${randomUUID()}`;
     await publisher.sendRaw([{ topic: requestTopic, key: 'x', value: garbage }]);
     const unknownType = newEnvelope('NoSuchType', {}, 'unknown-type');
@@ -145,9 +166,15 @@ describe('request/reply over Kafka', () => {
     expect(dead.headers[Headers.error]).toMatch(/not a valid envelope/);
     const deadType = await readOne(deadLetterTopic(requestTopic), (m) => m.headers[Headers.correlationId] === 'unknown-type');
     expect(deadType.headers[Headers.error]).toMatch(/unknown message type NoSuchType/);
+    expect(await counterValue(deadLetteredMessages, { topic: requestTopic })).toBe(deadLetteredBefore + 2);
     await expect(requester.request(Double, { n: 4 }, { key: 'x', correlationId: 'c' })).resolves.toEqual({ doubled: 8 });
   });
 });
+
+async function counterValue(counter: Counter, labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values.find((v) => Object.entries(labels).every(([name, value]) => v.labels[name] === value))?.value ?? 0;
+}
 
 /** Reads `topic` from the beginning until a message matches. */
 async function readOne(

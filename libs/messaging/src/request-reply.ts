@@ -5,6 +5,7 @@ import { Envelope, ReplyPayload, type ReplyErrorCode, type RequestContract } fro
 import type { Logger } from '@orderline/logging';
 import { newEnvelope } from './envelope';
 import type { Publisher } from './publisher';
+import { requestTimeouts } from './metrics';
 import { restartOnCrash, type CrashRestart } from './restart-on-crash';
 
 /** No reply came within the timeout (the gateway answers 504). */
@@ -118,6 +119,7 @@ export class Requester {
     const reply = new Promise<ReplyPayload>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(envelope.messageId);
+        requestTimeouts.inc({ type: contract.type });
         reject(new RequestTimeoutError(`no reply to ${contract.type} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(envelope.messageId, { resolve, reject, timer });

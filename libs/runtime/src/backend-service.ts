@@ -14,6 +14,7 @@ import {
   newInstanceId,
 } from '@orderline/messaging';
 import { startHealthServer } from './health-server';
+import { initMetrics } from './metrics';
 import { onShutdown } from './shutdown';
 
 export interface BackendServiceConfig {
@@ -35,7 +36,7 @@ export interface BackendServiceDeps {
 
 /**
  * The wiring every service that owns a database shares: Prisma pool, Kafka client with the topics
- * ensured, a publisher, /health/live + /health/ready (Kafka and the database), and a graceful
+ * ensured, a publisher, /health/live + /health/ready (Kafka and the database) + /metrics, and a graceful
  * shutdown. `start` starts the service's own work and returns how to stop it; on SIGTERM those
  * steps run first (stop taking work), then the publisher, the health server and the pool close.
  */
@@ -45,6 +46,7 @@ export async function startBackendService(
   logger: Logger,
   start: (deps: BackendServiceDeps) => Promise<Array<() => Promise<unknown>>>,
 ): Promise<void> {
+  initMetrics(name);
   const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
   const prisma = createPrismaClient(
     config.DATABASE_URL,

@@ -1,12 +1,14 @@
 import http from 'node:http';
 import type { Logger } from '@orderline/logging';
+import { renderMetrics } from './metrics';
 
 /** A named readiness check: resolves true when the dependency answers. */
 export type ReadinessCheck = () => Promise<boolean>;
 
 /**
- * Serves `GET /health/live` (200 while the process runs) and `GET /health/ready` (200 when every
- * check passes, else 503 naming the failing ones) for apps that have no HTTP API of their own.
+ * Serves `GET /health/live` (200 while the process runs), `GET /health/ready` (200 when every
+ * check passes, else 503 naming the failing ones) and `GET /metrics` (Prometheus) for apps that
+ * have no HTTP API of their own.
  */
 export function startHealthServer(options: {
   host: string;
@@ -18,6 +20,16 @@ export function startHealthServer(options: {
     const url = req.url?.split('?')[0];
     if (req.method === 'GET' && url === '/health/live')
       return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && url === '/metrics') {
+      void renderMetrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        },
+        (error: unknown) => sendJson(res, 500, { status: 'error', error: String(error) }),
+      );
+      return;
+    }
     if (req.method === 'GET' && url === '/health/ready') {
       void runChecks(options.checks).then(({ ready, checks }) =>
         sendJson(res, ready ? 200 : 503, {

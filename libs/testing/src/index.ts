@@ -4,3 +4,4 @@ export * from './test-data';
 export * from './system';
 export * from './event-collector';
 export * from './compose';
+export * from './prometheus';

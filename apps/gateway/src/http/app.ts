@@ -6,6 +6,7 @@ import type { Logger } from '@orderline/logging';
 import { authenticate } from './auth';
 import { correlationId } from './correlation';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';
 import { orderHandlers } from './orders-handlers';
 import { productHandlers } from './products-handlers';
@@ -36,6 +37,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(correlationId);
+  app.use(measureRequests);
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -56,6 +58,7 @@ export function createApp(deps: GatewayDeps): express.Express {
       const kafka = await deps.kafkaHealth.isReachable();
       res.status(kafka ? 200 : 503).json({ status: kafka ? 'ok' : 'unavailable', checks: { kafka: kafka ? 'up' : 'down' } });
     },
+    metrics: serveMetrics,
     openApi: (_req, res) => {
       res.json(openApiDocument);
     },

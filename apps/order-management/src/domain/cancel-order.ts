@@ -12,7 +12,12 @@ import { OrderNotFound } from './update-order';
 export async function cancelOrder(
   command: { orderId: string; caller: Caller },
   correlationId: string,
-  deps: { orders: Pick<OrderRepository, 'findById' | 'transition'>; releaseStock(orderId: string): Promise<unknown> },
+  deps: {
+    orders: Pick<OrderRepository, 'findById' | 'transition'>;
+    releaseStock(orderId: string): Promise<unknown>;
+    /** called once, when this call is the one that cancelled the order */
+    onCancelled?(): void;
+  },
 ): Promise<Order> {
   const order = await deps.orders.findById(command.orderId);
   if (!order || !isVisibleTo(order, command.caller)) throw new OrderNotFound(`no order ${command.orderId}`);
@@ -28,6 +33,7 @@ export async function cancelOrder(
     correlationId,
   });
   if (!cancelled) return cancelOrder(command, correlationId, deps); // it moved meanwhile: decide again
+  deps.onCancelled?.();
   await deps.releaseStock(order.id);
   return cancelled;
 }

@@ -22,6 +22,7 @@ import { InvalidCursor, listOrders } from '../domain/list-orders';
 import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
 import { placeOrders } from '../domain/place-orders';
 import { OrderNotFound, updateOrder } from '../domain/update-order';
+import { ordersFinal, recordDecision } from './order-metrics';
 
 /** Domain refusals become error replies (→ 404/403/409/400 at the gateway); anything else is retried. */
 async function answering<T>(work: () => Promise<T>): Promise<T> {
@@ -70,6 +71,7 @@ export function startOrderCommandsConsumer(deps: {
           timings[name] = Math.round(performance.now() - started);
         }
       };
+    const acceptedAt = new Map(items.map(({ command, envelope }) => [command.orderId, envelope.occurredAt]));
     const started = performance.now();
     const results = await placeOrders(requests, {
       findExisting: timed('findExisting', (ids) => orders.findExisting(ids)),
@@ -84,7 +86,14 @@ export function startOrderCommandsConsumer(deps: {
           (await requester.request(ReserveStock, { orders: toReserve }, { key: toReserve[0].orderId, correlationId: batchCorrelation }))
             .results,
       ),
-      insertDecided: timed('insertDecided', (decided) => orders.insertDecided(decided)),
+      insertDecided: timed('insertDecided', async (decided) => {
+        const inserted = await orders.insertDecided(decided);
+        for (const order of decided) {
+          if (!inserted.has(order.command.orderId)) continue; // decided before: counted then
+          recordDecision(order.status, 'reason' in order ? order.reason : undefined, acceptedAt.get(order.command.orderId) as string);
+        }
+        return inserted;
+      }),
     });
     logger.info('orders placed', { count: items.length, ms: Math.round(performance.now() - started), steps: timings });
     await Promise.all(
@@ -140,6 +149,7 @@ export function startOrderCommandsConsumer(deps: {
           const order = await cancelOrder(command, envelope.correlationId, {
             orders,
             releaseStock: (orderId) => releaseStock(orderId, envelope.correlationId),
+            onCancelled: () => ordersFinal.inc({ status: 'CANCELLED', reason: '' }),
           });
           logger.info('order cancelled');
           return { order };

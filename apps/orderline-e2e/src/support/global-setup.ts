@@ -12,4 +12,8 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
   process.env['GATEWAY_URL'] = system.gatewayUrl;
   process.env['SYSTEM_LOG_DIR'] = system.logDir;
+  // where each instance serves /metrics: the gateway on its HTTP port, the others on their health port
+  process.env['SYSTEM_METRICS_URLS'] = JSON.stringify(
+    system.instances.map((instance) => ({ app: instance.app, url: `http://127.0.0.1:${instance.port}/metrics` })),
+  );
 }

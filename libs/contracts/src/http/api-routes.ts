@@ -84,6 +84,14 @@ export const apiRoutes = {
     auth: false,
     responses: { 200: { description: 'ready', schema: Health }, 503: { description: 'Kafka unreachable', schema: Health } },
   },
+  metrics: {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics of this gateway instance (text exposition format)',
+    tag: 'health',
+    auth: false,
+    responses: { 200: { description: 'Prometheus text format 0.0.4' } },
+  },
   openApi: {
     method: 'get',
     path: '/api/openapi.json',
