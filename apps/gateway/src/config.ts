@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { CommonEnv, DEV_JWT_SECRET, loadConfig } from '@orderline/config';
 
 export const GatewayEnv = CommonEnv.extend({
-  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
-  JWT_SECRET: z.string().min(16, 'at least 16 characters').default(DEV_JWT_SECRET),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000).describe('HTTP port of the API, /health/* and /metrics'),
+  JWT_SECRET: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .default(DEV_JWT_SECRET)
+    .describe('HS256 key the bearer tokens are verified with (one key; see docs/runbook.md to rotate); the default is refused when NODE_ENV=production'),
 }).refine((env) => !(env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET), {
   path: ['JWT_SECRET'],
   message: 'must be set to a real secret when NODE_ENV=production',

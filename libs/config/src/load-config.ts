@@ -20,28 +20,47 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 
-/** Settings every app shares. */
+/**
+ * Settings every app shares. Each variable's `.describe()` text is its description in
+ * docs/configuration.md (`npm run docs:config` regenerates it).
+ */
 export const CommonEnv = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .describe('`production` makes the gateway refuse the dev JWT_SECRET'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('lowest level logged; `http` adds one line per gateway request'),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
     .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)),
-  /** Distinguishes instances of one app (reply routing, logs); defaults to a random id. */
-  INSTANCE_ID: z.string().min(1).max(100).optional(),
-  /** How long a request/reply waits for its answer. */
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
-  HOST: z.string().default('127.0.0.1'),
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1))
+    .describe('Kafka brokers, comma-separated `host:port`'),
+  INSTANCE_ID: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      'Kafka client id; in gateway and order-management also the reply consumer group `<reply topic>.<INSTANCE_ID>`, so it must differ per instance; default `<app>-<8 random hex chars>`',
+    ),
+  REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(5_000)
+    .describe('how long gateway and order-management wait for a reply; then the gateway answers 504 and order-management retries'),
+  HOST: z.string().default('127.0.0.1').describe('address the HTTP (gateway) or health server binds to; `0.0.0.0` in containers'),
 });
 
 export const DatabaseEnv = z.object({
   DATABASE_URL: z
     .string()
     .default('postgresql://orderline:orderline@127.0.0.1:5432/orderline')
-    .refine((url) => /^postgres(ql)?:\/\//.test(url), 'a postgresql:// URL'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    .refine((url) => /^postgres(ql)?:\/\//.test(url), 'a postgresql:// URL')
+    .describe('Postgres connection URL (`postgres://` or `postgresql://`)'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10).describe('Postgres connection pool size per instance'),
 });
 
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
