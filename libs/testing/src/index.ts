@@ -5,3 +5,4 @@ export * from './system';
 export * from './event-collector';
 export * from './compose';
 export * from './prometheus';
+export * from './compose-app-checks';
