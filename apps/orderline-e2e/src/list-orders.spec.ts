@@ -18,7 +18,7 @@ async function listAll(token: string, query: string): Promise<Order[]> {
   const all: Order[] = [];
   let cursor: string | null = null;
   do {
-    const res = await api()
+    const res: { status: number; body: { items: Order[]; nextCursor: string | null } } = await api()
       .get(`/api/v1/orders?${query}${cursor ? `&cursor=${cursor}` : ''}`)
       .set(bearer(token));
     expect(res.status).toBe(200);
