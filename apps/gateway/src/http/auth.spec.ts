@@ -5,12 +5,17 @@ const secret = 'test-secret-0123456789';
 const sign = (claims: object, expiresIn: number) => jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn });
 
 describe('tokenVerifier', () => {
-  it('accepts a valid token, also from its cache, and refuses it once expired', async () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('accepts a valid token, also from its cache, and refuses it once expired', () => {
+    // a controlled clock: `exp` has whole seconds, so a real one makes "valid for 1 s" anything from 0 to 1 s
+    jest.useFakeTimers({ now: new Date('2026-12-02T10:00:00.500Z') });
     const verify = tokenVerifier(secret);
-    const token = sign({ sub: 'CUST01', role: 'customer' }, 1);
+    const token = sign({ sub: 'CUST01', role: 'customer' }, 60);
     expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01', role: 'customer' } });
-    expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01' } });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    jest.setSystemTime(new Date('2026-12-02T10:00:59.900Z'));
+    expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01' } }); // from the cache, still valid
+    jest.setSystemTime(new Date('2026-12-02T10:01:00.000Z'));
     expect(verify(token)).toEqual({ problem: 'the token has expired' });
   });
 
