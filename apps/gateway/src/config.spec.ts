@@ -14,5 +14,11 @@ describe('gateway config', () => {
 
   it('refuses a short secret', () => {
     expect(() => loadGatewayConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    expect(() => loadGatewayConfig({ JWT_PREVIOUS_SECRET: 'short' })).toThrow(/JWT_PREVIOUS_SECRET/);
+  });
+
+  it('has no previous secret unless one is set (outside a rotation)', () => {
+    expect(loadGatewayConfig({}).JWT_PREVIOUS_SECRET).toBeUndefined();
+    expect(loadGatewayConfig({ JWT_PREVIOUS_SECRET: 'the-old-secret-0123456789' }).JWT_PREVIOUS_SECRET).toBe('the-old-secret-0123456789');
   });
 });

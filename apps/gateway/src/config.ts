@@ -7,7 +7,12 @@ export const GatewayEnv = CommonEnv.extend({
     .string()
     .min(16, 'at least 16 characters')
     .default(DEV_JWT_SECRET)
-    .describe('HS256 key the bearer tokens are verified with (one key; see docs/runbook.md to rotate); the default is refused when NODE_ENV=production'),
+    .describe('HS256 key the bearer tokens are signed and verified with; the default is refused when NODE_ENV=production'),
+  JWT_PREVIOUS_SECRET: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .optional()
+    .describe('during a rotation only: the key JWT_SECRET replaced, still accepted for tokens signed before (see docs/runbook.md); unset it once they have expired'),
 }).refine((env) => !(env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET), {
   path: ['JWT_SECRET'],
   message: 'must be set to a real secret when NODE_ENV=production',

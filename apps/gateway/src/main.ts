@@ -42,7 +42,7 @@ async function main() {
     publisher,
     requester,
     kafkaHealth,
-    jwtSecret: config.JWT_SECRET,
+    jwtSecrets: [config.JWT_SECRET, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])],
     logger,
   });
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -17,7 +17,8 @@ export interface GatewayDeps {
   publisher: Publisher;
   requester: Requester;
   kafkaHealth: Pick<KafkaHealth, 'isReachable'>;
-  jwtSecret: string;
+  /** HS256 keys tokens may be signed with: the current one, then (during a rotation) the previous one */
+  jwtSecrets: string[];
   logger: Logger;
 }
 
@@ -66,7 +67,7 @@ export function createApp(deps: GatewayDeps): express.Express {
     ...orderHandlers(deps),
   };
 
-  const auth = authenticate(deps.jwtSecret);
+  const auth = authenticate(deps.jwtSecrets);
   for (const [operationId, route] of Object.entries(apiRoutes)) {
     const chain: RequestHandler[] = [];
     if (route.auth) chain.push(auth);

@@ -8,25 +8,22 @@ export type Caller = TokenClaims;
 type Verified = { caller: Caller; expiresAtMs: number } | { problem: string };
 
 /**
- * Checks a token: HS256 signature with `secret`, unexpired `exp` (required), `sub` and `role`.
+ * Checks a token: HS256 signature with one of `secrets` (the current one first; during a rotation
+ * also the previous one), unexpired `exp` (required), `sub` and `role`.
  * A valid token is remembered until it expires (at most `cacheSize` of them, oldest dropped
  * first), so a client sending the same token with every request costs one HMAC, not thousands.
  */
-export function tokenVerifier(secret: string, cacheSize = 10_000): (token: string) => Verified {
+export function tokenVerifier(secrets: readonly string[], cacheSize = 10_000): (token: string) => Verified {
   const valid = new Map<string, { caller: Caller; expiresAtMs: number }>();
   return (token) => {
     const cached = valid.get(token);
     if (cached && cached.expiresAtMs > Date.now()) return cached;
     if (cached) valid.delete(token);
-    let claims: unknown;
-    try {
-      claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
-    } catch (error) {
-      return { problem: error instanceof jwt.TokenExpiredError ? 'the token has expired' : 'the token is not valid' };
-    }
-    const exp = (claims as { exp?: unknown }).exp;
+    const claims = verifiedClaims(token, secrets);
+    if ('problem' in claims) return claims;
+    const exp = claims.payload.exp;
     if (typeof exp !== 'number') return { problem: 'the token has no expiry (exp)' };
-    const caller = TokenClaims.safeParse(claims);
+    const caller = TokenClaims.safeParse(claims.payload);
     if (!caller.success) return { problem: 'the token lacks sub or role' };
     const verified = { caller: caller.data, expiresAtMs: exp * 1000 };
     if (valid.size >= cacheSize) valid.delete(valid.keys().next().value as string);
@@ -35,9 +32,22 @@ export function tokenVerifier(secret: string, cacheSize = 10_000): (token: strin
   };
 }
 
-/** Requires `Authorization: Bearer <HS256 JWT>` with `sub`, `role` and an unexpired `exp`. */
-export function authenticate(secret: string): RequestHandler {
-  const verify = tokenVerifier(secret);
+/** The token's claims if its signature is one of `secrets`' (an expired token: said so whichever key signed it). */
+function verifiedClaims(token: string, secrets: readonly string[]): { payload: Record<string, unknown> } | { problem: string } {
+  for (const secret of secrets) {
+    try {
+      return { payload: jwt.verify(token, secret, { algorithms: ['HS256'] }) as Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) return { problem: 'the token has expired' };
+      // not this key's signature (or not a JWT at all): try the next key
+    }
+  }
+  return { problem: 'the token is not valid' };
+}
+
+/** Requires `Authorization: Bearer <HS256 JWT>` signed with one of `secrets`, with `sub`, `role` and an unexpired `exp`. */
+export function authenticate(secrets: readonly string[]): RequestHandler {
+  const verify = tokenVerifier(secrets);
   return (req, res, next) => {
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(req.header('authorization') ?? '');
     if (!match) return next(new HttpProblem('unauthorized', 'send Authorization: Bearer <token>'));

@@ -8,7 +8,7 @@ const app = createApp({
   publisher: {} as Publisher,
   requester: {} as Requester,
   kafkaHealth: { isReachable: async () => true },
-  jwtSecret: 'test-secret-0123456789',
+  jwtSecrets: ['test-secret-0123456789'],
   logger: createLogger('test', 'error'),
 });
 
