@@ -22,7 +22,7 @@ import { InvalidCursor, listOrders } from '../domain/list-orders';
 import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
 import { placeOrders } from '../domain/place-orders';
 import { OrderNotFound, updateOrder } from '../domain/update-order';
-import { ordersFinal, recordDecision } from './order-metrics';
+import { recordCancellation, recordDecision } from './order-metrics';
 
 /** Domain refusals become error replies (→ 404/403/409/400 at the gateway); anything else is retried. */
 async function answering<T>(work: () => Promise<T>): Promise<T> {
@@ -149,7 +149,7 @@ export function startOrderCommandsConsumer(deps: {
           const order = await cancelOrder(command, envelope.correlationId, {
             orders,
             releaseStock: (orderId) => releaseStock(orderId, envelope.correlationId),
-            onCancelled: () => ordersFinal.inc({ status: 'CANCELLED', reason: '' }),
+            onCancelled: recordCancellation,
           });
           logger.info('order cancelled');
           return { order };

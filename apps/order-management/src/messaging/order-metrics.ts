@@ -20,6 +20,11 @@ export function recordDecision(status: 'CONFIRMED' | 'REJECTED', reason: string 
   acceptToFinalSeconds.observe(Math.max((Date.now() - Date.parse(acceptedAt)) / 1000, 0));
 }
 
+/** A cancellation is final too; it has no accept→final latency (the order was decided before). */
+export function recordCancellation(): void {
+  ordersFinal.inc({ status: 'CANCELLED', reason: '' });
+}
+
 /** Outbox events written but not yet published, counted at scrape time (partial index on unpublished rows). */
 export function trackOutboxBacklog(outbox: Pick<OutboxRepository, 'backlog'>): void {
   new Gauge({
