@@ -27,18 +27,18 @@ async function main() {
         timeoutMs: config.REQUEST_TIMEOUT_MS,
       });
       await requester.start();
-      const consumer = await startOrderCommandsConsumer({
-        kafka,
-        publisher,
-        requester,
-        orders: new OrderRepository(prisma),
-        logger,
-      });
       const outbox = new OutboxRepository(prisma);
       trackOutboxBacklog(outbox);
       const relay = startOutboxRelay({
         outbox,
         publisher,
+        logger,
+      });
+      const consumer = await startOrderCommandsConsumer({
+        kafka,
+        publisher,
+        requester,
+        orders: new OrderRepository(prisma, () => relay.wake()),
         logger,
       });
       return [

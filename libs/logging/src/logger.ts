@@ -26,10 +26,15 @@ const redactSensitive = winston.format((info) => {
  * addresses (all but the country) are masked on every line (see redact.ts).
  */
 export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
-  return winston.createLogger({
+  // winston runs the whole format chain before its transports drop a line below the level, so a
+  // `logger.http(…)` per request would pay for context, redaction and JSON at LOG_LEVEL=info: the
+  // first format drops such lines instead.
+  const belowLevel = winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false));
+  const logger: Logger = winston.createLogger({
     level,
     defaultMeta: { service },
     format: winston.format.combine(
+      belowLevel(),
       addContext(),
       winston.format.timestamp(),
       winston.format.errors({ stack: true }),
@@ -38,4 +43,5 @@ export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?
     ),
     transports: [new winston.transports.Console()],
   });
+  return logger;
 }

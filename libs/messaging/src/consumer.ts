@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
+import { FETCH_MAX_WAIT_MS } from './kafka';
 import { BrokerUnavailableError, type Publisher } from './publisher';
 import { RequestTimeoutError } from './request-reply';
 import { deadLetteredMessages, trackConsumerLag } from './metrics';
@@ -99,7 +100,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
     sessionTimeout: 10_000,
     rebalanceTimeout: 15_000,
     heartbeatInterval: 1_000,

@@ -15,6 +15,13 @@ const levels: Record<number, string> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * How long the broker may hold a fetch while there is nothing to read (it answers as soon as
+ * anything arrives, so this adds no latency). Longer means fewer empty fetches from idle
+ * consumers; shorter means a quicker stop and rebalance (each waits for the fetch in flight).
+ */
+export const FETCH_MAX_WAIT_MS = 500;
+
 /** The one place that knows the client library: swapping kafkajs stays inside this lib. */
 export function createKafka({ clientId, brokers, logger }: KafkaOptions): Kafka {
   return new Kafka({

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { Envelope, ReplyPayload, type ReplyErrorCode, type RequestContract } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { newEnvelope } from './envelope';
+import { FETCH_MAX_WAIT_MS } from './kafka';
 import type { Publisher } from './publisher';
 import { requestTimeouts } from './metrics';
 import { restartOnCrash, type CrashRestart } from './restart-on-crash';
@@ -66,7 +67,7 @@ export class Requester {
     this.consumer = options.kafka.consumer({
       groupId: `${options.replyTopic}.${options.instanceId}`,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
     });

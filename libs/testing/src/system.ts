@@ -31,7 +31,10 @@ export class AppInstance {
 
   start(): void {
     const { logDir, env, echo } = this.options;
-    this.child = spawn(process.execPath, [path.join(workspaceRoot, 'apps', this.app, 'dist', 'main.js')], {
+    // APP_NODE_ARGS: extra node flags for every app, `%APP%` standing for its name, e.g.
+    // APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof/%APP%" (node refuses --cpu-prof in NODE_OPTIONS)
+    const nodeArgs = (process.env['APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean).map((arg) => arg.replaceAll('%APP%', this.app));
+    this.child = spawn(process.execPath, [...nodeArgs, path.join(workspaceRoot, 'apps', this.app, 'dist', 'main.js')], {
       cwd: workspaceRoot,
       env: {
         ...process.env,

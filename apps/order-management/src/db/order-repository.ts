@@ -104,7 +104,11 @@ function decidedOrderView(order: DecidedOrder, now: Date): Order {
 
 /** Orders and their line items, plus the outbox rows that announce their changes. */
 export class OrderRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** @param eventsCommitted called after a transaction that wrote outbox rows has committed */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly eventsCommitted: () => void = () => undefined,
+  ) {}
 
   async findById(id: string): Promise<Order | null> {
     const row = await this.prisma.order.findUnique({
@@ -136,7 +140,7 @@ export class OrderRepository {
   async insertDecided(orders: DecidedOrder[]): Promise<Set<string>> {
     const now = new Date();
     // Set-based SQL (unnest over one array per column): three statements whatever the batch size.
-    return this.prisma.$transaction(async (tx) => {
+    const storedIds = await this.prisma.$transaction(async (tx) => {
       const inserted = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO orders (id, customer_id, status, rejection_reason, total_amount, shipping_address,
                             idempotency_key, request_hash, created_at, updated_at)
@@ -192,6 +196,8 @@ export class OrderRepository {
           AS v(aggregate_id, type, payload, headers)`;
       return ids;
     });
+    if (storedIds.size > 0) this.eventsCommitted();
+    return storedIds;
   }
 
   /**
@@ -200,7 +206,7 @@ export class OrderRepository {
    * was not in `from`.
    */
   async transition(orderId: string, change: Transition): Promise<Order | null> {
-    return this.prisma.$transaction(async (tx) => {
+    const order = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.order.updateMany({
         where: { id: orderId, status: { in: change.from } },
         data: { ...change.data, ...(change.to ? { status: change.to } : {}) },
@@ -217,6 +223,8 @@ export class OrderRepository {
       });
       return order;
     });
+    if (order) this.eventsCommitted();
+    return order;
   }
 
   /**

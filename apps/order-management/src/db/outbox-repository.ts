@@ -21,12 +21,13 @@ export class OutboxRepository {
    * transaction. One relay at a time holds the lock, so events leave in id order, which for any
    * one order is the order its changes committed in. If `publish` fails nothing is marked; if
    * the commit fails after publishing, the same envelopes (same messageIds) go out again.
+   * Resolves with the number published, or 'locked' while another relay holds the lock.
    */
-  async publishBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+  async publishBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number | 'locked'> {
     return this.prisma.$transaction(
       async (tx) => {
         const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS locked`;
-        if (!locked) return 0;
+        if (!locked) return 'locked';
         // the payload goes out as the text it was stored as: no parse and re-serialise per event
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, aggregate_id::text AS aggregate_id, type, payload::text AS payload,
