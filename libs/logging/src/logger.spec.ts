@@ -3,9 +3,9 @@ import winston from 'winston';
 import { addToLogContext, withLogContext } from './correlation';
 import { createLogger } from './logger';
 
-function capture() {
+function capture(level = 'debug') {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('test-service', 'debug');
+  const logger = createLogger('test-service', level);
   logger.clear().add(
     new winston.transports.Stream({
       stream: new Writable({
@@ -32,6 +32,21 @@ describe('logger', () => {
     expect(lines[0]['timestamp']).toEqual(expect.any(String));
     expect(lines[1]).toMatchObject({ level: 'warn', message: 'outside' });
     expect(lines[1]['correlationId']).toBeUndefined();
+  });
+});
+
+describe('logger level', () => {
+  it('drops lines below its level before formatting them', () => {
+    const { logger, lines } = capture('info');
+    // an Error passes redaction unchanged, so its toJSON runs only if the line reaches JSON formatting
+    let formatted = 0;
+    const probe = Object.assign(new Error('probe'), { toJSON: () => `formatted ${++formatted}` });
+    logger.http('request', { probe });
+    logger.debug('detail', { probe });
+    expect(formatted).toBe(0);
+    logger.info('kept', { probe });
+    expect(formatted).toBe(1);
+    expect(lines).toEqual([expect.objectContaining({ message: 'kept', probe: 'formatted 1' })]);
   });
 });
 
