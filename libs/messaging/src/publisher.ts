@@ -32,7 +32,10 @@ interface Queued {
  *
  * Micro-batching (kafkajs has no linger): at most `maxInFlight` produce requests are in flight,
  * and every message published meanwhile waits and goes out together in the next one. Idle, a
- * message leaves at once; under load, requests grow instead of multiplying. Messages whose order
+ * message leaves at once; under load, requests grow instead of multiplying. One in flight is the
+ * default: measured here it sends a third of the produce requests that three in flight did, which
+ * cut the broker's CPU per order by half and the gateway's by a fifth, and lowered p99 latency
+ * (fewer requests competing for the same cores). Messages whose order
  * matters (one order's command, then a later one) are never in flight together: the later one is
  * sent only after the earlier one was acknowledged (the client got its 202, the relay its ack).
  */
@@ -44,7 +47,7 @@ export class Publisher {
   constructor(
     kafka: Kafka,
     private readonly maxBatchMessages = 1_000,
-    private readonly maxInFlight = 3,
+    private readonly maxInFlight = 1,
   ) {
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
