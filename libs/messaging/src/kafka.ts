@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { TopicSpec } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
+import { fixRequestQueueTimer } from './kafkajs-timer-fix';
 
 export interface KafkaOptions {
   clientId: string;
@@ -24,6 +25,7 @@ export const FETCH_MAX_WAIT_MS = 500;
 
 /** The one place that knows the client library: swapping kafkajs stays inside this lib. */
 export function createKafka({ clientId, brokers, logger }: KafkaOptions): Kafka {
+  fixRequestQueueTimer();
   return new Kafka({
     clientId,
     brokers,
