@@ -1,14 +1,24 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from './generated/prisma/client';
+import { rememberPool } from './sql';
 
 export { Prisma, PrismaClient };
 
 /**
  * A Prisma client on the Rust-free engine: queries are compiled in wasm and sent through
- * node-postgres (`@prisma/adapter-pg`), so no native engine is ever downloaded.
+ * node-postgres (`@prisma/adapter-pg`), so no native engine is ever downloaded. Its pg pool is
+ * ours, so the few per-batch hot-path statements can run on it without the compile step
+ * (`poolOf`, sql.ts); `$disconnect` ends it.
  */
 export function createPrismaClient(connectionString: string, poolSize = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection that breaks (the database restarts) is dropped by the pool; the next
+  // query fails or reconnects and is handled there. Without a listener the error would kill the process.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  rememberPool(prisma, pool);
+  return prisma;
 }
 
 export async function isDatabaseReachable(prisma: PrismaClient, timeoutMs = 2_000): Promise<boolean> {
@@ -17,8 +27,9 @@ export async function isDatabaseReachable(prisma: PrismaClient, timeoutMs = 2_00
   return Promise.race([check, timeout]).catch(() => false);
 }
 
-/** The Postgres SQLSTATE behind a Prisma error, whichever way the driver adapter wrapped it. */
+/** The Postgres SQLSTATE behind an error: node-postgres' own, or a Prisma error however the driver adapter wrapped it. */
 export function pgErrorCode(error: unknown): string | undefined {
+  if (error instanceof pg.DatabaseError) return error.code;
   const e = error as {
     name?: string;
     cause?: { originalCode?: string };

@@ -1,5 +1,5 @@
 import type { OrderLineRequest, Reservation } from '@orderline/contracts';
-import type { PrismaClient } from '@orderline/db';
+import { inTransaction, poolOf, type PrismaClient } from '@orderline/db';
 
 interface LockedProduct {
   id: string;
@@ -20,20 +20,25 @@ export interface OrderToReserve {
  * - the remaining orders are decided in the order given against the locked stock, and the
  *   decrements go out as one conditional UPDATE. The table's CHECK (available_quantity >= 0) is
  *   the last guard: stock can never go negative even if this code were wrong.
+ * `reserve` runs once per batch of orders, as plain SQL on the pool (see libs/db sql.ts).
  */
 export class StockRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   reserve(orders: OrderToReserve[]): Promise<Reservation[]> {
-    return this.prisma.$transaction(async (tx) => {
+    return inTransaction(poolOf(this.prisma), async (db) => {
       const productIds = [...new Set(orders.flatMap((o) => o.items.map((i) => i.productId)))].sort();
       const orderIds = orders.map((o) => o.orderId);
-      const products = await tx.$queryRaw<LockedProduct[]>`
-        SELECT id, unit_price::text AS unit_price, available_quantity
-        FROM products WHERE id = ANY(${productIds}::text[]) ORDER BY id FOR UPDATE`;
-      const existing = await tx.$queryRaw<{ order_id: string; product_id: string; quantity: number; unit_price: string }[]>`
-        SELECT order_id::text AS order_id, product_id, quantity, unit_price::text AS unit_price
-        FROM stock_reservations WHERE order_id = ANY(${orderIds}::uuid[]) ORDER BY order_id, product_id`;
+      const { rows: products } = await db.query<LockedProduct>(
+        `SELECT id, unit_price::text AS unit_price, available_quantity
+         FROM products WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+        [productIds],
+      );
+      const { rows: existing } = await db.query<{ order_id: string; product_id: string; quantity: number; unit_price: string }>(
+        `SELECT order_id::text AS order_id, product_id, quantity, unit_price::text AS unit_price
+         FROM stock_reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, product_id`,
+        [orderIds],
+      );
 
       const stock = new Map(products.map((p) => [p.id, p]));
       const reservedBefore = new Map<string, Reservation & { outcome: 'RESERVED' }>();
@@ -73,17 +78,19 @@ export class StockRepository {
 
       const taken = new Map<string, number>();
       for (const line of newLines) taken.set(line.productId, (taken.get(line.productId) ?? 0) + line.quantity);
-      const updated = await tx.$executeRaw`
-        UPDATE products p SET available_quantity = p.available_quantity - v.quantity, updated_at = now()
-        FROM unnest(${[...taken.keys()]}::text[], ${[...taken.values()]}::int[]) AS v(id, quantity)
-        WHERE p.id = v.id AND p.available_quantity >= v.quantity`;
-      if (updated !== taken.size) throw new Error('stock changed under lock');
-      await tx.$executeRaw`
-        INSERT INTO stock_reservations (order_id, product_id, quantity, unit_price)
-        SELECT v.order_id, v.product_id, v.quantity, v.unit_price
-        FROM unnest(${newLines.map((l) => l.orderId)}::uuid[], ${newLines.map((l) => l.productId)}::text[],
-                    ${newLines.map((l) => l.quantity)}::int[], ${newLines.map((l) => l.unitPrice)}::numeric[])
-          AS v(order_id, product_id, quantity, unit_price)`;
+      const updated = await db.query(
+        `UPDATE products p SET available_quantity = p.available_quantity - v.quantity, updated_at = now()
+         FROM unnest($1::text[], $2::int[]) AS v(id, quantity)
+         WHERE p.id = v.id AND p.available_quantity >= v.quantity`,
+        [[...taken.keys()], [...taken.values()]],
+      );
+      if (updated.rowCount !== taken.size) throw new Error('stock changed under lock');
+      await db.query(
+        `INSERT INTO stock_reservations (order_id, product_id, quantity, unit_price)
+         SELECT v.order_id, v.product_id, v.quantity, v.unit_price
+         FROM json_to_recordset($1::json) AS v(order_id uuid, product_id text, quantity int, unit_price numeric)`,
+        [JSON.stringify(newLines.map((l) => ({ order_id: l.orderId, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })))],
+      );
       return results;
     });
   }

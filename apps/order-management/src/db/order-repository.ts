@@ -6,7 +6,7 @@ import {
   type OrderStatus,
   type ShippingAddress,
 } from '@orderline/contracts';
-import { Prisma, type PrismaClient } from '@orderline/db';
+import { Prisma, inTransaction, poolOf, type PrismaClient } from '@orderline/db';
 import type { DecidedOrder } from '../domain/place-orders';
 
 type OrderRow = Prisma.OrderGetPayload<{ include: { lineItems: true } }>;
@@ -122,12 +122,12 @@ export class OrderRepository {
   async findExisting(
     ids: string[],
   ): Promise<Map<string, { requestHash: string | null }>> {
-    const rows = await this.prisma.order.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, requestHash: true },
-    });
+    const { rows } = await poolOf(this.prisma).query<{ id: string; request_hash: string | null }>(
+      'SELECT id::text AS id, request_hash FROM orders WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
     return new Map(
-      rows.map((row) => [row.id, { requestHash: row.requestHash }]),
+      rows.map((row) => [row.id, { requestHash: row.request_hash }]),
     );
   }
 
@@ -136,28 +136,36 @@ export class OrderRepository {
    * one transaction. An order id (or customer + Idempotency-Key) that exists already is skipped
    * (ON CONFLICT DO NOTHING), so a command handled twice, even by two instances at once, stores
    * one order and one event.
+   *
+   * Set-based: each statement takes its rows as one JSON array (`json_to_recordset`), so three
+   * statements write any batch size, and the values cross as one JSON text (serialised natively)
+   * rather than as one array literal per column. Plain SQL on the pool: see libs/db sql.ts.
    */
   async insertDecided(orders: DecidedOrder[]): Promise<Set<string>> {
     const now = new Date();
-    // Set-based SQL (unnest over one array per column): three statements whatever the batch size.
-    const storedIds = await this.prisma.$transaction(async (tx) => {
-      const inserted = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO orders (id, customer_id, status, rejection_reason, total_amount, shipping_address,
-                            idempotency_key, request_hash, created_at, updated_at)
-        SELECT v.id, v.customer_id, v.status::order_status, v.rejection_reason::rejection_reason, v.total_amount,
-               v.shipping_address, v.idempotency_key, v.request_hash, ${now}, ${now}
-        FROM unnest(${orders.map((o) => o.command.orderId)}::uuid[],
-                    ${orders.map((o) => o.command.customerId)}::text[],
-                    ${orders.map((o) => o.status)}::text[],
-                    ${orders.map((o) => (o.status === 'REJECTED' ? o.reason : null))}::text[],
-                    ${orders.map((o) => (o.status === 'CONFIRMED' ? o.totalAmount : null))}::numeric[],
-                    ${orders.map((o) => JSON.stringify(o.command.shippingAddress))}::jsonb[],
-                    ${orders.map((o) => o.command.idempotencyKey ?? null)}::text[],
-                    ${orders.map((o) => o.command.requestHash ?? null)}::text[])
-          AS v(id, customer_id, status, rejection_reason, total_amount, shipping_address, idempotency_key, request_hash)
-        ON CONFLICT DO NOTHING
-        RETURNING id::text AS id`;
-      const ids = new Set(inserted.map((row) => row.id));
+    const storedIds = await inTransaction(poolOf(this.prisma), async (db) => {
+      const orderRows = orders.map((o) => ({
+        id: o.command.orderId,
+        customer_id: o.command.customerId,
+        status: o.status,
+        rejection_reason: o.status === 'REJECTED' ? o.reason : null,
+        total_amount: o.status === 'CONFIRMED' ? o.totalAmount : null,
+        shipping_address: o.command.shippingAddress,
+        idempotency_key: o.command.idempotencyKey ?? null,
+        request_hash: o.command.requestHash ?? null,
+      }));
+      const inserted = await db.query<{ id: string }>(
+        `INSERT INTO orders (id, customer_id, status, rejection_reason, total_amount, shipping_address,
+                             idempotency_key, request_hash, created_at, updated_at)
+         SELECT v.id, v.customer_id, v.status::order_status, v.rejection_reason::rejection_reason, v.total_amount,
+                v.shipping_address, v.idempotency_key, v.request_hash, $2, $2
+         FROM json_to_recordset($1::json) AS v(id uuid, customer_id text, status text, rejection_reason text,
+              total_amount numeric, shipping_address jsonb, idempotency_key text, request_hash text)
+         ON CONFLICT DO NOTHING
+         RETURNING id::text AS id`,
+        [JSON.stringify(orderRows), now],
+      );
+      const ids = new Set(inserted.rows.map((row) => row.id));
       const stored = orders.filter((order) => ids.has(order.command.orderId));
       if (stored.length === 0) return ids;
 
@@ -168,17 +176,18 @@ export class OrderRepository {
             : [],
         );
         return order.command.items.map((item) => ({
-          orderId: order.command.orderId,
-          ...item,
-          unitPrice: prices.get(item.productId) ?? null,
+          order_id: order.command.orderId,
+          product_id: item.productId,
+          quantity: item.quantity,
+          unit_price: prices.get(item.productId) ?? null,
         }));
       });
-      await tx.$executeRaw`
-        INSERT INTO order_line_items (id, order_id, product_id, quantity, unit_price, created_at, updated_at)
-        SELECT gen_random_uuid(), v.order_id, v.product_id, v.quantity, v.unit_price, ${now}, ${now}
-        FROM unnest(${lines.map((l) => l.orderId)}::uuid[], ${lines.map((l) => l.productId)}::text[],
-                    ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.unitPrice)}::numeric[])
-          AS v(order_id, product_id, quantity, unit_price)`;
+      await db.query(
+        `INSERT INTO order_line_items (id, order_id, product_id, quantity, unit_price, created_at, updated_at)
+         SELECT gen_random_uuid(), v.order_id, v.product_id, v.quantity, v.unit_price, $2, $2
+         FROM json_to_recordset($1::json) AS v(order_id uuid, product_id text, quantity int, unit_price numeric)`,
+        [JSON.stringify(lines), now],
+      );
 
       const events = stored.map((order) =>
         outboxRow(
@@ -188,12 +197,17 @@ export class OrderRepository {
           decidedOrderView(order, now),
         ),
       );
-      await tx.$executeRaw`
-        INSERT INTO outbox_events (aggregate_id, type, payload, headers, created_at)
-        SELECT v.aggregate_id, v.type, v.payload, v.headers, ${now}
-        FROM unnest(${events.map((e) => e.aggregateId)}::uuid[], ${events.map((e) => e.type)}::text[],
-                    ${events.map((e) => JSON.stringify(e.payload))}::jsonb[], ${events.map((e) => JSON.stringify(e.headers))}::jsonb[])
-          AS v(aggregate_id, type, payload, headers)`;
+      await db.query(
+        `INSERT INTO outbox_events (aggregate_id, type, payload, headers, created_at)
+         SELECT v.aggregate_id, v.type, v.payload, v.headers, $2
+         FROM json_to_recordset($1::json) AS v(aggregate_id uuid, type text, payload jsonb, headers jsonb)`,
+        [
+          JSON.stringify(
+            events.map((e) => ({ aggregate_id: e.aggregateId, type: e.type, payload: e.payload, headers: e.headers })),
+          ),
+          now,
+        ],
+      );
       return ids;
     });
     if (storedIds.size > 0) this.eventsCommitted();

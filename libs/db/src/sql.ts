@@ -1,0 +1,40 @@
+import type pg from 'pg';
+
+/**
+ * Plain SQL on the pool under a Prisma client, for the statements that run once per batch of
+ * hundreds of orders. Prisma 6's client engine compiles every query, raw ones included, in wasm
+ * on the event loop, and its cost grows with the parameters: with arrays of a few hundred values
+ * it was ~13 % of order-management's CPU under load. Prisma still owns the schema, the
+ * migrations and every other query.
+ */
+const pools = new WeakMap<object, pg.Pool>();
+
+export function rememberPool(prisma: object, pool: pg.Pool): void {
+  pools.set(prisma, pool);
+}
+
+/** The pg pool a client from `createPrismaClient` sends its queries through. */
+export function poolOf(prisma: object): pg.Pool {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error('not a client made by createPrismaClient: it has no pg pool to share');
+  return pool;
+}
+
+/** Runs `work` in one transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError; // the connection is gone or unusable: do not hand it out again
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
