@@ -10,6 +10,7 @@ import {
 } from '@orderline/messaging';
 import { exitOnStartupError, initMetrics, onShutdown } from '@orderline/runtime';
 import { createApp } from './http/app';
+import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
 
 const logger = createLogger('gateway');
@@ -45,7 +46,7 @@ async function main() {
     jwtSecrets: [config.JWT_SECRET, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])],
     logger,
   });
-  const server = app.listen(config.PORT, config.HOST, () => {
+  const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
     logger.info('gateway listening', {
       url: `http://${config.HOST}:${config.PORT}`,
       instanceId,
