@@ -22,8 +22,26 @@ export interface RawMessage {
 
 interface Queued {
   messages: RawMessage[];
+  bytes: number;
   resolve(): void;
   reject(error: Error): void;
+}
+
+/**
+ * The most one produce request carries: the broker refuses a record batch over 1 MiB (Kafka's and
+ * Redpanda's default), and a request holds at most one batch per partition, so a whole request
+ * under this budget always fits.
+ */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+/** record framing, offsets, timestamps: a generous estimate per message */
+const RECORD_OVERHEAD_BYTES = 64;
+
+function sizeOf({ key, value, headers }: RawMessage): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (key ? Buffer.byteLength(key) : 0) + (value ? Buffer.byteLength(value) : 0);
+  for (const [name, header] of Object.entries(headers ?? {})) {
+    bytes += Buffer.byteLength(name) + (typeof header === 'string' || Buffer.isBuffer(header) ? Buffer.byteLength(header) : 0);
+  }
+  return bytes;
 }
 
 /**
@@ -80,23 +98,48 @@ export class Publisher {
     );
   }
 
-  /** Sends already-serialised messages (dead letters, replays, outbox rows) unchanged. */
-  sendRaw(messages: RawMessage[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
+  /**
+   * Sends already-serialised messages (dead letters, replays, outbox rows) unchanged. Many or large
+   * messages go out in several produce requests, one after the other, so they keep their order.
+   */
+  async sendRaw(messages: RawMessage[]): Promise<void> {
+    let chunk: RawMessage[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      const size = sizeOf(message);
+      if (chunk.length > 0 && (chunk.length >= this.maxBatchMessages || bytes + size > MAX_REQUEST_BYTES)) {
+        await this.enqueue(chunk, bytes);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(message);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.enqueue(chunk, bytes);
+  }
+
+  private enqueue(messages: RawMessage[], bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages, resolve, reject });
+      this.queue.push({ messages, bytes, resolve, reject });
       void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      // whole queued calls, up to maxBatchMessages and MAX_REQUEST_BYTES (a first one always goes)
       const batch: Queued[] = [];
       let count = 0;
-      while (this.queue.length > 0 && (count === 0 || count + this.queue[0].messages.length <= this.maxBatchMessages)) {
+      let bytes = 0;
+      while (
+        this.queue.length > 0 &&
+        (count === 0 ||
+          (count + this.queue[0].messages.length <= this.maxBatchMessages && bytes + this.queue[0].bytes <= MAX_REQUEST_BYTES))
+      ) {
         const next = this.queue.shift() as Queued;
         batch.push(next);
         count += next.messages.length;
+        bytes += next.bytes;
       }
       this.inFlight++;
       this.send(batch.flatMap((queued) => queued.messages))

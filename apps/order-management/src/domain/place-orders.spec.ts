@@ -83,12 +83,31 @@ describe('placeOrders', () => {
     expect(calls).toEqual(['customers C1', 'reserve new']);
   });
 
-  it('asks nobody when every order exists already', async () => {
-    const { deps, calls } = fakes({ existing: new Map([['a', null]]) });
+  it('reserves and writes nothing when every order exists already', async () => {
+    const { deps, calls, stored } = fakes({ existing: new Map([['a', null]]) });
     expect(await placeOrders([{ command: command('a', 'C1'), correlationId: 'x' }], deps)).toEqual([
       { outcome: 'EXISTING', created: false },
     ]);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['customers C1']);
+    expect(stored).toEqual([]);
+  });
+
+  it('looks up existing orders and customers at the same time', async () => {
+    const { deps } = fakes({ customers: [ok] });
+    const events: string[] = [];
+    const slow = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+      async (...args: A) => {
+        events.push(`${name} asked`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push(`${name} answered`);
+        return fn(...args);
+      };
+    await placeOrders([{ command: command('o1', 'C1'), correlationId: 'a' }], {
+      ...deps,
+      findExisting: slow('existing', deps.findExisting),
+      findCustomers: slow('customers', deps.findCustomers),
+    });
+    expect(events.slice(0, 2).sort()).toEqual(['customers asked', 'existing asked']);
   });
 
   it('totals exactly in cents', () => {

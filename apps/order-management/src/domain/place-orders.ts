@@ -41,8 +41,8 @@ export interface PlaceOrderRequest {
 }
 
 /**
- * Decides a batch of new orders with one look-up per dependency: the customers (they must exist
- * and not be blocked), then inventory reserves every line of the remaining orders, in the order
+ * Decides a batch of new orders with one look-up per dependency: which orders exist already and
+ * the customers (they must exist and not be blocked), both at once; then inventory reserves every line of the remaining orders, in the order
  * they came, all or nothing per order. Prices and totals come from inventory, never from the
  * client. Every order is written once, already decided, with its event.
  *
@@ -55,12 +55,14 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
   for (const request of requests) {
     if (!firstById.has(request.command.orderId)) firstById.set(request.command.orderId, request);
   }
-  const existing = await deps.findExisting([...firstById.keys()]);
+  // both look-ups at once: the customers of every order, even those that turn out to exist already
+  // (a redelivery is rare; a second round trip per batch is not)
+  const [existing, customerList] = await Promise.all([
+    deps.findExisting([...firstById.keys()]),
+    deps.findCustomers([...new Set([...firstById.values()].map((r) => r.command.customerId))]),
+  ]);
   const fresh = [...firstById.values()].filter((r) => !existing.has(r.command.orderId));
-
-  const customers = fresh.length
-    ? new Map((await deps.findCustomers([...new Set(fresh.map((r) => r.command.customerId))])).map((c) => [c.id, c]))
-    : new Map<string, Customer>();
+  const customers = new Map<string, Customer>(customerList.map((c) => [c.id, c]));
   const decided: DecidedOrder[] = [];
   const toReserve: PlaceOrderRequest[] = [];
   for (const request of fresh) {

@@ -9,6 +9,7 @@ import {
   GetOrder,
   ListOrders,
   ReleaseStock,
+  MAX_ORDERS_PER_REQUEST,
   ReserveStock,
   Topics,
   UpdateOrder,
@@ -23,6 +24,7 @@ import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
 import { placeOrders } from '../domain/place-orders';
 import { OrderNotFound, updateOrder } from '../domain/update-order';
 import { recordCancellation, recordDecision } from './order-metrics';
+import { reservationChunks } from './reservation-chunks';
 
 /** Domain refusals become error replies (→ 404/403/409/400 at the gateway); anything else is retried. */
 async function answering<T>(work: () => Promise<T>): Promise<T> {
@@ -80,12 +82,14 @@ export function startOrderCommandsConsumer(deps: {
         async (customerIds) =>
           (await requester.request(GetCustomers, { customerIds }, { key: customerIds[0], correlationId: batchCorrelation })).customers,
       ),
-      reserveStock: timed(
-        'reserveStock',
-        async (toReserve) =>
-          (await requester.request(ReserveStock, { orders: toReserve }, { key: toReserve[0].orderId, correlationId: batchCorrelation }))
-            .results,
-      ),
+      reserveStock: timed('reserveStock', async (toReserve) => {
+        const results = [];
+        for (const chunk of reservationChunks(toReserve)) {
+          const reply = await requester.request(ReserveStock, { orders: chunk }, { key: chunk[0].orderId, correlationId: batchCorrelation });
+          results.push(...reply.results);
+        }
+        return results;
+      }),
       insertDecided: timed('insertDecided', async (decided) => {
         const inserted = await orders.insertDecided(decided);
         for (const order of decided) {
@@ -123,6 +127,10 @@ export function startOrderCommandsConsumer(deps: {
     logger,
     isPermanent: isPermanentDataError,
     isTransient: isDatabaseUnavailable,
+    // as many CreateOrders at once as one ReserveStock may carry: under load batches fill up, and
+    // each costs the same few round trips whatever its size (measured: 1,000 kept up with ~3,900
+    // orders/s where 500 fell behind)
+    maxBatchMessages: MAX_ORDERS_PER_REQUEST,
     batchRoutes: [
       onMessages(CreateOrder, (items) => createOrders(items.map(({ payload, envelope }) => ({ command: payload, envelope })))),
     ],

@@ -26,10 +26,19 @@ export type Reservation = z.infer<typeof Reservation>;
  * in the order given (earlier orders get scarce stock first). Idempotent per order id: asking
  * again answers with the reservation already made.
  */
+/** The most orders one ReserveStock carries: order-management's largest batch. */
+export const MAX_ORDERS_PER_REQUEST = 1_000;
+/**
+ * The most order lines one ReserveStock carries (~60 bytes each, ~100 with its price in the
+ * reply), so request and reply stay far under the broker's 1 MiB message limit. A batch of large
+ * orders goes out as several requests, one after the other.
+ */
+export const MAX_LINES_PER_RESERVATION = 5_000;
+
 export const ReserveStock = defineRequest({
   type: 'ReserveStock',
   topic: Topics.inventoryRequests,
-  request: z.object({ orders: z.array(OrderToReserve).min(1).max(1_000) }),
+  request: z.object({ orders: z.array(OrderToReserve).min(1).max(MAX_ORDERS_PER_REQUEST) }),
   reply: z.object({ results: z.array(Reservation) }),
 });
 
