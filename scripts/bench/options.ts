@@ -1,6 +1,6 @@
 /**
  * Command-line options of `npm run bench`, with their defaults and validation.
- *   npm run bench -- --duration 60 --connections 64 --products 1000 --lines 1 --customers 49 \
+ *   npm run bench -- --duration 60 --connections 24 --products 1000 --lines 1 --customers 49 \
  *                    [--url http://127.0.0.1:3000] --warmup 5 [--skip-pgbench]
  */
 import { parseArgs } from 'node:util';
@@ -32,7 +32,7 @@ export interface BenchOptions {
   pgbenchClients: number;
 }
 
-const USAGE = `usage: npm run bench -- [--duration 60] [--connections 64] [--products 1000] [--lines 1]
+const USAGE = `usage: npm run bench -- [--duration 60] [--connections 24] [--products 1000] [--lines 1]
                         [--customers 49] [--url http://127.0.0.1:3000] [--warmup 5] [--skip-pgbench]
                         [--settle-timeout 120] [--backlog-wait 60] [--pgbench-seconds 10] [--pgbench-clients 16]`;
 
@@ -42,7 +42,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     strict: true,
     options: {
       duration: { type: 'string', default: '60' },
-      connections: { type: 'string', default: '64' },
+      connections: { type: 'string', default: '24' },
       products: { type: 'string', default: '1000' },
       lines: { type: 'string', default: '1' },
       customers: { type: 'string', default: '49' },
