@@ -50,12 +50,13 @@ function sizeOf({ key, value, headers }: RawMessage): number {
  *
  * Micro-batching (kafkajs has no linger): at most `maxInFlight` produce requests are in flight,
  * and every message published meanwhile waits and goes out together in the next one. Idle, a
- * message leaves at once; under load, requests grow instead of multiplying. One in flight is the
- * default: measured here it sends a third of the produce requests that three in flight did, which
- * cut the broker's CPU per order by half and the gateway's by a fifth, and lowered p99 latency
- * (fewer requests competing for the same cores). Messages whose order
- * matters (one order's command, then a later one) are never in flight together: the later one is
- * sent only after the earlier one was acknowledged (the client got its 202, the relay its ack).
+ * message leaves at once; under load, requests grow instead of multiplying, up to
+ * `maxBatchMessages` and MAX_REQUEST_BYTES. One in flight is the default: measured here it sends a
+ * third of the produce requests that three in flight did, which cut the broker's CPU per order by
+ * half and the gateway's by a fifth, and lowered p99 latency (fewer requests competing for the
+ * same cores). Messages whose order matters (one order's command, then a later one) are never in
+ * flight together: the later one is sent only after the earlier one was acknowledged (the client
+ * got its 202, the relay its ack).
  */
 export class Publisher {
   private readonly producer: Producer;

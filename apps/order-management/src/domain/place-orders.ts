@@ -42,9 +42,10 @@ export interface PlaceOrderRequest {
 
 /**
  * Decides a batch of new orders with one look-up per dependency: which orders exist already and
- * the customers (they must exist and not be blocked), both at once; then inventory reserves every line of the remaining orders, in the order
- * they came, all or nothing per order. Prices and totals come from inventory, never from the
- * client. Every order is written once, already decided, with its event.
+ * the customers (they must exist and not be blocked), both at once; then inventory reserves every
+ * line of the remaining orders, in the order they came, all or nothing per order. Prices and
+ * totals come from inventory, never from the client. Every order is written once, already
+ * decided, with its event.
  *
  * Idempotent: an order id that exists already is not decided again (a redelivered command), and
  * inventory answers a repeated reservation with the one it already made. Returns one result per
