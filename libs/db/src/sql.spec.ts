@@ -49,6 +49,24 @@ describe('plain SQL on the pool under a Prisma client', () => {
     expect(isPermanentDataError(nul)).toBe(true);
   });
 
+  it('survives the database dropping the connection between two statements, and does not reuse it', async () => {
+    const killer = createPrismaClient(url, 1);
+    try {
+      const failed = await inTransaction(pool, async (db) => {
+        const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await poolOf(killer).query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        // the connection's error event fires here, between statements (it crashed the process before)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await db.query('SELECT 1');
+      }).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(Error);
+      // the pool replaces the dropped connection
+      expect(await Promise.all([exists('nobody'), exists('nobody')])).toEqual([false, false]);
+    } finally {
+      await killer.$disconnect();
+    }
+  });
+
   it('refuses a client that was not made by createPrismaClient', () => {
     expect(() => poolOf({})).toThrow(/no pg pool/);
   });

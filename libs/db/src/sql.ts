@@ -20,10 +20,19 @@ export function poolOf(prisma: object): pg.Pool {
   return pool;
 }
 
-/** Runs `work` in one transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it throws. */
+/**
+ * Runs `work` in one transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
+ * throws. While the connection is checked out its `error` event is ours: a connection the database
+ * drops between two statements (a restart) would otherwise emit it with no listener and kill the
+ * process. Such a connection fails the next statement and is destroyed, never reused.
+ */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -31,10 +40,11 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError; // the connection is gone or unusable: do not hand it out again
+      broken ??= rollbackError; // the connection is gone or unusable: do not hand it out again
     });
     throw error;
   } finally {
-    client.release(broken);
+    client.off('error', onError);
+    client.release(broken ?? false);
   }
 }
