@@ -1,2 +1,2 @@
 export * from './prisma';
-export * from './sql';
+export { inTransaction, poolOf } from './sql';

@@ -9,10 +9,13 @@ export { Prisma, PrismaClient };
  * A Prisma client on the Rust-free engine: queries are compiled in wasm and sent through
  * node-postgres (`@prisma/adapter-pg`), so no native engine is ever downloaded. Its pg pool is
  * ours, so the few per-batch hot-path statements can run on it without the compile step
- * (`poolOf`, sql.ts); `$disconnect` ends it.
+ * (`poolOf`, sql.ts).
  */
 export function createPrismaClient(connectionString: string, poolSize = 10): PrismaClient {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // allowExitOnIdle: `$disconnect` ends the pool only if Prisma itself connected; a client used
+  // only through `poolOf` (a test, customer-service before its first health check) must not keep
+  // the process alive with idle connections
+  const pool = new pg.Pool({ connectionString, max: poolSize, allowExitOnIdle: true });
   // An idle connection that breaks (the database restarts) is dropped by the pool; the next
   // query fails or reconnects and is handled there. Without a listener the error would kill the process.
   pool.on('error', () => undefined);
