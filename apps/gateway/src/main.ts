@@ -26,7 +26,10 @@ async function main() {
   });
   await ensureTopics(kafka, topicSpecs);
 
-  const publisher = new Publisher(kafka);
+  const publisher = new Publisher(kafka, {
+    maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+    knownTopics: topicSpecs.map((spec) => spec.topic),
+  });
   await publisher.connect();
   const requester = new Requester({
     kafka,

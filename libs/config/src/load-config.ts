@@ -51,6 +51,15 @@ export const CommonEnv = z.object({
     .max(120_000)
     .default(5_000)
     .describe('how long gateway and order-management wait for a reply; then the gateway answers 504 and order-management retries'),
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1_000_000)
+    .default(900 * 1024)
+    .describe(
+      "largest message an app publishes (key + value + headers); larger ones are refused before they reach the broker. Keep it below the broker's `max.message.bytes` (1 MiB by default in Kafka and Redpanda); list pages and stock reservations are cut to fit it",
+    ),
   HOST: z.string().default('127.0.0.1').describe('address the HTTP (gateway) or health server binds to; `0.0.0.0` in containers'),
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@orderline/logging';
 import type { Kafka } from 'kafkajs';
 import { createKafka, ensureTopics } from './kafka';
-import { Publisher } from './publisher';
+import { BrokerUnavailableError, Publisher, PublishRefusedError } from './publisher';
 
 /** Against the real Kafka broker (npm run infra:up), whose records batches may be at most 1 MiB (its default). */
 const run = randomUUID().slice(0, 8);
@@ -53,5 +53,46 @@ describe('Publisher', () => {
     const received = await readBack(keys.length);
     expect([...received].sort()).toEqual(keys);
     expect(received.filter((key) => key < 'm150')).toEqual(keys.slice(0, 150));
+  });
+
+  it('refuses a message over maxMessageBytes before it reaches the broker, and a topic it does not know', async () => {
+    const strict = new Publisher(kafka, { maxMessageBytes: 100_000, knownTopics: [topic] });
+    await strict.connect();
+    try {
+      await expect(strict.sendRaw([{ topic, key: 'big', value: 'x'.repeat(100_001) }])).rejects.toMatchObject({
+        name: 'PublishRefusedError',
+        reason: 'MESSAGE_TOO_LARGE',
+      });
+      await expect(strict.sendRaw([{ topic: 'no-such-topic', key: 'k', value: 'v' }])).rejects.toMatchObject({
+        name: 'PublishRefusedError',
+        reason: 'UNKNOWN_TOPIC',
+      });
+      await expect(strict.sendRaw([{ topic, key: 'fits', value: 'x'.repeat(90_000) }])).resolves.toBeUndefined();
+    } finally {
+      await strict.disconnect();
+    }
+  });
+
+  it("a message the broker refuses as too large fails at once as permanent, and only its own call: others sharing the request go through", async () => {
+    const small = `test.${run}.small-messages`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: small, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }],
+    });
+    await admin.disconnect();
+    const started = Date.now();
+    const results = await Promise.allSettled([
+      publisher.sendRaw([{ topic: small, key: 'ok-1', value: 'a' }]),
+      publisher.sendRaw([{ topic: small, key: 'too-big', value: 'x'.repeat(50_000) }]),
+      publisher.sendRaw([{ topic: small, key: 'ok-2', value: 'b' }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const refused = (results[1] as PromiseRejectedResult).reason;
+    expect(refused).toBeInstanceOf(PublishRefusedError);
+    expect(refused).not.toBeInstanceOf(BrokerUnavailableError);
+    expect(refused.reason).toBe('MESSAGE_TOO_LARGE');
+    expect(Date.now() - started).toBeLessThan(5_000); // not retried as an outage
   });
 });

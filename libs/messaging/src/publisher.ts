@@ -13,6 +13,49 @@ export class BrokerUnavailableError extends Error {
   override name = 'BrokerUnavailableError';
 }
 
+/**
+ * A message that can never be published as it is (too large, unknown or invalid topic, not
+ * authorised, a record the broker refuses): retrying cannot help, so callers treat it as
+ * permanent at once (dead-letter it, answer with an error) instead of waiting for the broker.
+ */
+export class PublishRefusedError extends Error {
+  override name = 'PublishRefusedError';
+  constructor(
+    message: string,
+    /** why: the broker's error type (e.g. MESSAGE_TOO_LARGE) or our own check's */
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Broker answers that no retry can change. */
+const REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'CORRUPT_MESSAGE',
+  'INVALID_RECORD',
+  'INVALID_REQUIRED_ACKS',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+]);
+
+/** The refusal type behind a kafkajs error, however deeply it is wrapped (retries, aggregates). */
+export function refusalOf(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 5) return undefined;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && REFUSALS.has(e.type)) return e.type;
+  for (const inner of [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])]) {
+    const found = refusalOf(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export interface RawMessage {
   topic: string;
   key: string | Buffer | null;
@@ -23,6 +66,8 @@ export interface RawMessage {
 interface Queued {
   messages: RawMessage[];
   bytes: number;
+  /** sent in a produce request of its own: a request it shared was refused, find out whose fault */
+  alone?: boolean;
   resolve(): void;
   reject(error: Error): void;
 }
@@ -33,10 +78,17 @@ interface Queued {
  * under this budget always fits.
  */
 export const MAX_REQUEST_BYTES = 768 * 1024;
+/**
+ * The largest message (key + value + headers) the publisher sends: below the broker's
+ * `max.message.bytes` (1 MiB by default in Kafka and Redpanda), leaving room for the record
+ * framing and for the headers a dead letter adds. Configurable per app (KAFKA_MAX_MESSAGE_BYTES).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 900 * 1024;
 /** record framing, offsets, timestamps: a generous estimate per message */
 const RECORD_OVERHEAD_BYTES = 64;
 
-function sizeOf({ key, value, headers }: RawMessage): number {
+/** Bytes a message takes in a produce request (an estimate from above). */
+export function sizeOf({ key, value, headers }: RawMessage): number {
   let bytes = RECORD_OVERHEAD_BYTES + (key ? Buffer.byteLength(key) : 0) + (value ? Buffer.byteLength(value) : 0);
   for (const [name, header] of Object.entries(headers ?? {})) {
     bytes += Buffer.byteLength(name) + (typeof header === 'string' || Buffer.isBuffer(header) ? Buffer.byteLength(header) : 0);
@@ -58,16 +110,29 @@ function sizeOf({ key, value, headers }: RawMessage): number {
  * flight together: the later one is sent only after the earlier one was acknowledged (the client
  * got its 202, the relay its ack).
  */
+export interface PublisherOptions {
+  /** messages larger than this are refused before they reach the broker (PublishRefusedError) */
+  maxMessageBytes?: number;
+  /** when set, a message to any other topic is refused (a topic that does not exist would otherwise be retried as an outage) */
+  knownTopics?: Iterable<string>;
+  maxBatchMessages?: number;
+  maxInFlight?: number;
+}
+
 export class Publisher {
   private readonly producer: Producer;
   private queue: Queued[] = [];
   private inFlight = 0;
+  readonly maxMessageBytes: number;
+  private readonly knownTopics?: Set<string>;
+  private readonly maxBatchMessages: number;
+  private readonly maxInFlight: number;
 
-  constructor(
-    kafka: Kafka,
-    private readonly maxBatchMessages = 1_000,
-    private readonly maxInFlight = 1,
-  ) {
+  constructor(kafka: Kafka, options: PublisherOptions = {}) {
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.knownTopics = options.knownTopics ? new Set(options.knownTopics) : undefined;
+    this.maxBatchMessages = options.maxBatchMessages ?? 1_000;
+    this.maxInFlight = options.maxInFlight ?? 1;
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       // murmur2 on the key, as the Java client and Redpanda's tools partition
@@ -85,18 +150,22 @@ export class Publisher {
   }
 
   async publish(...messages: OutgoingMessage[]): Promise<void> {
-    await this.sendRaw(
-      messages.map(({ topic, key, envelope, headers }) => ({
-        topic,
-        key,
-        value: JSON.stringify(envelope),
-        headers: {
-          [Headers.correlationId]: envelope.correlationId,
-          [Headers.messageType]: envelope.type,
-          ...headers,
-        },
-      })),
-    );
+    await this.sendRaw(messages.map(toRawMessage));
+  }
+
+  /** Why this message would be refused before it reaches the broker, or undefined when it may go. */
+  refusalOf(message: RawMessage): PublishRefusedError | undefined {
+    if (this.knownTopics && !this.knownTopics.has(message.topic)) {
+      return new PublishRefusedError(`topic ${JSON.stringify(message.topic.slice(0, 300))} is not one of this system's topics`, 'UNKNOWN_TOPIC');
+    }
+    const size = sizeOf(message);
+    if (size > this.maxMessageBytes) {
+      return new PublishRefusedError(
+        `a message of ~${size} bytes to ${message.topic} is over the limit of ${this.maxMessageBytes} bytes`,
+        'MESSAGE_TOO_LARGE',
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -104,6 +173,11 @@ export class Publisher {
    * messages go out in several produce requests, one after the other, so they keep their order.
    */
   async sendRaw(messages: RawMessage[]): Promise<void> {
+    // all or nothing: a call with a message that cannot go sends none of it
+    for (const message of messages) {
+      const refusal = this.refusalOf(message);
+      if (refusal) throw refusal;
+    }
     let chunk: RawMessage[] = [];
     let bytes = 0;
     for (const message of messages) {
@@ -135,7 +209,10 @@ export class Publisher {
       while (
         this.queue.length > 0 &&
         (count === 0 ||
-          (count + this.queue[0].messages.length <= this.maxBatchMessages && bytes + this.queue[0].bytes <= MAX_REQUEST_BYTES))
+          (!batch[0].alone &&
+            !this.queue[0].alone &&
+            count + this.queue[0].messages.length <= this.maxBatchMessages &&
+            bytes + this.queue[0].bytes <= MAX_REQUEST_BYTES))
       ) {
         const next = this.queue.shift() as Queued;
         batch.push(next);
@@ -147,9 +224,17 @@ export class Publisher {
         .then(
           () => batch.forEach((queued) => queued.resolve()),
           (error: unknown) => {
-            const failure = new BrokerUnavailableError(`could not publish to Kafka: ${(error as Error).message}`, {
-              cause: error,
-            });
+            const refusal = refusalOf(error);
+            if (refusal && batch.length > 1) {
+              // one caller's message spoilt a request shared with others: each call goes again on
+              // its own, so only the guilty one is refused
+              this.queue.unshift(...batch.map((queued) => ({ ...queued, alone: true })));
+              return;
+            }
+            const message = `could not publish to Kafka: ${(error as Error).message}`;
+            const failure = refusal
+              ? new PublishRefusedError(message, refusal, { cause: error })
+              : new BrokerUnavailableError(message, { cause: error });
             batch.forEach((queued) => queued.reject(failure));
           },
         )
@@ -175,4 +260,18 @@ export class Publisher {
       })),
     });
   }
+}
+
+/** An envelope as the JSON message it travels as, with its correlation id and type in headers too. */
+export function toRawMessage({ topic, key, envelope, headers }: OutgoingMessage): RawMessage {
+  return {
+    topic,
+    key,
+    value: JSON.stringify(envelope),
+    headers: {
+      [Headers.correlationId]: envelope.correlationId,
+      [Headers.messageType]: envelope.type,
+      ...headers,
+    },
+  };
 }

@@ -20,6 +20,7 @@ import { onShutdown } from './shutdown';
 export interface BackendServiceConfig {
   INSTANCE_ID?: string;
   KAFKA_BROKERS: string[];
+  KAFKA_MAX_MESSAGE_BYTES: number;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   HOST: string;
@@ -58,7 +59,10 @@ export async function startBackendService(
     logger,
   });
   await ensureTopics(kafka, topicSpecs);
-  const publisher = new Publisher(kafka);
+  const publisher = new Publisher(kafka, {
+    maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+    knownTopics: topicSpecs.map((spec) => spec.topic),
+  });
   await publisher.connect();
   const kafkaHealth = new KafkaHealth(kafka);
 
