@@ -8,9 +8,10 @@ import { startInventoryRequestsConsumer } from './messaging/inventory-requests-c
 const logger = createLogger('inventory-service');
 
 async function main() {
+  const config = loadInventoryServiceConfig();
   await startBackendService(
     'inventory-service',
-    loadInventoryServiceConfig(),
+    config,
     logger,
     async ({ kafka, publisher, prisma }) => {
       const consumer = await startInventoryRequestsConsumer({
@@ -19,6 +20,7 @@ async function main() {
         products: new ProductRepository(prisma),
         stock: new StockRepository(prisma),
         logger,
+        maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
       });
       return [() => consumer.stop()];
     },

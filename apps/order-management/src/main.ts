@@ -40,6 +40,7 @@ async function main() {
         requester,
         orders: new OrderRepository(prisma, () => relay.wake()),
         logger,
+        maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
       });
       return [
         () => consumer.stop(),

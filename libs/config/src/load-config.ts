@@ -73,3 +73,23 @@ export const DatabaseEnv = z.object({
 });
 
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
+
+/** Settings of the apps that consume commands and requests (order-management, customer-service, inventory-service). */
+export const ConsumerEnv = z.object({
+  CONSUMER_MAX_OUTAGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(120_000)
+    .describe(
+      'how long a message waits out a dependency that keeps failing (database down, no reply, broker away) before it is dead-lettered; other failures are retried 5 times',
+    ),
+  CONSUMER_STALL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('/health/ready answers 503 while a partition with messages in hand has made no progress for this long'),
+});

@@ -10,3 +10,4 @@ export * from './messages/envelope';
 export * from './messages/order-messages';
 export * from './messages/customer-messages';
 export * from './messages/inventory-messages';
+export * from './message-budget';

@@ -16,6 +16,8 @@ export const RejectionReason = z.enum([
   'UNKNOWN_PRODUCT',
   'OUT_OF_STOCK',
   'CUSTOMER_BLOCKED',
+  /** the order could not be decided (it kept failing, or the database refused it); nothing stays reserved */
+  'PROCESSING_FAILED',
 ]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 

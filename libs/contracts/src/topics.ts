@@ -21,6 +21,13 @@ export const Topics = {
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
+/** The topics requests may name as `replyTo`: a responder answers on these and nowhere else. */
+export const ReplyTopics: readonly string[] = [Topics.gatewayReplies, Topics.orderManagementReplies];
+
+export function isSystemReplyTopic(topic: string): boolean {
+  return ReplyTopics.includes(topic);
+}
+
 /** Where a message that cannot be processed goes, with the reason in its headers. */
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;
@@ -51,6 +58,8 @@ export const Headers = {
   sourceTopic: 'dlq-source-topic',
   sourcePartition: 'dlq-source-partition',
   sourceOffset: 'dlq-source-offset',
+  /** on a dead letter whose value was cut to fit the size limit: the original value's length in bytes */
+  truncatedFrom: 'dlq-truncated-from',
 } as const;
 
 /** Consumer group ids. Instances of one service share a group and so share the partitions. */

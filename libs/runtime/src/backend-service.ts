@@ -10,6 +10,7 @@ import {
   KafkaHealth,
   Publisher,
   createKafka,
+  stalledConsumers,
   ensureTopics,
   newInstanceId,
 } from '@orderline/messaging';
@@ -25,6 +26,7 @@ export interface BackendServiceConfig {
   DATABASE_POOL_SIZE: number;
   HOST: string;
   HEALTH_PORT: number;
+  CONSUMER_STALL_MS: number;
 }
 
 export interface BackendServiceDeps {
@@ -37,7 +39,7 @@ export interface BackendServiceDeps {
 
 /**
  * The wiring every service that owns a database shares: Prisma pool, Kafka client with the topics
- * ensured, a publisher, /health/live + /health/ready (Kafka and the database) + /metrics, and a graceful
+ * ensured, a publisher, /health/live + /health/ready (Kafka, the database, no stalled consumer) + /metrics, and a graceful
  * shutdown. `start` starts the service's own work and returns how to stop it; on SIGTERM those
  * steps run first (stop taking work), then the publisher, the health server and the pool close.
  */
@@ -80,6 +82,11 @@ export async function startBackendService(
     checks: {
       kafka: () => kafkaHealth.isReachable(),
       database: () => isDatabaseReachable(prisma),
+      consumers: async () => {
+        const stalled = stalledConsumers(config.CONSUMER_STALL_MS);
+        if (stalled.length > 0) logger.warn('consumer made no progress', { stalled, forMs: config.CONSUMER_STALL_MS });
+        return stalled.length === 0;
+      },
     },
   });
 

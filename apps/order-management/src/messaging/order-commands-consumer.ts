@@ -13,6 +13,8 @@ import {
   ReserveStock,
   Topics,
   UpdateOrder,
+  chunkByBytes,
+  payloadBudget,
 } from '@orderline/contracts';
 import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
@@ -50,6 +52,8 @@ export function startOrderCommandsConsumer(deps: {
   requester: Requester;
   orders: OrderRepository;
   logger: Logger;
+  /** how long a message waits out a dependency outage before it is dead-lettered */
+  maxOutageMs?: number;
 }) {
   const { publisher, requester, orders, logger } = deps;
   const releaseStock = (orderId: string, correlationId: string) =>
@@ -77,21 +81,25 @@ export function startOrderCommandsConsumer(deps: {
     const started = performance.now();
     const results = await placeOrders(requests, {
       findExisting: timed('findExisting', (ids) => orders.findExisting(ids)),
-      findCustomers: timed(
-        'findCustomers',
-        async (customerIds) =>
-          (await requester.request(GetCustomers, { customerIds }, { key: customerIds[0], correlationId: batchCorrelation })).customers,
-      ),
+      findCustomers: timed('findCustomers', async (customerIds) => {
+        // one look-up per batch; ids are short, but a request (and its reply) stays within a message whatever they hold
+        const chunks = chunkByBytes(customerIds, Math.floor(payloadBudget(publisher.maxMessageBytes) / 4));
+        const replies = await Promise.all(
+          chunks.map((ids) => requester.request(GetCustomers, { customerIds: ids }, { key: ids[0], correlationId: batchCorrelation })),
+        );
+        return replies.flatMap((reply) => reply.customers);
+      }),
       reserveStock: timed('reserveStock', async (toReserve) => {
         const results = [];
-        for (const chunk of reservationChunks(toReserve)) {
+        for (const chunk of reservationChunks(toReserve, publisher.maxMessageBytes)) {
           const reply = await requester.request(ReserveStock, { orders: chunk }, { key: chunk[0].orderId, correlationId: batchCorrelation });
           results.push(...reply.results);
         }
         return results;
       }),
-      insertDecided: timed('insertDecided', async (decided) => {
-        const inserted = await orders.insertDecided(decided);
+      releaseIfRejected: (ids) => orders.releaseIfRejected(ids, batchCorrelation),
+      insertDecided: timed('insertDecided', async (decided, release) => {
+        const inserted = await orders.insertDecided(decided, release);
         for (const order of decided) {
           if (!inserted.has(order.command.orderId)) continue; // decided before: counted then
           recordDecision(order.status, 'reason' in order ? order.reason : undefined, acceptedAt.get(order.command.orderId) as string);
@@ -127,6 +135,16 @@ export function startOrderCommandsConsumer(deps: {
     logger,
     isPermanent: isPermanentDataError,
     isTransient: isDatabaseUnavailable,
+    maxOutageMs: deps.maxOutageMs,
+    // every accepted order ends final: one that cannot be decided is stored REJECTED / PROCESSING_FAILED
+    onDeadLetter: async (envelope) => {
+      if (envelope.type !== CreateOrder.type) return;
+      const parsed = CreateOrder.payload.safeParse(envelope.payload);
+      if (!parsed.success) return; // never valid: there is no order to record
+      const inserted = await orders.insertFailed([{ command: parsed.data, correlationId: envelope.correlationId }]);
+      if (inserted.size > 0) recordDecision('REJECTED', 'PROCESSING_FAILED', envelope.occurredAt);
+      logger.warn('order could not be decided: stored as REJECTED / PROCESSING_FAILED', { orderId: parsed.data.orderId });
+    },
     // as many CreateOrders at once as one ReserveStock may carry: under load batches fill up, and
     // each costs the same few round trips whatever its size (measured: 1,000 kept up with ~3,900
     // orders/s where 500 fell behind)
@@ -163,7 +181,7 @@ export function startOrderCommandsConsumer(deps: {
           return { order };
         }),
       ),
-      onRequest(ListOrders, publisher, (query) => answering(() => listOrders(query, orders))),
+      onRequest(ListOrders, publisher, (query) => answering(() => listOrders(query, orders, payloadBudget(publisher.maxMessageBytes)))),
     ],
   });
 }
