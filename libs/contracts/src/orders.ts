@@ -68,6 +68,8 @@ export const OrderLines = z
     },
   );
 
+export const OrderVersion = z.int().min(1);
+
 /** An order as the API returns it (design.md §2). */
 export const Order = z.object({
   id: OrderId,
@@ -87,6 +89,8 @@ export const Order = z.object({
   rejectionReason: RejectionReason.nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** 1 when stored, +1 with every change: the HTTP ETag, and what UpdateOrder / CancelOrder name as expectedVersion */
+  version: OrderVersion,
 });
 export type Order = z.infer<typeof Order>;
 

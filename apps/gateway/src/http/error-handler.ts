@@ -9,6 +9,7 @@ const replyCodeToProblem: Record<ReplyFailedError['code'], ProblemKind> = {
   NOT_FOUND: 'notFound',
   FORBIDDEN: 'forbidden',
   CONFLICT: 'conflict',
+  PRECONDITION_FAILED: 'preconditionFailed',
   INTERNAL: 'internal',
 };
 

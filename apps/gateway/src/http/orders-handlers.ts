@@ -10,10 +10,12 @@ import {
   UpdateOrder,
   apiRoutes,
   type Caller,
+  type Order,
 } from '@orderline/contracts';
 import { ReplyFailedError, newEnvelope, type Publisher, type Requester } from '@orderline/messaging';
 import { createRequestHash, orderIdForIdempotencyKey } from '../domain/idempotency';
 import { callerOf } from './auth';
+import { changeAtMatchingVersion, etagOf, parseIfMatch } from './if-match';
 import { HttpProblem } from './problem-response';
 import { correlationIdOf, inputOf } from './route-input';
 
@@ -26,7 +28,8 @@ const asCaller = (res: Parameters<RequestHandler>[1]): Caller => {
  * /api/v1/orders. Create is fire-and-forget (the command is durable in Kafka, acks=all, when the
  * 202 goes out); with an Idempotency-Key it waits until order-management has stored the order.
  * Everything else is request/reply to order-management, keyed by order id so it queues behind
- * earlier commands for the same order.
+ * earlier commands for the same order. One order is sent with its version as ETag; changes honour
+ * If-Match (see if-match.ts).
  */
 export function orderHandlers({ publisher, requester }: { publisher: Publisher; requester: Requester }) {
   const createOrder: RequestHandler = async (req, res) => {
@@ -73,14 +76,14 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     accepted(res, orderId);
   };
 
+  const readOrder = async (orderId: string, res: Parameters<RequestHandler>[1]) =>
+    (await requester.request(GetOrder, { orderId, caller: asCaller(res) }, { key: orderId, correlationId: correlationIdOf(res) }))
+      .order;
+
+  // with ETag set, Express answers a matching If-None-Match with 304
   const getOrder: RequestHandler = async (_req, res) => {
     const { params } = inputOf(res, apiRoutes.getOrder);
-    const { order } = await requester.request(
-      GetOrder,
-      { orderId: params.id, caller: asCaller(res) },
-      { key: params.id, correlationId: correlationIdOf(res) },
-    );
-    res.json(order);
+    sendOrder(res, await readOrder(params.id, res));
   };
 
   const listOrders: RequestHandler = async (_req, res) => {
@@ -94,33 +97,54 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     res.json(page);
   };
 
-  const updateOrder: RequestHandler = async (_req, res) => {
+  /** Every UpdateOrder names the version it was made against: If-Match's, or the one just read. */
+  const updateOrder: RequestHandler = async (req, res) => {
     const { params, body } = inputOf(res, apiRoutes.updateOrder);
     const caller = asCaller(res);
     if (body.status && caller.role !== 'admin') throw new HttpProblem('forbidden', 'only an admin may change the status');
+    const ifMatch = parseIfMatch(req.header('if-match'));
     const tracking =
       body.trackingCompany && body.trackingNumber
         ? { trackingCompany: body.trackingCompany, trackingNumber: body.trackingNumber }
         : undefined;
-    const { order } = await requester.request(
-      UpdateOrder,
-      { orderId: params.id, caller, shippingAddress: body.shippingAddress, status: body.status, tracking },
-      { key: params.id, correlationId: correlationIdOf(res) },
-    );
-    res.json(order);
+    const order = await changeAtMatchingVersion(ifMatch, {
+      read: () => readOrder(params.id, res),
+      change: async (expectedVersion) =>
+        (
+          await requester.request(
+            UpdateOrder,
+            { orderId: params.id, caller, expectedVersion, shippingAddress: body.shippingAddress, status: body.status, tracking },
+            { key: params.id, correlationId: correlationIdOf(res) },
+          )
+        ).order,
+    });
+    sendOrder(res, order);
   };
 
-  const cancelOrder: RequestHandler = async (_req, res) => {
+  /** Without If-Match (or with `*`) a cancel needs no version: it is monotonic, and repeating it is harmless. */
+  const cancelOrder: RequestHandler = async (req, res) => {
     const { params } = inputOf(res, apiRoutes.cancelOrder);
-    const { order } = await requester.request(
-      CancelOrder,
-      { orderId: params.id, caller: asCaller(res) },
-      { key: params.id, correlationId: correlationIdOf(res) },
-    );
-    res.json(order);
+    const ifMatch = parseIfMatch(req.header('if-match'));
+    const cancel = async (expectedVersion?: number) =>
+      (
+        await requester.request(
+          CancelOrder,
+          { orderId: params.id, caller: asCaller(res), expectedVersion },
+          { key: params.id, correlationId: correlationIdOf(res) },
+        )
+      ).order;
+    const order =
+      ifMatch?.kind === 'tags'
+        ? await changeAtMatchingVersion(ifMatch, { read: () => readOrder(params.id, res), change: cancel })
+        : await cancel();
+    sendOrder(res, order);
   };
 
   return { createOrder, getOrder, listOrders, updateOrder, replaceOrder: updateOrder, cancelOrder };
+}
+
+function sendOrder(res: Parameters<RequestHandler>[1], order: Order): void {
+  res.set('ETag', etagOf(order.version)).json(order);
 }
 
 function accepted(res: Parameters<RequestHandler>[1], orderId: string): void {

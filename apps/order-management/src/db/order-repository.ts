@@ -31,6 +31,7 @@ export function toOrder(row: OrderRow): Order {
     rejectionReason: row.rejectionReason,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    version: row.version,
   };
 }
 
@@ -38,6 +39,8 @@ export function toOrder(row: OrderRow): Order {
 export interface Transition {
   /** the statuses the order may be in for the change to apply (checked in the UPDATE itself) */
   from: OrderStatus[];
+  /** when set, the change applies only while the order is at this version (also checked in the UPDATE) */
+  expectedVersion?: number;
   to?: OrderStatus;
   data?: Prisma.OrderUpdateManyMutationInput;
   event: OrderEventType;
@@ -110,6 +113,7 @@ function decidedOrderView(order: DecidedOrder, now: Date): Order {
     rejectionReason: order.status === 'REJECTED' ? order.reason : null,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
+    version: 1, // the column's default: insertDecided stores new orders at version 1
   };
 }
 
@@ -262,15 +266,20 @@ export class OrderRepository {
   }
 
   /**
-   * Applies a change only if the order is still in one of `from` (so concurrent changes cannot
-   * both win), and writes its event to the outbox in the same transaction. Null when the order
-   * was not in `from`.
+   * Applies a change only if the order is still in one of `from` (and at `expectedVersion`, when
+   * given), so concurrent changes cannot both win and a stale one changes nothing; the same UPDATE
+   * increments the version. Writes its event to the outbox in the same transaction. Null when the
+   * order was not in `from` or not at `expectedVersion`.
    */
   async transition(orderId: string, change: Transition): Promise<Order | null> {
     const order = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.order.updateMany({
-        where: { id: orderId, status: { in: change.from } },
-        data: { ...change.data, ...(change.to ? { status: change.to } : {}) },
+        where: {
+          id: orderId,
+          status: { in: change.from },
+          ...(change.expectedVersion === undefined ? {} : { version: change.expectedVersion }),
+        },
+        data: { ...change.data, ...(change.to ? { status: change.to } : {}), version: { increment: 1 } },
       });
       if (moved.count === 0) return null;
       const order = toOrder(

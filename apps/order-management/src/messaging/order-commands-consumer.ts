@@ -24,17 +24,18 @@ import { cancelOrder } from '../domain/cancel-order';
 import { InvalidCursor, listOrders } from '../domain/list-orders';
 import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
 import { placeOrders } from '../domain/place-orders';
-import { OrderNotFound, updateOrder } from '../domain/update-order';
+import { OrderNotFound, OrderVersionMismatch, updateOrder } from '../domain/update-order';
 import { recordCancellation, recordDecision } from './order-metrics';
 import { reservationChunks } from './reservation-chunks';
 
-/** Domain refusals become error replies (→ 404/403/409/400 at the gateway); anything else is retried. */
+/** Domain refusals become error replies (→ 404/403/409/412/400 at the gateway); anything else is retried. */
 async function answering<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof OrderNotFound) throw new ReplyError('NOT_FOUND', error.message);
     if (error instanceof OrderRuleViolation) throw new ReplyError(error.kind, error.message);
+    if (error instanceof OrderVersionMismatch) throw new ReplyError('PRECONDITION_FAILED', error.message);
     if (error instanceof InvalidCursor) throw new ReplyError('BAD_REQUEST', error.message);
     throw error;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Caller, CustomerId, Order, OrderId, OrderLineRequest, OrderStatus, ShippingAddress, Tracking } from '../orders';
+import { Caller, CustomerId, Order, OrderId, OrderLineRequest, OrderStatus, OrderVersion, ShippingAddress, Tracking } from '../orders';
 import { Topics } from '../topics';
 import { defineMessage, defineRequest } from './envelope';
 
@@ -46,13 +46,18 @@ export const GetOrder = defineRequest({
   reply: z.object({ order: Order }),
 });
 
-/** Gateway → order-management: change the shipping address, or (admin) ship / deliver. */
+/**
+ * Gateway → order-management: change the shipping address, or (admin) ship / deliver. Applied only
+ * while the order is at `expectedVersion` (the version the change was made against), so a late or
+ * replayed update cannot undo a newer change: otherwise PRECONDITION_FAILED naming the current version.
+ */
 export const UpdateOrder = defineRequest({
   type: 'UpdateOrder',
   topic: Topics.orderCommands,
   request: z.object({
     orderId: OrderId,
     caller: Caller,
+    expectedVersion: OrderVersion,
     shippingAddress: ShippingAddress.optional(),
     status: z.enum(['SHIPPED', 'DELIVERED']).optional(),
     tracking: Tracking.optional(),
@@ -60,11 +65,14 @@ export const UpdateOrder = defineRequest({
   reply: z.object({ order: Order }),
 });
 
-/** Gateway → order-management: cancel (never erase); idempotent on CANCELLED. */
+/**
+ * Gateway → order-management: cancel (never erase); idempotent on CANCELLED. With
+ * `expectedVersion` (HTTP If-Match) only while the order is at that version, else PRECONDITION_FAILED.
+ */
 export const CancelOrder = defineRequest({
   type: 'CancelOrder',
   topic: Topics.orderCommands,
-  request: z.object({ orderId: OrderId, caller: Caller }),
+  request: z.object({ orderId: OrderId, caller: Caller, expectedVersion: OrderVersion.optional() }),
   reply: z.object({ order: Order }),
 });
 
