@@ -32,6 +32,7 @@ describe('listOrders pages by bytes', () => {
     rejectionReason: 'UNKNOWN_PRODUCT',
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 100 - i)).toISOString(),
     updatedAt: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    version: 1,
   });
   const caller = { customerId: 'CUST07', role: 'customer' as const };
 
