@@ -68,7 +68,8 @@ export const OrderLines = z
     },
   );
 
-export const OrderVersion = z.int().min(1);
+/** 1 when stored, +1 with every change; 0 while the order is accepted but not yet stored (PENDING) */
+export const OrderVersion = z.int().min(0);
 
 /** An order as the API returns it (design.md §2). */
 export const Order = z.object({
@@ -109,6 +110,11 @@ export const Caller = z.object({
   role: z.enum(['customer', 'admin']),
 });
 export type Caller = z.infer<typeof Caller>;
+
+/** A customer sees and changes only their own orders (others' are "not found"); an admin sees all. */
+export function isVisibleTo(order: { customerId: string }, caller: Caller): boolean {
+  return caller.role === 'admin' || order.customerId === caller.customerId;
+}
 
 /** Tracking details required when an order is shipped. */
 export const Tracking = z.object({

@@ -5,14 +5,16 @@
 export const Topics = {
   /** Gateway → order-management: CreateOrder (fire-and-forget) and per-order requests (GetOrder, …). Key: order id. */
   orderCommands: 'orders.commands',
-  /** Gateway → order-management: queries that span orders (ListOrders). Key: customer id. */
+  /** Gateway → order-management's query consumer: reads (LookupOrder: key order id; ListOrders: key customer id). */
   orderQueries: 'orders.queries',
   /** order-management → anyone: OrderConfirmed, OrderRejected, … Key: order id. */
   orderEvents: 'orders.events',
-  /** order-management/gateway → customer-service: GetCustomer. Key: customer id. */
+  /** order-management → customer-service: GetCustomers. Key: the batch's first customer id. */
   customerRequests: 'customers.requests',
-  /** order-management/gateway → inventory-service: ReserveStock, ListProducts, GetProduct. Key: order or product id. */
+  /** order-management → inventory-service: ReserveStock, ReleaseStock, ReleaseReservations. Key: order id. */
   inventoryRequests: 'inventory.requests',
+  /** gateway → inventory-service's query consumer: ListProducts, GetProduct. Key: product id or cursor. */
+  inventoryQueries: 'inventory.queries',
   /** Replies to requests made by gateway instances. Every gateway instance reads all of it. */
   gatewayReplies: 'gateway.replies',
   /** Replies to requests made by order-management instances. */
@@ -45,6 +47,7 @@ export const topicSpecs: TopicSpec[] = [
   { topic: Topics.orderEvents, numPartitions: 12 },
   { topic: Topics.customerRequests, numPartitions: 6 },
   { topic: Topics.inventoryRequests, numPartitions: 12 },
+  { topic: Topics.inventoryQueries, numPartitions: 6 },
   { topic: Topics.gatewayReplies, numPartitions: 6 },
   { topic: Topics.orderManagementReplies, numPartitions: 6 },
 ].flatMap((spec) => [spec, { topic: deadLetterTopic(spec.topic), numPartitions: 1 }]);
@@ -65,6 +68,9 @@ export const Headers = {
 /** Consumer group ids. Instances of one service share a group and so share the partitions. */
 export const ConsumerGroups = {
   orderManagement: 'order-management',
+  /** reads only (orders.queries): a group of its own, so reads never wait behind decisions */
+  orderManagementQueries: 'order-management-queries',
   customerService: 'customer-service',
   inventoryService: 'inventory-service',
+  inventoryServiceQueries: 'inventory-service-queries',
 } as const;

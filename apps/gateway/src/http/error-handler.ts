@@ -20,7 +20,7 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 /** The one place errors become responses: every error is problem+json, bad input never a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    if (error instanceof HttpProblem) return sendProblem(res, error.kind, error.detail, error.errors);
+    if (error instanceof HttpProblem) return sendProblem(res, error.kind, error.detail, error.errors, error.retryAfterSeconds);
     // body-parser errors carry a `type`
     const type = (error as { type?: string }).type;
     if (type === 'entity.parse.failed') return sendProblem(res, 'malformedJson', 'the body is not valid JSON');

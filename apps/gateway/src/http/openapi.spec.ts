@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createLogger } from '@orderline/logging';
 import type { Publisher, Requester } from '@orderline/messaging';
+import { noAcceptedOrders } from './test-deps';
 import { createApp, toExpressPath } from './app';
 import { MAX_VERSION_ATTEMPTS } from './if-match';
 
@@ -10,6 +11,8 @@ const app = createApp({
   requester: {} as Requester,
   kafkaHealth: { isReachable: async () => true },
   jwtSecrets: ['test-secret-0123456789'],
+  acceptedOrders: noAcceptedOrders,
+  maxDecisionLagMs: 5_000,
   logger: createLogger('test', 'error'),
 });
 

@@ -7,9 +7,12 @@ import {
   GetOrder,
   IdempotencyKey,
   ListOrders,
+  LookupOrder,
   UpdateOrder,
   apiRoutes,
+  isVisibleTo,
   type Caller,
+  type CreateOrderPayload,
   type Order,
 } from '@orderline/contracts';
 import { ReplyFailedError, newEnvelope, type Publisher, type Requester } from '@orderline/messaging';
@@ -24,15 +27,52 @@ const asCaller = (res: Parameters<RequestHandler>[1]): Caller => {
   return { customerId: sub, role };
 };
 
+/** The orders accepted and not yet decided, as this gateway follows them (messaging/accepted-orders.ts). */
+export interface AcceptedOrdersView {
+  accepted(command: CreateOrderPayload): void;
+  /** the order as PENDING, if accepted and not known to be stored */
+  find(orderId: string): Order | undefined;
+  /** resolves once everything accepted before the call is in the view (false after `timeoutMs`) */
+  caughtUp(timeoutMs: number): Promise<boolean>;
+  /** how long the oldest undecided order has waited, ms */
+  decisionLagMs(): number;
+}
+
+/** How long a read of an order that is not stored waits for this instance to see every order accepted before it. */
+const CATCH_UP_MS = 1_000;
+
 /**
  * /api/v1/orders. Create is fire-and-forget (the command is durable in Kafka, acks=all, when the
  * 202 goes out); with an Idempotency-Key it waits until order-management has stored the order.
- * Everything else is request/reply to order-management, keyed by order id so it queues behind
+ * Admission control: while the decisions are more than `maxDecisionLagMs` behind, new orders are
+ * answered 503 with Retry-After. Reads never queue behind writes: an accepted, undecided order is
+ * answered PENDING from this instance's view of the log, a stored one by order-management's query
+ * consumer. Changes are request/reply on the command topic, keyed by order id so they queue behind
  * earlier commands for the same order. One order is sent with its version as ETag; changes honour
  * If-Match (see if-match.ts).
  */
-export function orderHandlers({ publisher, requester }: { publisher: Publisher; requester: Requester }) {
+export function orderHandlers({
+  publisher,
+  requester,
+  acceptedOrders,
+  maxDecisionLagMs,
+}: {
+  publisher: Publisher;
+  requester: Requester;
+  acceptedOrders: AcceptedOrdersView;
+  maxDecisionLagMs: number;
+}) {
   const createOrder: RequestHandler = async (req, res) => {
+    const lag = acceptedOrders.decisionLagMs();
+    if (lag > maxDecisionLagMs) {
+      const retryAfter = Math.min(Math.max(Math.ceil((lag - maxDecisionLagMs) / 1000), 1), 30);
+      throw new HttpProblem(
+        'unavailable',
+        `orders are being decided ${(lag / 1000).toFixed(1)} s behind; this one would wait too long`,
+        undefined,
+        retryAfter,
+      );
+    }
     const { body } = inputOf(res, apiRoutes.createOrder);
     const caller = callerOf(res);
     if (caller.role !== 'admin' && body.customerId !== undefined && body.customerId !== caller.sub) {
@@ -45,11 +85,9 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     const keyHeader = req.header('idempotency-key');
     if (keyHeader === undefined) {
       const orderId = randomUUID();
-      await publisher.publish({
-        topic: CreateOrder.topic,
-        key: orderId,
-        envelope: newEnvelope(CreateOrder.type, CreateOrder.payload.parse({ orderId, ...command }), correlationId),
-      });
+      const payload = CreateOrder.payload.parse({ orderId, ...command });
+      await publisher.publish({ topic: CreateOrder.topic, key: orderId, envelope: newEnvelope(CreateOrder.type, payload, correlationId) });
+      acceptedOrders.accepted(payload);
       return accepted(res, orderId);
     }
 
@@ -80,10 +118,31 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     (await requester.request(GetOrder, { orderId, caller: asCaller(res) }, { key: orderId, correlationId: correlationIdOf(res) }))
       .order;
 
+  /** PENDING from the view when accepted and undecided; else as stored; an order accepted elsewhere a moment ago is waited for. */
+  const lookUpOrder = async (orderId: string, res: Parameters<RequestHandler>[1]): Promise<Order> => {
+    const caller = asCaller(res);
+    const pending = () => {
+      const order = acceptedOrders.find(orderId);
+      if (order && !isVisibleTo(order, caller)) throw new HttpProblem('notFound', `no order ${orderId}`);
+      return order;
+    };
+    const known = pending();
+    if (known) return known;
+    try {
+      return (await requester.request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })).order;
+    } catch (error) {
+      if (!(error instanceof ReplyFailedError && error.code === 'NOT_FOUND')) throw error;
+      // accepted by another instance just now? this one has not read it yet: read up to now, look again
+      const latest = (await acceptedOrders.caughtUp(CATCH_UP_MS)) ? pending() : undefined;
+      if (latest) return latest;
+      throw error;
+    }
+  };
+
   // with ETag set, Express answers a matching If-None-Match with 304
   const getOrder: RequestHandler = async (_req, res) => {
     const { params } = inputOf(res, apiRoutes.getOrder);
-    sendOrder(res, await readOrder(params.id, res));
+    sendOrder(res, await lookUpOrder(params.id, res));
   };
 
   const listOrders: RequestHandler = async (_req, res) => {

@@ -3,6 +3,7 @@ import type { Order, RequestContract } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { ReplyFailedError, type Publisher, type Requester } from '@orderline/messaging';
 import { signToken } from '@orderline/testing';
+import { noAcceptedOrders } from './test-deps';
 import { createApp } from './app';
 
 /**
@@ -23,7 +24,7 @@ let racingChanges: number;
 const requester = {
   async request(contract: RequestContract, payload: Record<string, unknown>) {
     sent.push({ type: contract.type, payload });
-    if (contract.type === 'GetOrder') return { order };
+    if (contract.type === 'GetOrder' || contract.type === 'LookupOrder') return { order };
     if (racingChanges > 0) {
       racingChanges -= 1;
       order = { ...order, version: order.version + 1 };
@@ -45,6 +46,8 @@ const app = createApp({
   requester,
   kafkaHealth: { isReachable: async () => true },
   jwtSecrets: [secret],
+  acceptedOrders: noAcceptedOrders,
+  maxDecisionLagMs: 5_000,
   logger: createLogger('test', 'error'),
 });
 

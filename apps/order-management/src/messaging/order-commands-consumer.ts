@@ -7,7 +7,6 @@ import {
   type CreateOrderPayload,
   type Envelope,
   GetOrder,
-  ListOrders,
   ReleaseStock,
   MAX_ORDERS_PER_REQUEST,
   ReserveStock,
@@ -18,34 +17,21 @@ import {
 } from '@orderline/contracts';
 import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
-import { ReplyError, onMessage, onMessages, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
+import { onMessage, onMessages, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
 import { cancelOrder } from '../domain/cancel-order';
-import { InvalidCursor, listOrders } from '../domain/list-orders';
-import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
+import { findOrder } from '../domain/find-order';
 import { placeOrders } from '../domain/place-orders';
-import { OrderNotFound, OrderVersionMismatch, updateOrder } from '../domain/update-order';
+import { updateOrder } from '../domain/update-order';
+import { answering } from './answering';
 import { recordCancellation, recordDecision } from './order-metrics';
 import { reservationChunks } from './reservation-chunks';
 
-/** Domain refusals become error replies (→ 404/403/409/412/400 at the gateway); anything else is retried. */
-async function answering<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof OrderNotFound) throw new ReplyError('NOT_FOUND', error.message);
-    if (error instanceof OrderRuleViolation) throw new ReplyError(error.kind, error.message);
-    if (error instanceof OrderVersionMismatch) throw new ReplyError('PRECONDITION_FAILED', error.message);
-    if (error instanceof InvalidCursor) throw new ReplyError('BAD_REQUEST', error.message);
-    throw error;
-  }
-}
-
 /**
- * Consumes `orders.commands` (keyed by order id, so one order's commands and reads are handled in
- * the order they were sent) and `orders.queries` (lists). CreateOrder commands are placed in
- * batches gathered across partitions: one customer look-up, one stock reservation and one
- * transaction per batch.
+ * Consumes `orders.commands` (keyed by order id, so one order's commands are handled in the order
+ * they were sent). CreateOrder commands are placed in batches gathered across partitions: one
+ * customer look-up, one stock reservation and one transaction per batch. (Reads have a consumer
+ * of their own: order-queries-consumer.ts.)
  */
 export function startOrderCommandsConsumer(deps: {
   kafka: Kafka;
@@ -131,7 +117,7 @@ export function startOrderCommandsConsumer(deps: {
   return startConsumer({
     kafka: deps.kafka,
     groupId: ConsumerGroups.orderManagement,
-    topics: [Topics.orderCommands, Topics.orderQueries],
+    topics: [Topics.orderCommands],
     publisher,
     logger,
     isPermanent: isPermanentDataError,
@@ -155,13 +141,7 @@ export function startOrderCommandsConsumer(deps: {
     ],
     routes: [
       onMessage(CreateOrder, (command, envelope) => createOrders([{ command, envelope }])),
-      onRequest(GetOrder, publisher, ({ orderId, caller }) =>
-        answering(async () => {
-          const order = await orders.findById(orderId);
-          if (!order || !isVisibleTo(order, caller)) throw new OrderNotFound(`no order ${orderId}`);
-          return { order };
-        }),
-      ),
+      onRequest(GetOrder, publisher, ({ orderId, caller }) => answering(async () => ({ order: await findOrder(orderId, caller, orders) }))),
       onRequest(UpdateOrder, publisher, (command, envelope) =>
         answering(async () => {
           addToLogContext({ orderId: command.orderId });
@@ -182,7 +162,6 @@ export function startOrderCommandsConsumer(deps: {
           return { order };
         }),
       ),
-      onRequest(ListOrders, publisher, (query) => answering(() => listOrders(query, orders, payloadBudget(publisher.maxMessageBytes)))),
     ],
   });
 }

@@ -37,10 +37,10 @@ export const ReserveStock = defineRequest({
   reply: z.object({ results: z.array(Reservation) }),
 });
 
-/** gateway → inventory-service: one page of the catalog, ordered by product id. */
+/** gateway → inventory-service (its query consumer, never behind reservations): one page of the catalog, ordered by product id. */
 export const ListProducts = defineRequest({
   type: 'ListProducts',
-  topic: Topics.inventoryRequests,
+  topic: Topics.inventoryQueries,
   request: z.object({ limit: z.int().min(1).max(100), cursor: z.string().optional() }),
   reply: z.object({ items: z.array(Product), nextCursor: z.string().nullable() }),
 });
@@ -48,7 +48,7 @@ export const ListProducts = defineRequest({
 /** gateway → inventory-service: one product. */
 export const GetProduct = defineRequest({
   type: 'GetProduct',
-  topic: Topics.inventoryRequests,
+  topic: Topics.inventoryQueries,
   request: z.object({ productId: ProductId }),
   reply: z.object({ product: Product.nullable() }),
 });

@@ -35,13 +35,26 @@ export const CreateOrderRequest = defineRequest({
 });
 
 /**
- * Gateway → order-management: read one order. Sent on the order command topic with the order id
- * as key, so it is answered after every earlier command for that order (read-your-writes).
- * NOT_FOUND when absent or, for a customer, not theirs.
+ * Gateway → order-management: read one order in command order. Sent on the order command topic
+ * with the order id as key, so it is answered after every earlier command for that order: the
+ * read before a change (PATCH), which is itself queued there. NOT_FOUND when absent or, for a
+ * customer, not theirs. Plain reads use LookupOrder.
  */
 export const GetOrder = defineRequest({
   type: 'GetOrder',
   topic: Topics.orderCommands,
+  request: z.object({ orderId: OrderId, caller: Caller }),
+  reply: z.object({ order: Order }),
+});
+
+/**
+ * Gateway → order-management: read one order as stored, on the query topic, which a consumer
+ * group of its own answers: never queued behind order creation. NOT_FOUND when not stored (yet)
+ * or, for a customer, not theirs. (The gateway answers accepted, undecided orders itself.)
+ */
+export const LookupOrder = defineRequest({
+  type: 'LookupOrder',
+  topic: Topics.orderQueries,
   request: z.object({ orderId: OrderId, caller: Caller }),
   reply: z.object({ order: Order }),
 });
