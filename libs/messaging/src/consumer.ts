@@ -3,7 +3,7 @@ import { Envelope, Headers, deadLetterTopic, isSystemReplyTopic } from '@orderli
 import { withLogContext, type Logger } from '@orderline/logging';
 import { FETCH_MAX_WAIT_MS } from './kafka';
 import { BrokerUnavailableError, PublishRefusedError, sizeOf, type Publisher, type RawMessage } from './publisher';
-import { RequestTimeoutError } from './request-reply';
+import { RequestTimeoutError, RequesterOverloadedError } from './request-reply';
 import { deadLetteredMessages, trackConsumerLag } from './metrics';
 import { ConsumerProgress } from './consumer-progress';
 import { restartOnCrash } from './restart-on-crash';
@@ -114,7 +114,10 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     isReplyTopic = isSystemReplyTopic,
   } = options;
   const isTransient = (error: unknown) =>
-    error instanceof BrokerUnavailableError || error instanceof RequestTimeoutError || (options.isTransient?.(error) ?? false);
+    error instanceof BrokerUnavailableError ||
+    error instanceof RequestTimeoutError ||
+    error instanceof RequesterOverloadedError ||
+    (options.isTransient?.(error) ?? false);
   const isPermanentError = (error: unknown) =>
     error instanceof PoisonMessageError || error instanceof PublishRefusedError || isPermanent(error);
   const progress = new ConsumerProgress();

@@ -125,6 +125,19 @@ describe('request/reply over Kafka', () => {
     await expect(failure).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('bounds the requests waiting for replies: beyond maxPending one fails at once', async () => {
+    const requester = new Requester({ kafka, publisher, replyTopic, instanceId: randomUUID(), logger, timeoutMs: 500, maxPending: 2 });
+    await requester.start();
+    requesters.push(requester);
+    const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing answers this topic
+    const results = await Promise.allSettled([1, 2, 3].map((n) => requester.request(Unanswered, { n }, { key: 'k', correlationId: 'c' })));
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'ok'))).toEqual([
+      'RequestTimeoutError',
+      'RequestTimeoutError',
+      'RequesterOverloadedError',
+    ]);
+  });
+
   it('times out when nobody answers', async () => {
     const requester = await newRequester(300);
     const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing consumes this topic as requests

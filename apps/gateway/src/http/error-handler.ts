@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '@orderline/logging';
-import { BrokerUnavailableError, ReplyFailedError, RequestTimeoutError } from '@orderline/messaging';
+import { BrokerUnavailableError, ReplyFailedError, RequestTimeoutError, RequesterOverloadedError } from '@orderline/messaging';
 import type { ProblemKind } from '@orderline/contracts';
 import { HttpProblem, sendProblem } from './problem-response';
 
@@ -32,6 +32,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, 'validation', (error as Error).message);
     }
     if (error instanceof RequestTimeoutError) return sendProblem(res, 'timeout', 'the order service did not answer in time');
+    if (error instanceof RequesterOverloadedError) return sendProblem(res, 'unavailable', 'too many requests are in progress', undefined, 1);
     if (error instanceof BrokerUnavailableError) return sendProblem(res, 'unavailable', 'the message broker is unavailable');
     if (error instanceof ReplyFailedError) return sendProblem(res, replyCodeToProblem[error.code], error.message);
     logger.error('unhandled error', { error: error instanceof Error ? error.stack : String(error) });
