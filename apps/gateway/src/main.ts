@@ -52,7 +52,8 @@ async function main() {
     groupId: `gateway.accepted-orders.${instanceId}`,
     topics: [
       { topic: Topics.orderCommands, startAt: { at: 'committed', groupId: ConsumerGroups.orderManagement } },
-      { topic: Topics.orderEvents, startAt: { at: 'end' } },
+      // from a minute back: orders decided just before this start whose commands are still to be read
+      { topic: Topics.orderEvents, startAt: { at: 'recent', sinceMs: 60_000 } },
     ],
     onMessages: (messages) => acceptedOrders.follow(messages),
     logger,

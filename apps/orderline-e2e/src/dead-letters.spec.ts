@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import * as contracts from '@orderline/contracts';
-import { CreateOrder, Envelope, GetProduct, Headers, ListOrders, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
+import { CreateOrder, Envelope, GetProduct, Headers, ListOrders, ReleaseStock, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { createKafka, newEnvelope } from '@orderline/messaging';
 import { createTestCustomer, createTestProduct, stockOf, testPrisma, validAddress } from '@orderline/testing';
@@ -25,7 +25,7 @@ const prisma = testPrisma();
 const runId = randomUUID().slice(0, 8);
 const token = customerToken('CUST01');
 
-const consumedTopics = [Topics.orderCommands, Topics.orderQueries, Topics.customerRequests, Topics.inventoryRequests];
+const consumedTopics = [Topics.orderCommands, Topics.orderQueries, Topics.customerRequests, Topics.inventoryRequests, Topics.inventoryQueries];
 const dlqReader = new TopicReader(kafka, consumedTopics.map(deadLetterTopic), true, 'dlq-reader');
 // replies to the requests planted here (replyTo: gateway.replies; the gateways ignore replies they do not wait for)
 const replyReader = new TopicReader(kafka, [Topics.gatewayReplies], false, 'reply-reader');
@@ -232,7 +232,15 @@ const cases: TopicCase[] = [
       schema: stockReservation.request,
     },
     async probe(partition, marker) {
-      const result = await request(Topics.inventoryRequests, partition, marker, GetProduct.type, { productId: 'PROD-0001' });
+      const result = await request(Topics.inventoryRequests, partition, marker, ReleaseStock.type, { orderId: randomUUID() });
+      expect(result).toEqual({ released: [] });
+    },
+  },
+  {
+    topic: Topics.inventoryQueries,
+    invalid: { type: GetProduct.type, payload: { productId: 42 }, isRequest: true, schema: GetProduct.request },
+    async probe(partition, marker) {
+      const result = await request(Topics.inventoryQueries, partition, marker, GetProduct.type, { productId: 'PROD-0001' });
       expect(result).toMatchObject({ product: { id: 'PROD-0001' } });
     },
   },

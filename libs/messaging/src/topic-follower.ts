@@ -15,8 +15,11 @@ export interface FollowedMessage {
   headers: Record<string, string>;
 }
 
-/** Where a follower starts reading a topic: the end, or where a consumer group stands (what it has not handled yet). */
-export type StartAt = { at: 'end' } | { at: 'committed'; groupId: string };
+/**
+ * Where a follower starts reading a topic: the end; what was produced since `sinceMs` ago; or where
+ * a consumer group stands (what it has not handled yet).
+ */
+export type StartAt = { at: 'end' } | { at: 'recent'; sinceMs: number } | { at: 'committed'; groupId: string };
 
 export interface TopicFollowerOptions {
   kafka: Kafka;
@@ -60,6 +63,15 @@ export class TopicFollower {
     for (const { topic, startAt } of topics) {
       const ends = await this.admin.fetchTopicOffsets(topic);
       let starts = new Map(ends.map((end) => [end.partition, Number(end.high)]));
+      if (startAt.at === 'recent') {
+        const since = await this.admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - startAt.sinceMs);
+        starts = new Map(
+          ends.map((end) => {
+            const offset = Number(since.find((p) => p.partition === end.partition)?.offset ?? -1);
+            return [end.partition, offset >= 0 ? offset : Number(end.high)];
+          }),
+        );
+      }
       if (startAt.at === 'committed') {
         const [committed] = await this.admin.fetchOffsets({ groupId: startAt.groupId, topics: [topic] });
         starts = new Map(

@@ -50,6 +50,14 @@ describe('AcceptedOrders', () => {
     expect(orders.find(id(1))).toBeUndefined();
   });
 
+  it('never makes a stored order PENDING again: a CreateOrder read after its event (a retry) is ignored', () => {
+    const orders = view();
+    orders.follow([created(1, 0, 10), decided(1), created(1, 0, 11)]);
+    expect(orders.find(id(1))).toBeUndefined();
+    orders.follow([decided(2), created(2, 3, 1)]); // the event's partition was read first
+    expect(orders.find(id(2))).toBeUndefined();
+  });
+
   it('holds orders accepted here at once, and ignores what is not a CreateOrder', () => {
     const orders = view();
     orders.accepted(command(id(2)));

@@ -11,11 +11,16 @@ interface Accepted {
 
 /** How finely the acceptance times of `orders.commands` are kept: the decision lag is known to within this. */
 const TIMELINE_STEP_MS = 100;
+/**
+ * Orders known to be stored, so a CreateOrder read after its order's event (a client's retry, a
+ * redelivery, two readers' partitions at different speeds) does not make it PENDING again.
+ */
+const MAX_DECIDED_REMEMBERED = 100_000;
 
 /**
  * The orders this system has accepted and not yet decided, as every gateway instance follows them
  * from the log: a CreateOrder on `orders.commands` adds one, any event of that order on
- * `orders.events` (it is stored) drops it. A read of such an order is answered PENDING here,
+ * `orders.events` (it is stored) drops it for good. A read of such an order is answered PENDING here,
  * without asking order-management, so reads never wait for the decisions however far behind they
  * are (or whether order-management runs at all).
  *
@@ -29,6 +34,8 @@ const TIMELINE_STEP_MS = 100;
 export class AcceptedOrders {
   private readonly orders = new Map<string, Accepted>();
   private bytes = 0;
+  /** ids of orders known to be stored (an event was seen), oldest first */
+  private readonly decided = new Set<string>();
   /** per partition of orders.commands: [offset, produced at] marks, ascending */
   private readonly timelines = new Map<number, [number, number][]>();
   /** per partition: the next offset this instance will read */
@@ -48,7 +55,7 @@ export class AcceptedOrders {
   follow(messages: FollowedMessage[]): void {
     for (const message of messages) {
       if (message.topic === Topics.orderEvents) {
-        if (message.key) this.forget(message.key);
+        if (message.key) this.stored(message.key);
         continue;
       }
       if (message.topic !== Topics.orderCommands) continue;
@@ -134,8 +141,16 @@ export class AcceptedOrders {
     this.timelines.set(partition, marks);
   }
 
+  private stored(orderId: string): void {
+    this.forget(orderId);
+    this.decided.delete(orderId);
+    this.decided.add(orderId);
+    if (this.decided.size > MAX_DECIDED_REMEMBERED) this.decided.delete(this.decided.values().next().value as string);
+  }
+
   private remember(orderId: string, value: Buffer | CreateOrderPayload, acceptedAt: number): void {
-    if (this.orders.has(orderId)) return; // the first acceptance counts (a later one is a retry of the same order)
+    // the first acceptance counts (a later one is a retry of the same order); a stored order is no longer PENDING
+    if (this.orders.has(orderId) || this.decided.has(orderId)) return;
     const bytes = Buffer.isBuffer(value) ? value.length : 1_024 + 64 * value.items.length;
     this.orders.set(orderId, { value, acceptedAt, bytes });
     this.bytes += bytes;
