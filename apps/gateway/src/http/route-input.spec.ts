@@ -3,7 +3,7 @@ import express from 'express';
 import { apiRoutes, type Problem } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { errorHandler } from './error-handler';
-import { inputOf, validateInput } from './route-input';
+import { headerText, inputOf, validateInput } from './route-input';
 
 describe('validateInput', () => {
   const app = express();
@@ -44,5 +44,14 @@ describe('validateInput', () => {
       { path: 'body.shippingAddress.city', message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)' },
       { path: 'headers.idempotency-key', message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)' },
     ]);
+  });
+
+  it('reads a header value as the UTF-8 text the client sent, else as Latin-1', () => {
+    const sentAs = (text: string, encoding: BufferEncoding) => Buffer.from(text, encoding).toString('latin1');
+    expect(headerText('key-1')).toBe('key-1');
+    expect(headerText(sentAs('Àé€東京🔑', 'utf8'))).toBe('Àé€東京🔑');
+    expect(headerText(sentAs('Àé', 'latin1'))).toBe('Àé');
+    // a lone 0x85 byte is not UTF-8: it stays U+0085, a C1 control, which IdempotencyKey refuses
+    expect(headerText(sentAs('k\u0085', 'latin1'))).toBe('k\u0085');
   });
 });

@@ -42,7 +42,7 @@ export function validateInput(route: ApiRoute): RequestHandler {
       const name = header.name.toLowerCase();
       const value = req.get(name);
       if (value === undefined) continue;
-      const parsed = parse(header.schema, value, 'headers', `headers.${name}`);
+      const parsed = parse(header.schema, headerText(value), 'headers', `headers.${name}`);
       if (typeof parsed === 'string') input.headers[name] = parsed;
     }
     if (errors.length > 0) {
@@ -53,6 +53,22 @@ export function validateInput(route: ApiRoute): RequestHandler {
     res.locals['input'] = input;
     next();
   };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text a client meant by a header value. Node hands header bytes over as Latin-1, but
+ * non-ASCII text is sent as UTF-8 (browsers, fetch, node's own client when it writes the headers
+ * together with a string body), so a value whose bytes are valid UTF-8 is read as UTF-8: else
+ * "À" (C3 80) would reach validation as "Ã" and the C1 control U+0080. Other bytes stay Latin-1.
+ */
+export function headerText(value: string): string {
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
 }
 
 export function inputOf<R extends ApiRoute>(res: Response, _route: R): RouteInput<R> {
