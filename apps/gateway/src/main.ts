@@ -80,7 +80,12 @@ async function main() {
     maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
     logger,
   });
-  const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
+  const server = createHttpServer(app, {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
+  }).listen(config.PORT, config.HOST, () => {
     logger.info('gateway listening', {
       url: `http://${config.HOST}:${config.PORT}`,
       instanceId,

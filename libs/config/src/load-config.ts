@@ -28,7 +28,7 @@ export const CommonEnv = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
     .default('development')
-    .describe('`production` makes the gateway refuse the dev JWT_SECRET'),
+    .describe('`production` makes the gateway refuse a JWT_SECRET that is short or published (see JWT_SECRET)'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('lowest level logged; `http` adds one line per gateway request'),
   KAFKA_BROKERS: z
     .string()

@@ -3,6 +3,7 @@ export * from './topics';
 export * from './money';
 export * from './orders';
 export * from './problem';
+export * from './http/client-text';
 export * from './http/orders-api';
 export * from './http/products-api';
 export * from './http/api-routes';

@@ -32,41 +32,53 @@ export const Text = z
     'must be well-formed Unicode text without NUL',
   );
 
-/** Ids are at most 32 characters: the database columns are varchar(32). */
-export const CustomerId = Text.pipe(z.string().min(1).max(32));
-export const ProductId = Text.pipe(z.string().min(1).max(32));
+/**
+ * The text fields of orders, built on a text schema: `Text` for what is stored and travels in
+ * messages (below), the stricter `ClientText` for what a client sends over HTTP (http/client-text.ts).
+ */
+export function textFieldsOf(text: z.ZodString) {
+  /** Ids are at most 32 characters: the database columns are varchar(32). */
+  const id = text.pipe(z.string().min(1).max(32));
+  const addressText = (min: number, max: number) => text.pipe(z.string().trim().min(min).max(max));
+  const shippingAddress = z.strictObject({
+    line1: addressText(1, 200),
+    line2: addressText(0, 200).optional(),
+    city: addressText(1, 100),
+    postalCode: addressText(1, 20),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
+  });
+  const orderLine = z.strictObject({
+    productId: id,
+    quantity: z.int().min(1).max(1000),
+  });
+  const orderLines = z
+    .array(orderLine)
+    .min(1)
+    .max(100)
+    .refine(
+      (items) => new Set(items.map((i) => i.productId)).size === items.length,
+      {
+        message: 'product ids must be unique within an order',
+      },
+    );
+  const trackingText = text.pipe(z.string().trim().min(1).max(100));
+  return { id, shippingAddress, orderLine, orderLines, trackingText };
+}
+
+const stored = textFieldsOf(Text);
+export const CustomerId = stored.id;
+export const ProductId = stored.id;
 export const OrderId = z.uuid();
 
-const AddressText = (min: number, max: number) =>
-  Text.pipe(z.string().trim().min(min).max(max));
-
-export const ShippingAddress = z.strictObject({
-  line1: AddressText(1, 200),
-  line2: AddressText(0, 200).optional(),
-  city: AddressText(1, 100),
-  postalCode: AddressText(1, 20),
-  country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
-});
+export const ShippingAddress = stored.shippingAddress;
 export type ShippingAddress = z.infer<typeof ShippingAddress>;
 
-export const OrderLineRequest = z.strictObject({
-  productId: ProductId,
-  quantity: z.int().min(1).max(1000),
-});
+export const OrderLineRequest = stored.orderLine;
 export type OrderLineRequest = z.infer<typeof OrderLineRequest>;
 
-export const OrderLines = z
-  .array(OrderLineRequest)
-  .min(1)
-  .max(100)
-  .refine(
-    (items) => new Set(items.map((i) => i.productId)).size === items.length,
-    {
-      message: 'product ids must be unique within an order',
-    },
-  );
+export const OrderLines = stored.orderLines;
 
 /** 1 when stored, +1 with every change; 0 while the order is accepted but not yet stored (PENDING) */
 export const OrderVersion = z.int().min(0);
@@ -118,6 +130,6 @@ export function isVisibleTo(order: { customerId: string }, caller: Caller): bool
 
 /** Tracking details required when an order is shipped. */
 export const Tracking = z.object({
-  trackingCompany: Text.pipe(z.string().trim().min(1).max(100)),
-  trackingNumber: Text.pipe(z.string().trim().min(1).max(100)),
+  trackingCompany: stored.trackingText,
+  trackingNumber: stored.trackingText,
 });

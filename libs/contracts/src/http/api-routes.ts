@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Order, Product } from '../orders';
 import { Problem } from '../problem';
-import { CreateOrderAccepted, CreateOrderBody, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
+import { CreateOrderAccepted, CreateOrderBody, IdempotencyKey, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
 import { ListProductsQuery, ProductIdParam } from './products-api';
 
 export interface ApiResponse {
@@ -23,8 +23,8 @@ export interface ApiRoute {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** request headers (all optional) */
-  headers?: { name: string; description: string; schema: z.ZodType }[];
+  /** request headers the route reads (optional ones), validated like params, query and body */
+  headers?: { name: string; description: string; schema: z.ZodType<string, string> }[];
   responses: Record<number, ApiResponse>;
 }
 
@@ -149,7 +149,7 @@ export const apiRoutes = {
       {
         name: 'Idempotency-Key',
         description: 'the same key from the same customer returns the same order however often it is sent',
-        schema: z.string().min(1).max(255),
+        schema: IdempotencyKey,
       },
     ],
     responses: {
