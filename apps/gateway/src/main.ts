@@ -2,6 +2,7 @@ import { Topics, topicSpecs } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import {
   KafkaHealth,
+  PeerGroup,
   Publisher,
   Requester,
   createKafka,
@@ -41,6 +42,15 @@ async function main() {
   });
   await requester.start();
   const kafkaHealth = new KafkaHealth(kafka);
+  // how many gateways share the per-customer limits: each allows 1/N of them
+  const peers = new PeerGroup({
+    kafka,
+    topic: Topics.gatewayPeers,
+    groupId: config.GATEWAY_PEERS_GROUP,
+    logger,
+    refreshMs: config.GATEWAY_PEERS_REFRESH_MS,
+  });
+  await peers.start();
 
   const app = createApp({
     publisher,
@@ -48,6 +58,12 @@ async function main() {
     kafkaHealth,
     jwtSecrets: [config.JWT_SECRET, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])],
     logger,
+    limits: {
+      orderRequestsPerSecond: config.ORDER_RATE_LIMIT_PER_SECOND,
+      orderRequestBurst: config.ORDER_RATE_LIMIT_BURST,
+      maxQuantityPerProduct: config.ORDER_MAX_QUANTITY_PER_PRODUCT,
+    },
+    instances: () => peers.size,
   });
   const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
     logger.info('gateway listening', {
@@ -59,6 +75,7 @@ async function main() {
   onShutdown(logger, [
     () => new Promise((resolve) => server.close(resolve)),
     () => requester.stop(),
+    () => peers.stop(),
     () => publisher.disconnect(),
     () => kafkaHealth.close(),
   ]);
