@@ -41,6 +41,7 @@ async function main() {
         orders: new OrderRepository(prisma, () => relay.wake()),
         logger,
         maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
+        maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER,
       });
       return [
         () => consumer.stop(),
