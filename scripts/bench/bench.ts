@@ -11,27 +11,25 @@
  *   7. print the settings and one table; exit 1 if anything was lost or duplicated.
  *
  *   npm run bench -- --duration 10 --warmup 2 [--lines 3] [--url http://127.0.0.1:3000] [--skip-pgbench]
+ *
+ * With --overload <factor> steps 3–7 are overload.ts instead: capacity (calibration run or
+ * --capacity), then an open-loop load at factor × capacity, settle, and the overload report.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { signToken } from '@orderline/testing';
 import { analyse, duplicatedTotal, lostTotal } from './analysis';
 import { describeAppGroups, foreignMembers, kafkaBrokers, waitForNoBacklog, type GroupsSnapshot } from './kafka-groups';
-import { runLoad, type LoadResult } from './load';
-import { parseOptions, type BenchOptions } from './options';
-import { createPool, DEFAULT_DATABASE_URL, durabilitySettings, taggedRows, topUpStock, waitUntilFinal } from './orders-db';
+import { driveLoad } from './load';
+import { parseOptions } from './options';
+import { createBenchCustomers, createPool, DEFAULT_DATABASE_URL, durabilitySettings, taggedRows, topUpStock, waitUntilFinal } from './orders-db';
+import { runOverloadBench } from './overload';
 import { runPgbench, type PgbenchResult } from './pgbench';
 import { printResults, printSettings } from './report';
 import { prepareInfraAndBuild, startOwnSystem, useGivenGateway, type SystemUnderTest } from './system';
 
 /** stock every used product gets at least, before the run */
 const STOCK_TOP_UP = 1_000_000;
-/** after the measured window, wait at most this long for the answers of POSTs in flight */
-const DRAIN_MAX_SEC = 15;
-
-const customerIds = (count: number) => Array.from({ length: count }, (_, i) => `CUST${String(i + 1).padStart(2, '0')}`);
-
 function assertLoopback(what: string, host: string): void {
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`${what} must point at 127.0.0.1 (got ${host})`);
 }
@@ -40,27 +38,6 @@ function assertLoopback(what: string, host: string): void {
 async function consumerGroups(brokers: string[], backlogWaitMs = 0): Promise<GroupsSnapshot | string> {
   const look = backlogWaitMs > 0 ? waitForNoBacklog(brokers, backlogWaitMs) : describeAppGroups(brokers);
   return look.catch((error: unknown) => `could not describe the consumer groups: ${String(error)}`);
-}
-
-/** Drives the load in the child process and reports progress. */
-async function driveLoad(options: BenchOptions, gatewayUrl: string, runId: string): Promise<LoadResult> {
-  const customers = customerIds(options.customers);
-  console.log(`load: ${options.warmup} s warm-up + ${options.duration} s measured, ${options.connections} connections …`);
-  const load = await runLoad({
-    url: gatewayUrl,
-    connections: options.connections,
-    warmupSec: options.warmup,
-    durationSec: options.duration,
-    drainMaxSec: DRAIN_MAX_SEC,
-    products: options.products,
-    lines: options.lines,
-    customers,
-    tokens: customers.map((sub) => signToken({ sub, role: 'customer' })),
-    runId,
-  });
-  const accepted = load.records.filter((r) => r.status === 202).length;
-  console.log(`load done: ${load.records.length} POSTs sent, ${accepted} accepted (202), drained in ${((load.summary.endedAt - load.summary.measureEndedAt) / 1000).toFixed(1)} s`);
-  return load;
 }
 
 async function main(): Promise<number> {
@@ -90,7 +67,7 @@ async function main(): Promise<number> {
     // 1. the system under test
     if (options.url === undefined) {
       prepareInfraAndBuild();
-      system = await startOwnSystem(path.join(os.tmpdir(), `orderline-bench-${runId}`));
+      system = await startOwnSystem(path.join(os.tmpdir(), `orderline-bench-${runId}`), runId);
     } else {
       system = await useGivenGateway(options.url);
     }
@@ -102,6 +79,22 @@ async function main(): Promise<number> {
     const groupsBefore = await consumerGroups(brokers, options.backlogWait * 1000);
     const postgres = await durabilitySettings(pool);
     const toppedUp = await topUpStock(pool, options.products, STOCK_TOP_UP);
+    if (options.overload !== undefined) {
+      return await runOverloadBench({
+        options,
+        pool,
+        gatewayUrl,
+        runId,
+        startedSystem,
+        postgres,
+        stockTopUp: { products: toppedUp, quantity: STOCK_TOP_UP },
+        groupsBefore,
+        ownPid,
+        deadApps: () => system?.deadApps() ?? [],
+        brokers,
+      });
+    }
+    const customers = await createBenchCustomers(pool, runId, options.customers);
     printSettings({
       options,
       cores: os.cpus().length,
@@ -116,7 +109,7 @@ async function main(): Promise<number> {
     });
 
     // 3. load
-    const load = await driveLoad(options, gatewayUrl, runId);
+    const load = await driveLoad(options, gatewayUrl, runId, customers);
     const deadDuringLoad = system.deadApps();
     const groupsAfterLoad = await consumerGroups(brokers);
 

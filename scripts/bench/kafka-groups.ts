@@ -7,7 +7,8 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ConsumerGroups, Topics } from '@orderline/contracts';
 
-const GROUPS: string[] = Object.values(ConsumerGroups);
+// gateway-peers only counts gateways (the bench's own system has a peer group of its own)
+const GROUPS: string[] = Object.values(ConsumerGroups).filter((group) => group !== ConsumerGroups.gatewayPeers);
 
 export interface GroupMembers {
   group: string;

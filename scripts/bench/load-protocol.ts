@@ -70,3 +70,33 @@ export type WorkerMessage =
   | { type: 'records'; records: RequestTuple[] }
   | { type: 'done'; summary: LoadSummary }
   | { type: 'failed'; error: string };
+
+/** parent → open-loop worker (`--overload`): POSTs at a fixed arrival rate, whatever the answers take */
+export interface OpenLoopConfig extends Omit<LoadConfig, 'connections'> {
+  /** POSTs per second, at evenly spaced intended send times */
+  ratePerSec: number;
+  /** GETs of just-accepted orders per second, during the measured window */
+  readsPerSec: number;
+  /** sockets to the gateway: requests beyond this many in flight wait in the client (reported) */
+  maxSockets: number;
+}
+
+/** A GET /api/v1/orders/:id of a just-accepted order: [sent at (epoch ms), latency ms (-1 = no answer), status (0 = no answer)]. */
+export type ReadTuple = [number, number, number];
+
+export interface OpenLoopSummary extends LoadSummary {
+  /** most POSTs and GETs in flight at once (POSTs: at most maxSockets) */
+  maxInFlight: number;
+  /** most POSTs waiting for a free socket at once (the system answered slower than they arrived) */
+  maxWaiting: number;
+  /** POSTs still waiting for a socket when the drain ended: never sent (counted as no answer) */
+  neverSent: number;
+  /** POSTs the generator issued more than 50 ms after their intended time (its event loop was behind: CPU) */
+  lateSends: number;
+}
+
+export type OpenLoopMessage =
+  | { type: 'records'; records: RequestTuple[] }
+  | { type: 'reads'; reads: ReadTuple[] }
+  | { type: 'done'; summary: OpenLoopSummary }
+  | { type: 'failed'; error: string };

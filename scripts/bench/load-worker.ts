@@ -19,9 +19,9 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { LoadConfig, LoadSummary, RequestTuple, WorkerMessage } from './load-protocol';
+import { orderBody } from './order-body';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CITIES = ['Berlin', 'Hamburg', 'München', 'Köln', 'Leipzig', 'Dresden', 'Bremen', 'Essen'];
 const CHUNK = 20_000;
 
 /** epoch ms with sub-ms resolution, on the same clock as Postgres' now() (same host) */
@@ -42,27 +42,6 @@ function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!process.send) return reject(new Error('load-worker must be started with an IPC channel (fork)'));
     process.send(message, undefined, undefined, (error) => (error ? reject(error) : resolve()));
-  });
-}
-
-/** A valid, varied order body: `lines` distinct random products, quantities 1..3. */
-function orderBody(config: LoadConfig, seq: number): string {
-  const productNumbers = new Set<number>();
-  // bounded: lines <= products is validated, so each draw adds with positive probability; cap anyway
-  for (let tries = 0; productNumbers.size < config.lines && tries < 10_000; tries++) {
-    productNumbers.add(1 + Math.floor(Math.random() * config.products));
-  }
-  return JSON.stringify({
-    items: [...productNumbers].map((n) => ({
-      productId: `PROD-${String(n).padStart(4, '0')}`,
-      quantity: 1 + Math.floor(Math.random() * 3),
-    })),
-    shippingAddress: {
-      line1: `${seq} Benchmark Allee, run ${config.runId}`,
-      city: CITIES[seq % CITIES.length],
-      postalCode: String(10000 + Math.floor(Math.random() * 89999)),
-      country: 'DE',
-    },
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
+import { signToken } from '@orderline/testing';
 import type { LoadConfig, LoadSummary, RequestRecord, RequestTuple, WorkerMessage } from './load-protocol';
 
 export interface LoadResult {
@@ -46,7 +47,7 @@ export function runLoad(config: LoadConfig): Promise<LoadResult> {
   });
 }
 
-function toRecord([seq, phase, customer, sentAt, latencyMs, status, orderId]: RequestTuple, customers: string[]): RequestRecord {
+export function toRecord([seq, phase, customer, sentAt, latencyMs, status, orderId]: RequestTuple, customers: string[]): RequestRecord {
   return {
     seq,
     phase: phase === 0 ? 'warmup' : 'measure',
@@ -56,4 +57,32 @@ function toRecord([seq, phase, customer, sentAt, latencyMs, status, orderId]: Re
     status: status > 0 ? status : undefined,
     orderId: orderId || undefined,
   };
+}
+
+/** after the measured window, wait at most this long for the answers of POSTs in flight */
+export const DRAIN_MAX_SEC = 15;
+
+/** Drives the closed-loop load (autocannon, `connections` connections) in the child process and reports progress. */
+export async function driveLoad(
+  options: { connections: number; warmup: number; duration: number; products: number; lines: number },
+  gatewayUrl: string,
+  runId: string,
+  customers: string[],
+): Promise<LoadResult> {
+  console.log(`load: ${options.warmup} s warm-up + ${options.duration} s measured, ${options.connections} connections …`);
+  const load = await runLoad({
+    url: gatewayUrl,
+    connections: options.connections,
+    warmupSec: options.warmup,
+    durationSec: options.duration,
+    drainMaxSec: DRAIN_MAX_SEC,
+    products: options.products,
+    lines: options.lines,
+    customers,
+    tokens: customers.map((sub) => signToken({ sub, role: 'customer' })),
+    runId,
+  });
+  const accepted = load.records.filter((r) => r.status === 202).length;
+  console.log(`load done: ${load.records.length} POSTs sent, ${accepted} accepted (202), drained in ${((load.summary.endedAt - load.summary.measureEndedAt) / 1000).toFixed(1)} s`);
+  return load;
 }

@@ -2,6 +2,7 @@
  * Command-line options of `npm run bench`, with their defaults and validation.
  *   npm run bench -- --duration 60 --connections 24 --products 1000 --lines 1 --customers 49 \
  *                    [--url http://127.0.0.1:3000] --warmup 5 [--skip-pgbench]
+ *   npm run bench -- --overload 2 [--capacity 3500] [--calibrate 10] [--reads 20]
  */
 import { parseArgs } from 'node:util';
 
@@ -14,7 +15,7 @@ export interface BenchOptions {
   products: number;
   /** lines per order, distinct products */
   lines: number;
-  /** draw customers from CUST01 .. CUST<customers> (CUST50 is blocked, so at most 49) */
+  /** customers made for the run (B<run>-1 …), used in rotation; with --overload at least enough that each is offered ≤ 25 orders/s */
   customers: number;
   /** gateway URL of a running system; when absent the bench brings the system up itself */
   url: string | undefined;
@@ -30,11 +31,20 @@ export interface BenchOptions {
   pgbenchSeconds: number;
   /** pgbench clients */
   pgbenchClients: number;
+  /** overload mode: offer this multiple of the capacity at a fixed arrival rate (open loop) */
+  overload: number | undefined;
+  /** with --overload: the capacity in orders/s; measured by a calibration run when absent */
+  capacity: number | undefined;
+  /** with --overload: seconds of the closed-loop calibration run that measures the capacity */
+  calibrate: number;
+  /** with --overload: GETs of just-accepted orders per second, during the measured window */
+  reads: number;
 }
 
 const USAGE = `usage: npm run bench -- [--duration 60] [--connections 24] [--products 1000] [--lines 1]
                         [--customers 49] [--url http://127.0.0.1:3000] [--warmup 5] [--skip-pgbench]
-                        [--settle-timeout 120] [--backlog-wait 60] [--pgbench-seconds 10] [--pgbench-clients 16]`;
+                        [--settle-timeout 120] [--backlog-wait 60] [--pgbench-seconds 10] [--pgbench-clients 16]
+                        [--overload 2 [--capacity <orders/s>] [--calibrate 10] [--reads 20]]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -53,6 +63,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       'backlog-wait': { type: 'string', default: '60' },
       'pgbench-seconds': { type: 'string', default: '10' },
       'pgbench-clients': { type: 'string', default: '16' },
+      overload: { type: 'string' },
+      capacity: { type: 'string' },
+      calibrate: { type: 'string', default: '10' },
+      reads: { type: 'string', default: '20' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -65,7 +79,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: int('connections', values.connections, 1, 4096),
     products: int('products', values.products, 1, 9999),
     lines: int('lines', values.lines, 1, 100),
-    customers: int('customers', values.customers, 1, 49),
+    customers: int('customers', values.customers, 1, 100_000),
     url: values.url?.replace(/\/+$/, ''),
     warmup: int('warmup', values.warmup, 0, 600),
     skipPgbench: values['skip-pgbench'],
@@ -73,7 +87,14 @@ export function parseOptions(argv: string[]): BenchOptions {
     backlogWait: int('backlog-wait', values['backlog-wait'], 0, 3600),
     pgbenchSeconds: int('pgbench-seconds', values['pgbench-seconds'], 1, 600),
     pgbenchClients: int('pgbench-clients', values['pgbench-clients'], 1, 256),
+    overload: values.overload === undefined ? undefined : positive('overload', values.overload, 100),
+    capacity: values.capacity === undefined ? undefined : positive('capacity', values.capacity, 1_000_000),
+    calibrate: int('calibrate', values.calibrate, 1, 600),
+    reads: int('reads', values.reads, 0, 10_000),
   };
+  if (options.overload === undefined && (values.capacity !== undefined || argv.includes('--calibrate') || argv.includes('--reads'))) {
+    usageError('--capacity, --calibrate and --reads go with --overload');
+  }
   if (options.lines > options.products) usageError(`--lines (${options.lines}) must not exceed --products (${options.products})`);
   if (options.url !== undefined) {
     const host = new URL(options.url).hostname;
@@ -85,6 +106,12 @@ export function parseOptions(argv: string[]): BenchOptions {
 function int(name: string, raw: string | undefined, min: number, max: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) usageError(`--${name} must be an integer in ${min}..${max}, got ${raw}`);
+  return value;
+}
+
+function positive(name: string, raw: string, max: number): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) usageError(`--${name} must be a number in (0, ${max}], got ${raw}`);
   return value;
 }
 

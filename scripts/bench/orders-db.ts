@@ -1,7 +1,7 @@
 /**
- * Direct Postgres access for the bench: durability settings, the stock top-up before the run,
- * waiting until every accepted order is final, and finding the rows the run created.
- * Reads `orders` only by id / by the run's tag; never changes orders.
+ * Direct Postgres access for the bench: durability settings, the stock top-up and the run's own
+ * customers before the run, waiting until every accepted order is final, and finding the rows the
+ * run created. Reads `orders` only by id / by the run's tag; never changes orders.
  */
 import { Pool } from 'pg';
 
@@ -58,6 +58,23 @@ export async function topUpStock(pool: Pool, products: number, quantity: number)
     throw new Error(`only ${rowCount} of PROD-0001..${ids.at(-1)} exist; seed with npm run db:seed or lower --products`);
   }
   return rowCount;
+}
+
+/**
+ * `count` customers of the run's own, `B<runId>-1` …: the bench's orders never ship, so they stay
+ * open, and a customer may hold only so many open orders (MAX_OPEN_ORDERS_PER_CUSTOMER); customers
+ * of their own keep one run's orders from counting against the next run, or against the seeded
+ * customers the e2e tests use.
+ */
+export async function createBenchCustomers(pool: Pool, runId: string, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `B${runId}-${i + 1}`);
+  await pool.query(
+    `INSERT INTO customers (id, name, email, blocked)
+     SELECT id, 'Bench customer', id || '@bench.example.com', false FROM unnest($1::varchar[]) AS ids(id)
+     ON CONFLICT (id) DO NOTHING`,
+    [ids],
+  );
+  return ids;
 }
 
 async function fetchOrders(pool: Pool, ids: readonly string[]): Promise<OrderRow[]> {

@@ -20,13 +20,13 @@ export interface Settings {
   ownPid: number | undefined;
 }
 
-type Row = [metric: string, value: string, note?: string];
+export type Row = [metric: string, value: string, note?: string];
 
-const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
-const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${fmt(n, n < 10 ? 2 : 0)} ms`);
-const counts = (record: Record<string, number>) =>
+export const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+export const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${fmt(n, n < 10 ? 2 : 0)} ms`);
+export const counts = (record: Record<string, number>) =>
   Object.keys(record).length === 0 ? 'none' : Object.entries(record).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ');
-const p50p99 = (d: Distribution) => `${ms(d.p50)} / ${ms(d.p99)}`;
+export const p50p99 = (d: Distribution) => `${ms(d.p50)} / ${ms(d.p99)}`;
 
 export function printSettings(s: Settings): void {
   const o = s.options;
@@ -37,13 +37,13 @@ orderline bench — run ${s.runId}
   durability       Postgres fsync=${s.postgres['fsync']}, synchronous_commit=${s.postgres['synchronous_commit']}, wal_sync_method=${s.postgres['wal_sync_method']}, full_page_writes=${s.postgres['full_page_writes']} (read from the server)
                    Kafka acks=all for order commands (as configured by the apps)
   options          --duration ${o.duration} --warmup ${o.warmup} --connections ${o.connections} --products ${o.products} --lines ${o.lines} --customers ${o.customers}${o.skipPgbench ? ' --skip-pgbench' : ''} --settle-timeout ${o.settleTimeout} --backlog-wait ${o.backlogWait}
-  load             autocannon in a separate process, pipelining 1; bodies: ${o.lines} distinct random product(s) of PROD-0001..PROD-${String(o.products).padStart(4, '0')}, quantity 1..3, customers CUST01..CUST${String(o.customers).padStart(2, '0')} in rotation (one token each)
+  load             autocannon in a separate process, pipelining 1; bodies: ${o.lines} distinct random product(s) of PROD-0001..PROD-${String(o.products).padStart(4, '0')}, quantity 1..3, customers B${s.runId}-1..B${s.runId}-${o.customers} (made for this run) in rotation (one token each)
   consumer groups  ${describeGroups(s.groups, s.ownPid)}
   stock top-up     UPDATE products SET available_quantity = GREATEST(available_quantity, ${s.stockTopUp.quantity}) for the ${s.stockTopUp.products} products used, so the run measures confirmations, not OUT_OF_STOCK
 `);
 }
 
-function describeGroups(snapshot: GroupsSnapshot | string, ownPid: number | undefined): string {
+export function describeGroups(snapshot: GroupsSnapshot | string, ownPid: number | undefined): string {
   if (typeof snapshot === 'string') return snapshot;
   const members = snapshot.groups.map((g) => `${g.group}: ${g.clientIds.length} member(s)`).join(', ');
   const foreign = foreignMembers(snapshot.groups, ownPid);
@@ -106,7 +106,7 @@ function referenceRow(pgbench: PgbenchResult | undefined | string): Row {
   ];
 }
 
-function printTable(rows: Row[]): void {
+export function printTable(rows: Row[]): void {
   const width = [0, 0];
   for (const [metric, value] of rows) {
     width[0] = Math.max(width[0] ?? 0, metric.length);

@@ -59,8 +59,9 @@ async function freeBasePort(): Promise<number> {
   throw new Error(`no free block of 4 ports from ${BASE_PORT} on; stop the other systems or use --url`);
 }
 
-export async function startOwnSystem(logDir: string): Promise<SystemUnderTest> {
-  const system = await startSystem({ basePort: await freeBasePort(), logDir });
+export async function startOwnSystem(logDir: string, runId: string): Promise<SystemUnderTest> {
+  // a peer group of its own: no other system's gateway on this broker takes a share of the per-customer limits
+  const system = await startSystem({ basePort: await freeBasePort(), logDir, env: { GATEWAY_PEERS_GROUP: `bench-peers-${runId}` } });
   const deadApps = () => system.instances.filter((instance) => !instance.running).map((instance) => instance.name);
   // readiness could have been answered by someone else's app on our port: make sure ours still run
   await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -86,4 +86,19 @@ describe('gateway config', () => {
       expect(problems({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' })).toEqual([expect.stringMatching(/^HTTP_KEEP_ALIVE_TIMEOUT_MS: /)]);
     });
   });
+
+  it('has the per-customer limits of a shop by default, and refuses a quantity cap beyond the contract', () => {
+    expect(loadGatewayConfig({})).toMatchObject({
+      ORDER_RATE_LIMIT_PER_SECOND: 100,
+      ORDER_RATE_LIMIT_BURST: 200,
+      ORDER_MAX_QUANTITY_PER_PRODUCT: 100,
+      GATEWAY_PEERS_GROUP: 'gateway-peers',
+    });
+    expect(loadGatewayConfig({ ORDER_RATE_LIMIT_PER_SECOND: '2.5', ORDER_RATE_LIMIT_BURST: '5' })).toMatchObject({
+      ORDER_RATE_LIMIT_PER_SECOND: 2.5,
+      ORDER_RATE_LIMIT_BURST: 5,
+    });
+    expect(() => loadGatewayConfig({ ORDER_MAX_QUANTITY_PER_PRODUCT: '1001' })).toThrow(/ORDER_MAX_QUANTITY_PER_PRODUCT/);
+    expect(() => loadGatewayConfig({ ORDER_RATE_LIMIT_PER_SECOND: '0' })).toThrow(/ORDER_RATE_LIMIT_PER_SECOND/);
+  });
 });

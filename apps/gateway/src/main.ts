@@ -2,6 +2,7 @@ import { ConsumerGroups, Topics, topicSpecs } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import {
   KafkaHealth,
+  PeerGroup,
   Publisher,
   Requester,
   TopicFollower,
@@ -43,6 +44,15 @@ async function main() {
   });
   await requester.start();
   const kafkaHealth = new KafkaHealth(kafka);
+  // how many gateways share the per-customer limits: each allows 1/N of them
+  const peers = new PeerGroup({
+    kafka,
+    topic: Topics.gatewayPeers,
+    groupId: config.GATEWAY_PEERS_GROUP,
+    logger,
+    refreshMs: config.GATEWAY_PEERS_REFRESH_MS,
+  });
+  await peers.start();
 
   // every instance follows the accepted orders (and their decisions) itself: reads of undecided
   // orders and the admission decision need no other service
@@ -79,6 +89,12 @@ async function main() {
     },
     maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
     logger,
+    limits: {
+      orderRequestsPerSecond: config.ORDER_RATE_LIMIT_PER_SECOND,
+      orderRequestBurst: config.ORDER_RATE_LIMIT_BURST,
+      maxQuantityPerProduct: config.ORDER_MAX_QUANTITY_PER_PRODUCT,
+    },
+    instances: () => peers.size,
   });
   const server = createHttpServer(app, {
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
@@ -97,6 +113,7 @@ async function main() {
     () => requester.stop(),
     async () => clearInterval(decisionsTimer),
     () => follower.stop(),
+    () => peers.stop(),
     () => publisher.disconnect(),
     () => kafkaHealth.close(),
   ]);

@@ -44,6 +44,7 @@ async function main() {
         orders,
         logger,
         maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
+        maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER,
       });
       return [
         () => queries.stop(),

@@ -290,6 +290,8 @@ function mutate(base: unknown, mutations: Mutation[]): string {
 }
 
 const BODY_LIMIT = 64 * 1024;
+/** the gateway's ORDER_MAX_QUANTITY_PER_PRODUCT default (the contract allows up to 1,000) */
+const MAX_QUANTITY_PER_PRODUCT = 100;
 
 /** What the gateway sees of a JSON body, or why it refuses it before validation. */
 function bodySeen(body: string): { tooLarge: true } | { tooLarge: false; parsed: { ok: true; value: unknown } | { ok: false } } {
@@ -322,6 +324,8 @@ async function postOrder(body: string, idempotencyKey?: string): Promise<void> {
   if (!parsed?.success) return expectStatus(what, res, [400]);
   // the header is validated with the body (one 400 naming both), before anything else is decided
   if (idempotencyKey !== undefined && !IdempotencyKey.safeParse(trimOws(idempotencyKey)).success) return expectStatus(what, res, [400]);
+  // the shop's cap on one product in one order (gateway default) is checked after validation, before the handler's own checks
+  if (parsed.data.items.some((item) => item.quantity > MAX_QUANTITY_PER_PRODUCT)) return expectStatus(what, res, [422]);
   if (parsed.data.customerId !== undefined && parsed.data.customerId !== 'CUST01') return expectStatus(what, res, [403]);
   // a key reused with another body is a 422
   expectStatus(what, res, idempotencyKey === undefined ? [202] : [202, 422]);

@@ -18,6 +18,8 @@ export const RejectionReason = z.enum([
   'CUSTOMER_BLOCKED',
   /** the order could not be decided (it kept failing, or the database refused it); nothing stays reserved */
   'PROCESSING_FAILED',
+  /** the customer has as many open (PENDING or CONFIRMED) orders as allowed; decided before any stock is reserved */
+  'TOO_MANY_OPEN_ORDERS',
 ]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 

@@ -27,6 +27,8 @@ export const ProblemKinds = {
     slug: 'idempotency-key-reused',
     title: 'The Idempotency-Key was used with a different request',
   },
+  orderLimit: { status: 422, slug: 'order-limit-exceeded', title: 'The order exceeds a limit of the shop' },
+  tooManyRequests: { status: 429, slug: 'too-many-requests', title: 'Too many requests: retry after the seconds in Retry-After' },
   internal: { status: 500, slug: 'internal-error', title: 'Internal error' },
   unavailable: { status: 503, slug: 'service-unavailable', title: 'A dependency is unavailable' },
   timeout: { status: 504, slug: 'timeout', title: 'A dependency did not answer in time' },

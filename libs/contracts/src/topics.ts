@@ -19,6 +19,11 @@ export const Topics = {
   gatewayReplies: 'gateway.replies',
   /** Replies to requests made by order-management instances. */
   orderManagementReplies: 'order-management.replies',
+  /**
+   * Nothing is sent on it: every gateway instance joins one consumer group on it, and the group's
+   * member count is how many instances share the per-customer limits.
+   */
+  gatewayPeers: 'gateway.peers',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -50,7 +55,10 @@ export const topicSpecs: TopicSpec[] = [
   { topic: Topics.inventoryQueries, numPartitions: 6 },
   { topic: Topics.gatewayReplies, numPartitions: 6 },
   { topic: Topics.orderManagementReplies, numPartitions: 6 },
-].flatMap((spec) => [spec, { topic: deadLetterTopic(spec.topic), numPartitions: 1 }]);
+]
+  .flatMap((spec) => [spec, { topic: deadLetterTopic(spec.topic), numPartitions: 1 }])
+  // carries no messages, so no dead letters; a few partitions are plenty (members need none to count)
+  .concat({ topic: Topics.gatewayPeers, numPartitions: 3 });
 
 /** Kafka header names used by every service. */
 export const Headers = {
@@ -73,4 +81,6 @@ export const ConsumerGroups = {
   customerService: 'customer-service',
   inventoryService: 'inventory-service',
   inventoryServiceQueries: 'inventory-service-queries',
+  /** every gateway instance, on gateway.peers: its member count is the number of live gateways */
+  gatewayPeers: 'gateway-peers',
 } as const;

@@ -7,3 +7,4 @@ export * from './request-reply';
 export * from './metrics';
 export * from './restart-on-crash';
 export * from './topic-follower';
+export * from './peer-group';

@@ -5,6 +5,7 @@ import type { KafkaHealth, Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
 import { authenticate } from './auth';
 import { correlationId } from './correlation';
+import { DEFAULT_CUSTOMER_LIMITS, RATE_LIMITED_OPERATIONS, capQuantities, limitOrderRequests, type CustomerLimits } from './customer-limits';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -23,6 +24,12 @@ export interface GatewayDeps {
   /** admission control: new orders are refused (503) while decisions are further behind */
   maxDecisionLagMs: number;
   logger: Logger;
+  /** per-customer limits (DEFAULT_CUSTOMER_LIMITS when absent) */
+  limits?: CustomerLimits;
+  /** how many gateway instances share the limits, each enforcing its share (1 when absent) */
+  instances?: () => number;
+  /** the rate limit's clock, epoch ms (tests) */
+  now?: () => number;
 }
 
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -76,11 +83,17 @@ export function createApp(deps: GatewayDeps): express.Express {
   };
 
   const auth = authenticate(deps.jwtSecrets);
+  const limits = deps.limits ?? DEFAULT_CUSTOMER_LIMITS;
+  const limitOrders = limitOrderRequests(limits, { instances: deps.instances, now: deps.now });
   for (const [operationId, route] of Object.entries(apiRoutes)) {
     const chain: RequestHandler[] = [];
     if (route.auth) chain.push(auth);
     if ('body' in route) chain.push(requireJson, parseJson);
-    chain.push(validateInput(route), handlers[operationId as OperationId]);
+    chain.push(validateInput(route));
+    // limits after validation: a request refused as malformed takes no token
+    if (operationId === 'createOrder') chain.push(capQuantities(limits.maxQuantityPerProduct));
+    if (RATE_LIMITED_OPERATIONS.has(operationId as OperationId)) chain.push(limitOrders);
+    chain.push(handlers[operationId as OperationId]);
     app[route.method](toExpressPath(route.path), ...chain);
   }
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));

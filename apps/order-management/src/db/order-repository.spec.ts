@@ -111,3 +111,24 @@ describe('OrderRepository: versions', () => {
     expect(await eventOrders(id)).toHaveLength(2);
   });
 });
+
+describe('OrderRepository: open orders per customer', () => {
+  it('counts PENDING and CONFIRMED orders per customer, up to a cap, leaving out the batch\'s own PENDING ones', async () => {
+    const customer = `OPEN-${randomUUID().slice(0, 8)}`;
+    const idle = `OPEN-${randomUUID().slice(0, 8)}`;
+    const confirmed = [confirmedOrder(customer), confirmedOrder(customer), confirmedOrder(customer)];
+    const rejected: DecidedOrder = { ...confirmedOrder(customer), status: 'REJECTED', reason: 'OUT_OF_STOCK' };
+    const shipped = confirmedOrder(customer);
+    await orders.insertDecided([...confirmed, rejected, shipped]);
+    await orders.transition(shipped.command.orderId, { from: ['CONFIRMED'], to: 'SHIPPED', event: 'OrderShipped', correlationId: 'spec' });
+    const pendingId = randomUUID();
+    await prisma.order.create({ data: { id: pendingId, customerId: customer, status: 'PENDING', shippingAddress: validAddress } });
+
+    expect(await orders.countOpenOrders([customer, idle], [], 100)).toEqual(new Map([[customer, 4], [idle, 0]]));
+    // the batch being decided, stored PENDING before: not counted; a decided order of the batch (a redelivery) still is
+    expect(await orders.countOpenOrders([customer], [pendingId, confirmed[0].command.orderId], 100)).toEqual(new Map([[customer, 3]]));
+    // counted only as far as a limit needs: the cap bounds the scan
+    expect(await orders.countOpenOrders([customer], [], 2)).toEqual(new Map([[customer, 2]]));
+    expect(await orders.countOpenOrders([], [], 2)).toEqual(new Map());
+  });
+});

@@ -147,6 +147,34 @@ export class OrderRepository {
   }
 
   /**
+   * Open orders (PENDING or CONFIRMED) of each customer among `customerIds`, counted up to
+   * `countUpTo` (enough to compare with a limit, and never a long scan), less those among
+   * `batchIds` that are still PENDING (the batch being decided, if it was stored before).
+   * One statement: an index range on (customer_id, status, …) per customer, plus primary-key
+   * look-ups for the batch.
+   */
+  async countOpenOrders(customerIds: string[], batchIds: string[], countUpTo: number): Promise<Map<string, number>> {
+    const { rows } = await poolOf(this.prisma).query<{ customer_id: string; open: number }>(
+      `WITH open_orders AS (
+         SELECT c.customer_id,
+                (SELECT count(*) FROM (SELECT 1 FROM orders o
+                                        WHERE o.customer_id = c.customer_id AND o.status IN ('PENDING', 'CONFIRMED')
+                                        LIMIT $3) capped) AS n
+           FROM unnest($1::varchar[]) AS c(customer_id)
+       ), batch_pending AS (
+         SELECT o.customer_id, count(*) AS n
+           FROM unnest($2::uuid[]) AS batch(id) JOIN orders o ON o.id = batch.id
+          WHERE o.status = 'PENDING'
+          GROUP BY o.customer_id
+       )
+       SELECT o.customer_id, (o.n - COALESCE(b.n, 0))::int AS open
+         FROM open_orders o LEFT JOIN batch_pending b USING (customer_id)`,
+      [customerIds, batchIds, countUpTo + batchIds.length],
+    );
+    return new Map(rows.map((row) => [row.customer_id, row.open]));
+  }
+
+  /**
    * Writes decided orders, their line items and their events (OrderConfirmed / OrderRejected) in
    * one transaction, with one ReleaseReservations command for the orders among `release` that it
    * inserted. An order id (or customer + Idempotency-Key) that exists already is skipped

@@ -16,11 +16,19 @@ function fakes({
   outOfStock = new Set<string>(),
   reservations = new Map<string, Reservation>(),
   decidedElsewhere = new Set<string>(),
+  openOrders = new Map<string, number>(),
+  maxOpenOrdersPerCustomer = 1_000,
 } = {}) {
   const stored: DecidedOrder[] = [];
   const calls: string[] = [];
   const released: string[] = [];
+  const openAsked: { customerIds: string[]; orderIds: string[] }[] = [];
   const deps: PlaceOrdersDeps = {
+    countOpenOrders: async (customerIds, orderIds) => {
+      openAsked.push({ customerIds, orderIds });
+      return new Map(customerIds.flatMap((id) => (openOrders.has(id) ? [[id, openOrders.get(id) as number]] : [])));
+    },
+    maxOpenOrdersPerCustomer,
     findExisting: async (ids) => new Map(ids.filter((id) => existing.has(id)).map((id) => [id, { requestHash: existing.get(id) ?? null }])),
     findCustomers: async (ids) => {
       calls.push(`customers ${ids.join(',')}`);
@@ -46,7 +54,7 @@ function fakes({
       calls.push(`release if rejected ${ids.join(',')}`);
     },
   };
-  return { deps, stored, calls, released };
+  return { deps, stored, calls, released, openAsked };
 }
 
 const ok: Customer = { id: 'C1', name: 'ok', blocked: false };
@@ -119,8 +127,9 @@ describe('placeOrders', () => {
       ...deps,
       findExisting: slow('existing', deps.findExisting),
       findCustomers: slow('customers', deps.findCustomers),
+      countOpenOrders: slow('open orders', deps.countOpenOrders),
     });
-    expect(events.slice(0, 2).sort()).toEqual(['customers asked', 'existing asked']);
+    expect(events.slice(0, 3).sort()).toEqual(['customers asked', 'existing asked', 'open orders asked']);
   });
 
   it('totals exactly in cents', () => {
@@ -175,5 +184,40 @@ describe('placeOrders', () => {
     );
     expect(results.map((r) => r.outcome)).toEqual(['EXISTING', 'CONFIRMED']);
     expect(calls).toContain('release if rejected raced');
+  });
+
+  it('rejects TOO_MANY_OPEN_ORDERS before reserving, counting the batch\'s own orders in the order they came', async () => {
+    const other: Customer = { id: 'C3', name: 'other', blocked: false };
+    const { deps, stored, calls, released, openAsked } = fakes({
+      customers: [ok, blocked, other],
+      openOrders: new Map([
+        ['C1', 8],
+        ['C2', 10],
+        ['C3', 0],
+      ]),
+      maxOpenOrdersPerCustomer: 10,
+      outOfStock: new Set(['o1']),
+    });
+    const results = await placeOrders(
+      ['o1', 'o2', 'o3', 'o4'].map((id) => ({ command: command(id, 'C1'), correlationId: id })).concat(
+        { command: command('b1', 'C2'), correlationId: 'blocked' },
+        { command: command('c1', 'C3'), correlationId: 'other customer' },
+      ),
+      deps,
+    );
+    expect(openAsked).toEqual([{ customerIds: ['C1', 'C2', 'C3'], orderIds: ['o1', 'o2', 'o3', 'o4', 'b1', 'c1'] }]);
+    // o1 counts although inventory then refuses it: it was open while the batch was decided
+    expect(calls).toEqual(['customers C1,C2,C3', 'reserve o1,o2,c1']);
+    expect(results.map((r) => r.outcome)).toEqual(['REJECTED', 'CONFIRMED', 'REJECTED', 'REJECTED', 'REJECTED', 'CONFIRMED']);
+    expect(stored.map((o) => [o.command.orderId, o.status === 'REJECTED' ? o.reason : o.status])).toEqual([
+      ['o3', 'TOO_MANY_OPEN_ORDERS'],
+      ['o4', 'TOO_MANY_OPEN_ORDERS'],
+      ['b1', 'CUSTOMER_BLOCKED'],
+      ['o1', 'OUT_OF_STOCK'],
+      ['o2', 'CONFIRMED'],
+      ['c1', 'CONFIRMED'],
+    ]);
+    // a redelivered command may have reserved on its first delivery, before the customer reached the limit
+    expect(released).toEqual(['o3', 'o4', 'b1']);
   });
 });

@@ -22,6 +22,10 @@ export interface PlaceOrdersDeps {
   /** the request hash of each order among `ids` that exists already */
   findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>>;
   findCustomers(ids: string[]): Promise<Customer[]>;
+  /** open (PENDING or CONFIRMED) orders of each of `customerIds`, leaving out those among `orderIds` still PENDING (this batch) */
+  countOpenOrders(customerIds: string[], orderIds: string[]): Promise<Map<string, number>>;
+  /** open orders a customer may have: a new one beyond them is REJECTED TOO_MANY_OPEN_ORDERS, before any reservation */
+  maxOpenOrdersPerCustomer: number;
   reserveStock(orders: { orderId: string; items: CreateOrderPayload['items'] }[]): Promise<Reservation[]>;
   /**
    * stores the decided orders with their events, and a release of whatever is reserved for the
@@ -38,7 +42,12 @@ export interface PlaceOrdersDeps {
  * (before its customer was blocked); a processing failure may come after the reservation.
  * (OUT_OF_STOCK and UNKNOWN_PRODUCT come from inventory, which then reserved nothing.)
  */
-const MAY_HOLD_RESERVATION: ReadonlySet<RejectionReason> = new Set(['CUSTOMER_BLOCKED', 'UNKNOWN_CUSTOMER', 'PROCESSING_FAILED']);
+const MAY_HOLD_RESERVATION: ReadonlySet<RejectionReason> = new Set([
+  'CUSTOMER_BLOCKED',
+  'UNKNOWN_CUSTOMER',
+  'TOO_MANY_OPEN_ORDERS',
+  'PROCESSING_FAILED',
+]);
 
 /** The largest total the orders table holds (numeric(12,2)), in cents. */
 export const MAX_TOTAL_CENTS = 10n ** 12n - 1n;
@@ -57,8 +66,9 @@ export interface PlaceOrderRequest {
 }
 
 /**
- * Decides a batch of new orders with one look-up per dependency: which orders exist already and
- * the customers (they must exist and not be blocked), both at once; then inventory reserves every
+ * Decides a batch of new orders with one look-up per dependency: which orders exist already, the
+ * customers (they must exist and not be blocked) and their open orders (a customer at the limit
+ * gets no more), all at once; then inventory reserves every
  * line of the remaining orders, in the order they came, all or nothing per order. Prices and
  * totals come from inventory, never from the client. Every order is written once, already
  * decided, with its event.
@@ -75,11 +85,13 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
   for (const request of requests) {
     if (!firstById.has(request.command.orderId)) firstById.set(request.command.orderId, request);
   }
-  // both look-ups at once: the customers of every order, even those that turn out to exist already
+  // the look-ups at once: the customers of every order, even those that turn out to exist already
   // (a redelivery is rare; a second round trip per batch is not)
-  const [existing, customerList] = await Promise.all([
+  const customerIds = [...new Set([...firstById.values()].map((r) => r.command.customerId))];
+  const [existing, customerList, openOrders] = await Promise.all([
     deps.findExisting([...firstById.keys()]),
-    deps.findCustomers([...new Set([...firstById.values()].map((r) => r.command.customerId))]),
+    deps.findCustomers(customerIds),
+    deps.countOpenOrders(customerIds, [...firstById.keys()]),
   ]);
   const fresh = [...firstById.values()].filter((r) => !existing.has(r.command.orderId));
   const customers = new Map<string, Customer>(customerList.map((c) => [c.id, c]));
@@ -87,9 +99,13 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
   const toReserve: PlaceOrderRequest[] = [];
   for (const request of fresh) {
     const customer = customers.get(request.command.customerId);
+    const open = openOrders.get(request.command.customerId) ?? 0;
     if (!customer || customer.blocked) {
       decided.push({ ...request, status: 'REJECTED', reason: customer ? 'CUSTOMER_BLOCKED' : 'UNKNOWN_CUSTOMER' });
+    } else if (open >= deps.maxOpenOrdersPerCustomer) {
+      decided.push({ ...request, status: 'REJECTED', reason: 'TOO_MANY_OPEN_ORDERS' });
     } else {
+      openOrders.set(request.command.customerId, open + 1); // the batch's own orders count too, in the order they came
       toReserve.push(request);
     }
   }

@@ -41,6 +41,8 @@ export function startOrderCommandsConsumer(deps: {
   logger: Logger;
   /** how long a message waits out a dependency outage before it is dead-lettered */
   maxOutageMs?: number;
+  /** open orders a customer may have (MAX_OPEN_ORDERS_PER_CUSTOMER) */
+  maxOpenOrdersPerCustomer: number;
 }) {
   const { publisher, requester, orders, logger } = deps;
   const releaseStock = (orderId: string, correlationId: string) =>
@@ -68,6 +70,10 @@ export function startOrderCommandsConsumer(deps: {
     const started = performance.now();
     const results = await placeOrders(requests, {
       findExisting: timed('findExisting', (ids) => orders.findExisting(ids)),
+      countOpenOrders: timed('countOpenOrders', (customerIds, orderIds) =>
+        orders.countOpenOrders(customerIds, orderIds, deps.maxOpenOrdersPerCustomer),
+      ),
+      maxOpenOrdersPerCustomer: deps.maxOpenOrdersPerCustomer,
       findCustomers: timed('findCustomers', async (customerIds) => {
         // one look-up per batch; ids are short, but a request (and its reply) stays within a message whatever they hold
         const chunks = chunkByBytes(customerIds, Math.floor(payloadBudget(publisher.maxMessageBytes) / 4));

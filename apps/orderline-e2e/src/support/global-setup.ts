@@ -7,7 +7,8 @@ export default async function globalSetup(): Promise<void> {
     basePort: Number(process.env['E2E_BASE_PORT'] ?? 3100),
     instances: { gateway: count, 'order-management': count, 'customer-service': count, 'inventory-service': count },
     // debug: order-management logs one line per decided order, which a test follows by correlation id
-    env: { LOG_LEVEL: 'debug' },
+    // a peer group of its own: only this system's gateways share the per-customer limits
+    env: { LOG_LEVEL: 'debug', GATEWAY_PEERS_GROUP: `e2e-gateway-peers-${process.pid}` },
   });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
   process.env['GATEWAY_URL'] = system.gatewayUrl;

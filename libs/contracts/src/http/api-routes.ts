@@ -51,6 +51,23 @@ const ifMatch = (withoutIt: string) => ({
 });
 const preconditionFailed = { 412: problem('If-Match names a version the order is no longer at; nothing changed') };
 
+/** Order requests (create, change, cancel) count against the customer's rate limit; every answer says what is left. */
+const rateLimitHeaders = {
+  'RateLimit-Policy': {
+    description:
+      'the per-customer limit on order requests (draft-ietf-httpapi-ratelimit-headers-11), e.g. "orders";q=200;w=2: 200 requests per 2 s, i.e. 100/s with bursts of 200',
+    schema: z.string(),
+  },
+  RateLimit: { description: 'what is left now, e.g. "orders";r=57;t=1: 57 requests, all of the quota back within 1 s', schema: z.string() },
+};
+const tooManyRequests = {
+  429: {
+    description: 'over the per-customer limit on order requests; nothing was done: retry after Retry-After seconds',
+    schema: Problem,
+    headers: { ...rateLimitHeaders, 'Retry-After': { description: 'seconds to wait before the next order request', schema: z.string() } },
+  },
+};
+
 const updateOrder = (method: 'patch' | 'put') =>
   ({
   method,
@@ -69,12 +86,13 @@ const updateOrder = (method: 'patch' | 'put') =>
     ),
   ],
   responses: {
-    200: { description: 'the updated order', schema: Order, headers: etag },
+    200: { description: 'the updated order', schema: Order, headers: { ...etag, ...rateLimitHeaders } },
     400: problem('invalid body or If-Match'),
     403: problem('a customer may not set the status'),
     ...orderNotFound,
     409: problem('not allowed in the current status, or the order kept changing meanwhile'),
     ...preconditionFailed,
+    ...tooManyRequests,
     ...authProblems,
   },
   }) satisfies ApiRoute;
@@ -153,12 +171,15 @@ export const apiRoutes = {
       },
     ],
     responses: {
-      202: { description: 'accepted as PENDING; Location: /api/v1/orders/{id}', schema: CreateOrderAccepted },
+      202: { description: 'accepted as PENDING; Location: /api/v1/orders/{id}', schema: CreateOrderAccepted, headers: rateLimitHeaders },
       400: problem('invalid body'),
       403: problem('a customer ordering for someone else'),
       413: problem('body over 64 KiB'),
       415: problem('body not application/json'),
-      422: problem('the Idempotency-Key was used with a different request'),
+      422: problem(
+        'the Idempotency-Key was used with a different request, or a line asks for more units of one product than the shop allows (100 by default; errors name the line)',
+      ),
+      ...tooManyRequests,
       ...authProblems,
     },
   },
@@ -203,11 +224,12 @@ export const apiRoutes = {
     params: OrderIdParam,
     headers: [ifMatch('Without it any version is cancelled (cancelling is one-way and repeating it is harmless).')],
     responses: {
-      200: { description: 'the order, CANCELLED', schema: Order, headers: etag },
+      200: { description: 'the order, CANCELLED', schema: Order, headers: { ...etag, ...rateLimitHeaders } },
       400: problem('invalid id or If-Match'),
       ...orderNotFound,
       409: problem('already SHIPPED, DELIVERED or REJECTED'),
       ...preconditionFailed,
+      ...tooManyRequests,
       ...authProblems,
     },
   },

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "rejection_reason" ADD VALUE 'TOO_MANY_OPEN_ORDERS';
