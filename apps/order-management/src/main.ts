@@ -33,6 +33,7 @@ async function main() {
         outbox,
         publisher,
         logger,
+        holder: instanceId,
       });
       const consumer = await startOrderCommandsConsumer({
         kafka,

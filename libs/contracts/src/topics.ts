@@ -51,6 +51,9 @@ export const Headers = {
   sourceTopic: 'dlq-source-topic',
   sourcePartition: 'dlq-source-partition',
   sourceOffset: 'dlq-source-offset',
+  /** on dead letters from the outbox relay (dlq-source-topic `outbox_events`): the row's id, and the topic it was for */
+  outboxId: 'dlq-outbox-id',
+  outboxTopic: 'dlq-outbox-topic',
 } as const;
 
 /** Consumer group ids. Instances of one service share a group and so share the partitions. */
