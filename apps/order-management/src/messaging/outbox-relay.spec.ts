@@ -318,6 +318,38 @@ describe('outbox relay and the database', () => {
     expect(flaky.calls.every((call) => call.every((m) => m.topic === topic))).toBe(true);
   });
 
+  it('a row the broker keeps not taking while it takes the rest goes to its DLQ after maxAttempts, and the rows behind it go out', async () => {
+    const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
+    const stuck = rows[1].messageId;
+    const taken: RawMessage[] = [];
+    const fake = new FakePublisher(async (messages) => {
+      if (messages.some((m) => m.topic === topic && messageIdOf2(m) === stuck)) throw new BrokerUnavailableError('could not publish to Kafka: partition unavailable');
+      taken.push(...messages);
+    });
+    relay({ publisher: fake, retryMs: 10, maxRetryMs: 20, maxAttempts: 3 });
+    await waitFor(() => published(rows.map((r) => r.id)), { what: 'all rows marked published' });
+    expect(taken.map((m) => [m.topic, messageIdOf2(m)])).toEqual([
+      [topic, rows[0].messageId],
+      [deadLetterTopic(topic), stuck],
+      [topic, rows[2].messageId],
+    ]);
+    expect(header(taken[1].headers, Headers.error)).toMatch(/^BROKER_UNAVAILABLE: not published after 4 attempts: could not publish to Kafka: partition unavailable/);
+    expect(header(taken[1].headers, Headers.outboxId)).toBe(rows[1].id);
+  });
+
+  it('while the broker takes nothing, nothing is dead-lettered: the rows wait, then go out in order', async () => {
+    const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
+    const taken: RawMessage[] = [];
+    const fake = new FakePublisher(async (messages, call) => {
+      if (call <= 12) throw new BrokerUnavailableError('could not publish to Kafka: broker down');
+      taken.push(...messages);
+    });
+    relay({ publisher: fake, retryMs: 10, maxRetryMs: 20, maxAttempts: 2 });
+    await waitFor(() => published(rows.map((r) => r.id)), { what: 'the rows marked published' });
+    expect(fake.calls.length).toBeGreaterThan(12);
+    expect(taken.map((m) => [m.topic, messageIdOf2(m)])).toEqual(rows.map((r) => [topic, r.messageId]));
+  });
+
   it('going one by one after a refusal, marks the rows already done when the broker then fails, and goes on from there', async () => {
     const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
     let brokerDown = true;

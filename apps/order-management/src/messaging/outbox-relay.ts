@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, Topics, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { PublishRefusedError, type Publisher, type RawMessage } from '@orderline/messaging';
+import { BrokerUnavailableError, PublishRefusedError, type Publisher, type RawMessage } from '@orderline/messaging';
 import type { OutboxRepository, OutboxRow } from '../db/outbox-repository';
 
 export interface OutboxRelay {
@@ -27,6 +27,11 @@ export interface OutboxRelayOptions {
   /** first wait after a failure (broker or database down); doubles per failure in a row up to maxRetryMs */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * publishes in a row the broker did not take before the rows go one by one and a row it still
+   * does not take is dead-lettered (if the broker takes the dead letter)
+   */
+  maxAttempts?: number;
   /** how long the lease lasts unrenewed: a relay that died holding it is replaced after this; renewed every third of it while a publish takes long */
   leaseMs?: number;
 }
@@ -47,7 +52,10 @@ export interface OutboxRelayOptions {
  * it never holds up the rows behind it; when the broker refuses a batch, the rows go one by one to
  * find the guilty ones. A failure that may pass (broker or database unavailable) is retried after
  * a wait that doubles up to `maxRetryMs`: the relay waits for the broker as long as it takes, and
- * nothing written is lost.
+ * nothing written is lost. After `maxAttempts` publishes in a row that the broker did not take, the
+ * rows go one by one and the one it still does not take goes to its DLQ, if the broker takes that:
+ * a topic that stays unavailable while the rest of the broker works holds up the rows behind it for
+ * minutes, not for good; while the broker takes nothing, nothing is dead-lettered.
  */
 export function startOutboxRelay({
   outbox,
@@ -59,6 +67,7 @@ export function startOutboxRelay({
   lockedMs = 25,
   retryMs = 500,
   maxRetryMs = 30_000,
+  maxAttempts = 10,
   leaseMs = 10_000,
 }: OutboxRelayOptions): OutboxRelay {
   let running = true;
@@ -84,13 +93,13 @@ export function startOutboxRelay({
   const relayer = new RowRelayer(publisher, outbox.source, logger);
 
   /** One batch under the lease: how many rows went out, or 'locked' while another relay has the lease. */
-  const relayBatch = async (): Promise<number | 'locked'> => {
+  const relayBatch = async (exhausted: Exhausted | undefined): Promise<number | 'locked'> => {
     if (!(await outbox.tryLease(holder, leaseMs))) return 'locked';
     let released = false;
     try {
       const rows = await outbox.oldestUnpublished(batchSize);
       if (rows.length === 0) return 0;
-      const { published, failure } = await keepingLease(() => relayer.relay(rows));
+      const { published, failure } = await keepingLease(() => relayer.relay(rows, exhausted));
       if (published.length > 0) {
         await outbox.markPublished(published, holder);
         released = true;
@@ -128,16 +137,21 @@ export function startOutboxRelay({
   };
 
   const loop = async () => {
+    /** failures in a row (they set the pause), and how many of them were publishes the broker did not take */
     let failures = 0;
+    let unavailable = 0;
     while (running) {
       woken = false;
       try {
-        const sent = await relayBatch();
+        const sent = await relayBatch(unavailable >= maxAttempts ? { attempts: unavailable } : undefined);
         failures = 0;
-        if (sent === 'locked') await pause(lockedMs);
+        unavailable = 0;
+        // another relay is at it: look again shortly, however many commits wake this one meanwhile
+        if (sent === 'locked') await pause(lockedMs, { wakeable: false });
         else if (sent < batchSize) await pause(idleMs);
       } catch (error) {
         failures++;
+        if (error instanceof BrokerUnavailableError) unavailable++;
         const waitMs = Math.min(maxRetryMs, retryMs * 2 ** Math.min(failures - 1, 30));
         logger.warn('outbox relay failed, will retry', { error: String(error), failures, retryInMs: waitMs });
         // a wake-up does not cut this short: the broker or database is not back because a commit happened
@@ -161,6 +175,8 @@ export function startOutboxRelay({
 
 /** A row that cannot go as it is: why, in the words of dlq-error. */
 type Refusal = { reason: string; message: string };
+/** The broker did not take the batch this many times in a row. */
+type Exhausted = { attempts: number };
 
 /** Turns outbox rows into messages, dead-letters the ones that can never be published, and says which rows are done. */
 class RowRelayer {
@@ -174,25 +190,28 @@ class RowRelayer {
   /**
    * Publishes `rows` in order. `published`: the ids of the rows that are done (sent, or
    * dead-lettered); `failure`: why the rest were not (all of them but a prefix done one by one).
+   * `exhausted`: one by one at once, and a row the broker does not take is dead-lettered.
    */
-  async relay(rows: OutboxRow[]): Promise<{ published: string[]; failure?: unknown }> {
+  async relay(rows: OutboxRow[], exhausted?: Exhausted): Promise<{ published: string[]; failure?: unknown }> {
     // what the publisher refuses before the broker is dead-lettered in the same produce call
     const planned = rows.map((row) => {
       const refusal = this.refusalOf(row);
       return { row, refusal, message: refusal ? this.deadLetter(row, refusal) : this.messageOf(row) };
     });
-    try {
-      await this.publisher.sendRaw(planned.map((p) => p.message));
-      for (const { row, refusal } of planned) if (refusal) this.logDeadLetter(row, refusal);
-      return { published: rows.map((row) => row.id) };
-    } catch (error) {
-      if (!(error instanceof PublishRefusedError)) return { published: [], failure: error };
-      this.logger.warn('the broker refused a batch of outbox rows: sending them one by one to find the guilty ones', {
-        rows: rows.length,
-        error: error.message,
-      });
+    if (!exhausted) {
+      try {
+        await this.publisher.sendRaw(planned.map((p) => p.message));
+        for (const { row, refusal } of planned) if (refusal) this.logDeadLetter(row, refusal);
+        return { published: rows.map((row) => row.id) };
+      } catch (error) {
+        if (!(error instanceof PublishRefusedError)) return { published: [], failure: error };
+        this.logger.warn('the broker refused a batch of outbox rows: sending them one by one to find the guilty ones', {
+          rows: rows.length,
+          error: error.message,
+        });
+      }
     }
-    // the broker refused the batch: one by one, in order, so only the guilty rows go to the DLQ
+    // one by one, in order, so only the guilty rows go to the DLQ
     const published: string[] = [];
     for (const { row, refusal, message } of planned) {
       try {
@@ -201,8 +220,14 @@ class RowRelayer {
           try {
             await this.publisher.sendRaw([message]);
           } catch (error) {
-            if (!(error instanceof PublishRefusedError)) throw error;
-            await this.sendDeadLetter(row, { reason: error.reason, message: error.message });
+            if (error instanceof PublishRefusedError) await this.sendDeadLetter(row, { reason: error.reason, message: error.message });
+            else if (exhausted && error instanceof BrokerUnavailableError) {
+              // throws in turn while the broker takes nothing: then the row waits with the others
+              await this.sendDeadLetter(row, {
+                reason: 'BROKER_UNAVAILABLE',
+                message: `not published after ${exhausted.attempts + 1} attempts: ${error.message}`,
+              });
+            } else throw error;
           }
         }
         published.push(row.id);
