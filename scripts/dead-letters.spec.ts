@@ -88,11 +88,16 @@ async function readAll(from: string, count: number): Promise<KafkaMessage[]> {
 }
 
 describe('dlq replay', () => {
-  it('replays what can go, skips with a reason what never can (outbox letter without payload, too large, unknown topic), and never blocks', async () => {
+  it('replays what can go, skips with a reason what never can (a value cut to fit the dlq, too large, unknown topic), and never blocks', async () => {
     const outbox = { [Headers.sourceTopic]: OUTBOX_SOURCE };
     const at = {
       outbox: await plant(dlq, 'outbox', envelope('outbox'), { ...outbox, [Headers.outboxId]: '41', [Headers.outboxTopic]: topic }),
-      noPayload: await plant(dlq, 'no-payload', null, { ...outbox, [Headers.outboxId]: '42', [Headers.outboxTopic]: topic }),
+      truncated: await plant(dlq, 'truncated', envelope('truncated').slice(0, 50), {
+        ...outbox,
+        [Headers.outboxId]: '42',
+        [Headers.outboxTopic]: topic,
+        [Headers.truncatedFrom]: '1200000',
+      }),
       tooLarge: await plant(dlq, 'too-large', envelope('too-large', 20_000), { ...outbox, [Headers.outboxId]: '43', [Headers.outboxTopic]: topic }),
       // a consumer's letter whose source is no topic of the system's
       stray: await plant(dlq, 'stray', envelope('stray'), { [Headers.sourceTopic]: 'no-such-topic', [Headers.sourcePartition]: '0', [Headers.sourceOffset]: '7' }),
@@ -103,12 +108,13 @@ describe('dlq replay', () => {
 
     await listDeadLetters(tools(), args());
     expect(json().find((line) => line['key'] === 'outbox')).toMatchObject({ sourceTopic: OUTBOX_SOURCE, outboxId: '41', outboxTopic: topic });
+    expect(json().find((line) => line['key'] === 'truncated')).toMatchObject({ truncatedFrom: '1200000' });
     lines.length = 0;
 
     expect(await replayDeadLetters(tools(), args({ dryRun: true }))).toEqual({ replayed: 3, skipped: 3 });
     expect(json().map((line) => [line['key'], line['action']])).toEqual([
       ['outbox', 'would-replay'],
-      ['no-payload', 'would-skip'],
+      ['truncated', 'would-skip'],
       ['too-large', 'would-skip'],
       ['stray', 'would-skip'],
       ['old-outbox', 'would-replay'],
@@ -121,10 +127,10 @@ describe('dlq replay', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     const byKey = new Map(json().map((line) => [line['key'], line]));
     expect(byKey.get('outbox')).toMatchObject({ action: 'replayed', from: at.outbox, to: topic });
-    expect(byKey.get('no-payload')).toMatchObject({
+    expect(byKey.get('truncated')).toMatchObject({
       action: 'skipped',
-      from: at.noPayload,
-      reason: `the letter carries no payload (too large for the dlq): it is in ${OUTBOX_SOURCE} row 42`,
+      from: at.truncated,
+      reason: `the letter holds only the start of a message of 1200000 bytes (cut to fit the dlq): the whole message is in ${OUTBOX_SOURCE} row 42`,
     });
     expect(byKey.get('too-large')).toMatchObject({ action: 'skipped', from: at.tooLarge, reason: expect.stringMatching(/^MESSAGE_TOO_LARGE: /) });
     expect(byKey.get('stray')).toMatchObject({

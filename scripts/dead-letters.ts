@@ -180,6 +180,7 @@ function describe(dlqTopic: string, { partition, message }: Letter) {
     ...(h[Headers.outboxId] !== undefined
       ? { outboxId: headerText(h[Headers.outboxId]) ?? null, outboxTopic: headerText(h[Headers.outboxTopic]) ?? null }
       : {}),
+    ...(h[Headers.truncatedFrom] !== undefined ? { truncatedFrom: headerText(h[Headers.truncatedFrom]) ?? null } : {}),
     error: headerText(h[Headers.error]) ?? null,
     type: headerText(h[Headers.messageType]) ?? null,
     correlationId: headerText(h[Headers.correlationId]) ?? null,
@@ -224,8 +225,8 @@ function targetOf(args: DeadLetterArgs, message: KafkaMessage): { target: string
 /**
  * Sends every letter not replayed yet back where it came from (`targetOf`), same key and value,
  * the original headers minus the dlq-* ones plus `dlq-replayed-from: <dlq>:<partition>:<offset>`.
- * A letter that cannot go (a topic that is not one of the system's, too large, an outbox letter
- * without its payload) is skipped with a line naming it and the reason, and counts as done.
+ * A letter that cannot go (a topic that is not one of the system's, too large, a value cut to fit
+ * the dlq) is skipped with a line naming it and the reason, and counts as done.
  * Progress is committed per letter in the replay group, unless it is a dry run.
  */
 export async function replayDeadLetters(tools: DeadLetterTools, args: DeadLetterArgs): Promise<{ replayed: number; skipped: number }> {
@@ -267,10 +268,11 @@ export async function replayDeadLetters(tools: DeadLetterTools, args: DeadLetter
           skipped++;
           print(JSON.stringify({ action: args.dryRun ? 'would-skip' : 'skipped', ...line, reason }));
         };
-        if (fromOutbox && message.value === null) {
-          const row = headerText(message.headers?.[Headers.outboxId]);
-          return skip(`the letter carries no payload (too large for the dlq)${row ? `: it is in ${OUTBOX_SOURCE} row ${row}` : ''}`);
-        }
+        const row = fromOutbox ? headerText(message.headers?.[Headers.outboxId]) : undefined;
+        const whole = row ? `: the whole message is in ${OUTBOX_SOURCE} row ${row}` : '';
+        const truncatedFrom = headerText(message.headers?.[Headers.truncatedFrom]);
+        if (truncatedFrom !== undefined) return skip(`the letter holds only the start of a message of ${truncatedFrom} bytes (cut to fit the dlq)${whole}`);
+        if (fromOutbox && message.value === null) return skip(`the letter carries no payload${whole}`);
         const raw: RawMessage = { topic: target, key: message.key, value: message.value, headers };
         const refusal = publisher.refusalOf(raw);
         if (refusal) return skip(`${refusal.reason}: ${refusal.message}`);

@@ -12,7 +12,7 @@
  *         dlq-source-topic `outbox_events`, the topic of their row, dlq-outbox-topic, else the dlq
  *         name minus ".dlq"): same key, same value, the original headers minus the dlq-* ones plus
  *         `dlq-replayed-from: <dlqTopic>:<partition>:<offset>`. A letter that cannot go (its target
- *         is not one of the system's topics, it is too large, an outbox letter without its payload)
+ *         is not one of the system's topics, it is too large, its value was cut to fit the dlq)
  *         is skipped with a line naming it and the reason (action "skipped"), and counts as done.
  *         Progress is committed per letter in consumer group `dlq-replayer.<source topic>` (or
  *         --group), so a second replay sends only letters that arrived since. --dry-run prints what

@@ -49,25 +49,25 @@ export async function verify(
     _count: { _all: true },
   });
   const statuses = await prisma.order.groupBy({ by: ['status'], where: { customerId }, _count: { _all: true } });
-  const confirmedQuantity = await prisma.orderLineItem.aggregate({
-    where: { productId: { in: products }, order: { status: 'CONFIRMED' } },
-    _sum: { quantity: true },
-  });
-  const remaining = await prisma.product.aggregate({ where: { id: { in: products } }, _sum: { availableQuantity: true } });
-  const reserved = await prisma.stockReservation.aggregate({
-    where: { productId: { in: products }, status: 'RESERVED' },
-    _sum: { quantity: true },
-  });
-  const sold = confirmedQuantity._sum.quantity ?? 0;
-  const left = remaining._sum.availableQuantity ?? 0;
-  const held = reserved._sum.quantity ?? 0;
+  const stock = async () => {
+    const [confirmedQuantity, remaining, reserved] = await Promise.all([
+      prisma.orderLineItem.aggregate({ where: { productId: { in: products }, order: { status: 'CONFIRMED' } }, _sum: { quantity: true } }),
+      prisma.product.aggregate({ where: { id: { in: products } }, _sum: { availableQuantity: true } }),
+      prisma.stockReservation.aggregate({ where: { productId: { in: products }, status: 'RESERVED' }, _sum: { quantity: true } }),
+    ]);
+    return { sold: confirmedQuantity._sum.quantity ?? 0, left: remaining._sum.availableQuantity ?? 0, held: reserved._sum.quantity ?? 0 };
+  };
+  // a rejected order's reservation is released asynchronously (a command through the outbox): wait for it, bounded
+  const conserved = ({ sold, left, held }: { sold: number; left: number; held: number }) => initialStock === left + sold && held === sold;
+  await waitFor(async () => conserved(await stock()), { timeoutMs: 30_000, intervalMs: 500, what: 'stock to add up' }).catch(() => undefined);
+  const { sold, left, held } = await stock();
   return {
     accepted: ids.length,
     final,
     lost: ids.length - final,
     duplicated: Math.max(0, stored - ids.length),
     duplicatedEvents: decisionEvents.filter((e) => e._count._all > 1).length,
-    stockConserved: initialStock === left + sold && held === sold,
+    stockConserved: conserved({ sold, left, held }),
     stockDetail: `${initialStock} = ${left} left + ${sold} confirmed (reserved ${held})`,
     confirmed: statuses.find((s) => s.status === 'CONFIRMED')?._count._all ?? 0,
     rejected: statuses.find((s) => s.status === 'REJECTED')?._count._all ?? 0,

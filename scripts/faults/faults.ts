@@ -8,6 +8,10 @@
  *   kafka-restart     stop the Kafka broker mid-load, start it again
  *   postgres-restart  stop Postgres mid-load, start it again
  *   poison            publish poison messages onto every consumed topic mid-load
+ *   oversized         an attacker's 80 orders of 100 CJK lines and a list of them all, mid-load
+ *   bad-reply-topic   requests naming replyTo "no-such-topic" on every request topic, mid-load
+ *   db-refusal        the database refuses the line items of one product for 5 s (→ PROCESSING_FAILED)
+ *   broker-refusal    the broker refuses inventory requests over 2,000 bytes for 5 s
  *
  * Before the scenarios: every app stops on SIGTERM with exit code 0 within 10 s (and is started
  * again). During kafka-restart and postgres-restart: /health/ready turns 503 while the dependency
@@ -24,6 +28,7 @@ import { createLogger } from '@orderline/logging';
 import { Publisher, createKafka } from '@orderline/messaging';
 import { createTestCustomer, signToken, startSystem, testPrisma, type RunningSystem } from '@orderline/testing';
 import { runLoad } from './load';
+import { badReplyTopics, brokerRefusal, databaseRefusal, oversizedOrders, type AttackContext } from './stall-attacks';
 import { verify, type Verdict } from './check';
 
 const root = path.resolve(__dirname, '../..');
@@ -35,7 +40,14 @@ function option(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-type Fault = (system: RunningSystem, publisher: Publisher) => Promise<void>;
+type Fault = (system: RunningSystem, publisher: Publisher, context: AttackContext) => Promise<void>;
+
+/** A fault of issue 11 (stall-attacks.ts): prints what it did. */
+const attack =
+  (run: (context: AttackContext) => Promise<string>): Fault =>
+  async (_system, _publisher, context) => {
+    console.log(`[faults] ${await run(context)}`);
+  };
 
 const killAndRestart =
   (app: 'order-management' | 'inventory-service'): Fault =>
@@ -119,6 +131,10 @@ const scenarios: Record<string, { fault: Fault; share: number }> = {
     share: 0.6,
   },
   poison: { fault: (_system, publisher) => publishPoison(publisher), share: 0.6 },
+  oversized: { fault: attack(oversizedOrders), share: 0.4 },
+  'bad-reply-topic': { fault: attack(badReplyTopics), share: 0.4 },
+  'db-refusal': { fault: attack(databaseRefusal), share: 0.4 },
+  'broker-refusal': { fault: attack(brokerRefusal), share: 0.4 },
 };
 
 async function main() {
@@ -171,7 +187,7 @@ async function main() {
         faultAt: Math.round(count * 0.3),
         onFault: async () => {
           console.log(`[faults] ${name}: injecting the fault`);
-          await fault(system, publisher);
+          await fault(system, publisher, { gatewayUrl: system.gatewayUrl, prisma, kafka, publisher, productIds });
           console.log(`[faults] ${name}: recovered after ${((Date.now() - started) / 1000).toFixed(1)} s of load`);
         },
       });

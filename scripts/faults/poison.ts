@@ -9,6 +9,7 @@ export async function publishPoison(publisher: Publisher): Promise<void> {
     [Topics.orderQueries]: 'ListOrders',
     [Topics.customerRequests]: 'GetCustomers',
     [Topics.inventoryRequests]: 'ReserveStock',
+    [Topics.inventoryQueries]: 'GetProduct',
   };
   for (const [topic, type] of Object.entries(badPayloads)) {
     const key = `poison-${randomUUID()}`;

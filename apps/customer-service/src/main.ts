@@ -7,9 +7,10 @@ import { startCustomerRequestsConsumer } from './messaging/customer-requests-con
 const logger = createLogger('customer-service');
 
 async function main() {
+  const config = loadCustomerServiceConfig();
   await startBackendService(
     'customer-service',
-    loadCustomerServiceConfig(),
+    config,
     logger,
     async ({ kafka, publisher, prisma }) => {
       const consumer = await startCustomerRequestsConsumer({
@@ -17,6 +18,7 @@ async function main() {
         publisher,
         customers: new CustomerRepository(prisma),
         logger,
+        maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
       });
       return [() => consumer.stop()];
     },

@@ -1,22 +1,113 @@
 import { z } from 'zod';
 import { CommonEnv, DEV_JWT_SECRET, loadConfig } from '@orderline/config';
 
+/**
+ * What docker-compose.yml passed as JWT_SECRET when none was set, before it required one: public,
+ * and a stack started from it may still run with it.
+ */
+export const COMPOSE_EXAMPLE_JWT_SECRET = 'please-change-this-secret-in-production';
+
+/** An HS256 key needs at least 256 bits (RFC 7518 §3.2); jsonwebtoken uses the key's UTF-8 bytes. */
+export const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+const PUBLISHED_SECRETS = new Map([
+  [DEV_JWT_SECRET, 'the dev default'],
+  [COMPOSE_EXAMPLE_JWT_SECRET, "docker-compose.yml's old example value"],
+]);
+const HOW_TO_MAKE_ONE = `a random secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes, e.g. \`openssl rand -base64 48\``;
+
+/** Why `secret` may not sign or verify tokens in production, or undefined when it may. */
+function productionSecretProblem(secret: string): string | undefined {
+  const published = PUBLISHED_SECRETS.get(secret);
+  if (published) return `is ${published}, which anyone can read: set ${HOW_TO_MAKE_ONE}`;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_PRODUCTION_SECRET_BYTES) return `is ${bytes} bytes, too short for NODE_ENV=production: set ${HOW_TO_MAKE_ONE}`;
+  return undefined;
+}
+
+/**
+ * Runs a cross-variable check whenever the variables it reads are valid, even if others are not,
+ * so one start-up prints every problem (zod skips object checks after any field issue by default).
+ */
+const whenValid = (...names: string[]): z.core.$ZodSuperRefineParams => ({
+  when: (payload) => !payload.issues.some((issue) => names.includes(String(issue.path?.[0]))),
+});
+
+const milliseconds = (defaultMs: number, maxMs: number) => z.coerce.number().int().min(100).max(maxMs).default(defaultMs);
+
 export const GatewayEnv = CommonEnv.extend({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000).describe('HTTP port of the API, /health/* and /metrics'),
+  ADMISSION_MAX_DECISION_LAG_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(5_000)
+    .describe(
+      'admission control: while order-management is further behind than this (the oldest undecided order has waited longer), new orders are answered 503 with Retry-After instead of queued',
+    ),
+  ACCEPTED_ORDERS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .max(4_294_967_296)
+    .default(64 * 1_048_576)
+    .describe('memory for the accepted, undecided orders each gateway answers as PENDING itself (the oldest beyond it are read from order-management)'),
   JWT_SECRET: z
     .string()
     .min(16, 'at least 16 characters')
     .default(DEV_JWT_SECRET)
-    .describe('HS256 key the bearer tokens are signed and verified with; the default is refused when NODE_ENV=production'),
+    .describe(
+      `HS256 key the bearer tokens are signed and verified with; with NODE_ENV=production it must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes (UTF-8) and neither the default nor docker-compose.yml's old example`,
+    ),
   JWT_PREVIOUS_SECRET: z
     .string()
     .min(16, 'at least 16 characters')
     .optional()
-    .describe('during a rotation only: the key JWT_SECRET replaced, still accepted for tokens signed before (see docs/runbook.md); unset it once they have expired'),
-}).refine((env) => !(env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET), {
-  path: ['JWT_SECRET'],
-  message: 'must be set to a real secret when NODE_ENV=production',
-});
+    .describe(
+      'during a rotation only: the key JWT_SECRET replaced, still accepted for tokens signed before (see docs/runbook.md); unset it once they have expired. In production the same rules as JWT_SECRET, and not equal to it',
+    ),
+  // Bounds on slow clients (node's http.Server options; see http/server.ts)
+  HTTP_HEADERS_TIMEOUT_MS: milliseconds(10_000, 300_000).describe(
+    'a client must send its request headers within this time of connecting (or of starting its next request), else 408 and the connection is closed',
+  ),
+  HTTP_REQUEST_TIMEOUT_MS: milliseconds(30_000, 600_000).describe(
+    'a client must send its whole request, body included, within this time, else 408 and the connection is closed; at least HTTP_HEADERS_TIMEOUT_MS',
+  ),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds(5_000, 600_000).describe(
+    'an idle keep-alive connection is closed after this time (node adds 1 s of grace); behind a load balancer, set it above the idle timeout of the balancer',
+  ),
+  HTTP_IDLE_TIMEOUT_MS: milliseconds(60_000, 600_000).describe(
+    'a connection with a request in flight but no traffic either way for this long is closed (a client that stops reading its response); above REQUEST_TIMEOUT_MS',
+  ),
+})
+  .superRefine(
+    (env, ctx) => {
+      if (env.NODE_ENV !== 'production') return;
+      const current = productionSecretProblem(env.JWT_SECRET);
+      if (current) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: current });
+      if (env.JWT_PREVIOUS_SECRET === undefined) return;
+      const previous =
+        env.JWT_PREVIOUS_SECRET === env.JWT_SECRET
+          ? 'equals JWT_SECRET: set it to the key JWT_SECRET replaced, or unset it'
+          : productionSecretProblem(env.JWT_PREVIOUS_SECRET);
+      if (previous) ctx.addIssue({ code: 'custom', path: ['JWT_PREVIOUS_SECRET'], message: previous });
+    },
+    whenValid('NODE_ENV', 'JWT_SECRET', 'JWT_PREVIOUS_SECRET'),
+  )
+  .superRefine(
+    (env, ctx) => {
+      if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+        const message = `must be at least HTTP_HEADERS_TIMEOUT_MS (${env.HTTP_HEADERS_TIMEOUT_MS})`;
+        ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_MS'], message });
+      }
+      if (env.HTTP_IDLE_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS) {
+        const message = `must be above REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS}), or a request waiting for its reply is cut off`;
+        ctx.addIssue({ code: 'custom', path: ['HTTP_IDLE_TIMEOUT_MS'], message });
+      }
+    },
+    whenValid('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_IDLE_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'),
+  );
 export type GatewayConfig = z.infer<typeof GatewayEnv>;
 
 export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(GatewayEnv, env);

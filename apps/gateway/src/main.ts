@@ -1,9 +1,10 @@
-import { Topics, topicSpecs } from '@orderline/contracts';
+import { ConsumerGroups, Topics, topicSpecs } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import {
   KafkaHealth,
   Publisher,
   Requester,
+  TopicFollower,
   createKafka,
   ensureTopics,
   newInstanceId,
@@ -12,6 +13,7 @@ import { exitOnStartupError, initMetrics, onShutdown } from '@orderline/runtime'
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
+import { AcceptedOrders } from './messaging/accepted-orders';
 
 const logger = createLogger('gateway');
 
@@ -42,14 +44,48 @@ async function main() {
   await requester.start();
   const kafkaHealth = new KafkaHealth(kafka);
 
+  // every instance follows the accepted orders (and their decisions) itself: reads of undecided
+  // orders and the admission decision need no other service
+  const acceptedOrders = new AcceptedOrders({ maxBytes: config.ACCEPTED_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
+  const follower = new TopicFollower({
+    kafka,
+    groupId: `gateway.accepted-orders.${instanceId}`,
+    topics: [
+      { topic: Topics.orderCommands, startAt: { at: 'committed', groupId: ConsumerGroups.orderManagement } },
+      // from a minute back: orders decided just before this start whose commands are still to be read
+      { topic: Topics.orderEvents, startAt: { at: 'recent', sinceMs: 60_000 } },
+    ],
+    onMessages: (messages) => acceptedOrders.follow(messages),
+    logger,
+  });
+  await follower.start();
+  const readDecisions = async () =>
+    acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
+  await readDecisions();
+  const decisionsTimer = setInterval(() => {
+    readDecisions().catch((error: unknown) => logger.warn('could not read how far the decisions are', { error: String(error) }));
+  }, 1_000);
+
   const app = createApp({
     publisher,
     requester,
     kafkaHealth,
     jwtSecrets: [config.JWT_SECRET, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])],
+    acceptedOrders: {
+      accepted: (command) => acceptedOrders.accepted(command),
+      find: (orderId) => acceptedOrders.find(orderId),
+      caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
+      decisionLagMs: () => acceptedOrders.decisionLagMs(),
+    },
+    maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
     logger,
   });
-  const server = createHttpServer(app).listen(config.PORT, config.HOST, () => {
+  const server = createHttpServer(app, {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
+  }).listen(config.PORT, config.HOST, () => {
     logger.info('gateway listening', {
       url: `http://${config.HOST}:${config.PORT}`,
       instanceId,
@@ -59,6 +95,8 @@ async function main() {
   onShutdown(logger, [
     () => new Promise((resolve) => server.close(resolve)),
     () => requester.stop(),
+    async () => clearInterval(decisionsTimer),
+    () => follower.stop(),
     () => publisher.disconnect(),
     () => kafkaHealth.close(),
   ]);

@@ -6,6 +6,7 @@ import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
 import { OutboxRepository } from './db/outbox-repository';
 import { startOrderCommandsConsumer } from './messaging/order-commands-consumer';
+import { startOrderQueriesConsumer } from './messaging/order-queries-consumer';
 import { trackOutboxBacklog } from './messaging/order-metrics';
 import { startOutboxRelay } from './messaging/outbox-relay';
 
@@ -35,14 +36,18 @@ async function main() {
         logger,
         holder: instanceId,
       });
+      const orders = new OrderRepository(prisma, () => relay.wake());
+      const queries = await startOrderQueriesConsumer({ kafka, publisher, orders, logger, maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS });
       const consumer = await startOrderCommandsConsumer({
         kafka,
         publisher,
         requester,
-        orders: new OrderRepository(prisma, () => relay.wake()),
+        orders,
         logger,
+        maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
       });
       return [
+        () => queries.stop(),
         () => consumer.stop(),
         () => relay.stop(),
         () => requester.stop(),

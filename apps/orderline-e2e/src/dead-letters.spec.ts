@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Partitioners, type IHeaders, type Consumer, type Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import * as contracts from '@orderline/contracts';
-import { CreateOrder, Envelope, GetProduct, Headers, ListOrders, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
+import { CreateOrder, Envelope, GetProduct, Headers, ListOrders, ReleaseStock, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { createKafka, newEnvelope } from '@orderline/messaging';
-import { createTestCustomer, createTestProduct, stockOf, testPrisma, validAddress, waitFor } from '@orderline/testing';
+import { createTestCustomer, createTestProduct, stockOf, testPrisma, validAddress } from '@orderline/testing';
 import { api, bearer, customerToken, orderBody, placeOrder, waitForDecision } from './support/api';
+import { TopicReader, type Received } from './support/topic-reader';
 
 /**
  * Poison messages on every consumed topic go to `<topic>.dlq` with the reason and their origin in
@@ -24,73 +25,10 @@ const prisma = testPrisma();
 const runId = randomUUID().slice(0, 8);
 const token = customerToken('CUST01');
 
-interface Received {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
-const headerStrings = (headers: IHeaders | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]));
-
-/** Reads topics in a consumer group of its own and keeps every message (no parsing: poison stays readable). */
-class TopicReader {
-  readonly messages: Received[] = [];
-  readonly groupId: string;
-  private consumer?: Consumer;
-
-  constructor(
-    private readonly topics: string[],
-    private readonly fromBeginning: boolean,
-    name: string,
-  ) {
-    this.groupId = `e2e-${name}-${runId}-${randomUUID().slice(0, 8)}`;
-  }
-
-  async start(): Promise<void> {
-    const consumer = kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: this.fromBeginning });
-    // after the first completed fetch the start offsets are fixed: nothing produced later is missed
-    const firstFetch = new Promise<void>((resolve) => {
-      const remove = consumer.on(consumer.events.FETCH, () => {
-        remove();
-        resolve();
-      });
-    });
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        this.messages.push({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString('utf8') ?? null,
-          value: message.value,
-          headers: headerStrings(message.headers),
-        });
-      },
-    });
-    await firstFetch;
-  }
-
-  /** Waits until a message matching `predicate` has been read, and returns it. */
-  waitFor(predicate: (m: Received) => boolean, what: string, timeoutMs = 30_000): Promise<Received> {
-    return waitFor(() => this.messages.find(predicate), { timeoutMs, intervalMs: 50, what });
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
-}
-
-const consumedTopics = [Topics.orderCommands, Topics.orderQueries, Topics.customerRequests, Topics.inventoryRequests];
-const dlqReader = new TopicReader(consumedTopics.map(deadLetterTopic), true, 'dlq-reader');
+const consumedTopics = [Topics.orderCommands, Topics.orderQueries, Topics.customerRequests, Topics.inventoryRequests, Topics.inventoryQueries];
+const dlqReader = new TopicReader(kafka, consumedTopics.map(deadLetterTopic), true, 'dlq-reader');
 // replies to the requests planted here (replyTo: gateway.replies; the gateways ignore replies they do not wait for)
-const replyReader = new TopicReader([Topics.gatewayReplies], false, 'reply-reader');
+const replyReader = new TopicReader(kafka, [Topics.gatewayReplies], false, 'reply-reader');
 let producer: Producer;
 
 const replyTo = (messageId: string) =>
@@ -294,7 +232,15 @@ const cases: TopicCase[] = [
       schema: stockReservation.request,
     },
     async probe(partition, marker) {
-      const result = await request(Topics.inventoryRequests, partition, marker, GetProduct.type, { productId: 'PROD-0001' });
+      const result = await request(Topics.inventoryRequests, partition, marker, ReleaseStock.type, { orderId: randomUUID() });
+      expect(result).toEqual({ released: [] });
+    },
+  },
+  {
+    topic: Topics.inventoryQueries,
+    invalid: { type: GetProduct.type, payload: { productId: 42 }, isRequest: true, schema: GetProduct.request },
+    async probe(partition, marker) {
+      const result = await request(Topics.inventoryQueries, partition, marker, GetProduct.type, { productId: 'PROD-0001' });
       expect(result).toMatchObject({ product: { id: 'PROD-0001' } });
     },
   },

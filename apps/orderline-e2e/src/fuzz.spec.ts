@@ -320,8 +320,9 @@ async function postOrder(body: string, idempotencyKey?: string): Promise<void> {
   if (seen.tooLarge) return expectStatus(what, res, [413]);
   if (!seen.parsed.ok) return expectStatus(what, res, [400]);
   if (!parsed?.success) return expectStatus(what, res, [400]);
-  if (parsed.data.customerId !== undefined && parsed.data.customerId !== 'CUST01') return expectStatus(what, res, [403]);
+  // the header is validated with the body (one 400 naming both), before anything else is decided
   if (idempotencyKey !== undefined && !IdempotencyKey.safeParse(trimOws(idempotencyKey)).success) return expectStatus(what, res, [400]);
+  if (parsed.data.customerId !== undefined && parsed.data.customerId !== 'CUST01') return expectStatus(what, res, [403]);
   // a key reused with another body is a 422
   expectStatus(what, res, idempotencyKey === undefined ? [202] : [202, 422]);
   if (res.status === 202) await checkReadBack(res.body.id, parsed.data);

@@ -28,7 +28,7 @@ export const CommonEnv = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
     .default('development')
-    .describe('`production` makes the gateway refuse the dev JWT_SECRET'),
+    .describe('`production` makes the gateway refuse a JWT_SECRET that is short or published (see JWT_SECRET)'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('lowest level logged; `http` adds one line per gateway request'),
   KAFKA_BROKERS: z
     .string()
@@ -106,3 +106,23 @@ export const DatabaseEnv = z.object({
 });
 
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
+
+/** Settings of the apps that consume commands and requests (order-management, customer-service, inventory-service). */
+export const ConsumerEnv = z.object({
+  CONSUMER_MAX_OUTAGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(120_000)
+    .describe(
+      'how long a message waits out a dependency that keeps failing (database down, no reply, broker away) before it is dead-lettered; other failures are retried 5 times',
+    ),
+  CONSUMER_STALL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('/health/ready answers 503 while a partition with messages in hand has made no progress for this long'),
+});

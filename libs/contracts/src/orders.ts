@@ -16,6 +16,8 @@ export const RejectionReason = z.enum([
   'UNKNOWN_PRODUCT',
   'OUT_OF_STOCK',
   'CUSTOMER_BLOCKED',
+  /** the order could not be decided (it kept failing, or the database refused it); nothing stays reserved */
+  'PROCESSING_FAILED',
 ]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
@@ -30,41 +32,56 @@ export const Text = z
     'must be well-formed Unicode text without NUL',
   );
 
-/** Ids are at most 32 characters: the database columns are varchar(32). */
-export const CustomerId = Text.pipe(z.string().min(1).max(32));
-export const ProductId = Text.pipe(z.string().min(1).max(32));
+/**
+ * The text fields of orders, built on a text schema: `Text` for what is stored and travels in
+ * messages (below), the stricter `ClientText` for what a client sends over HTTP (http/client-text.ts).
+ */
+export function textFieldsOf(text: z.ZodString) {
+  /** Ids are at most 32 characters: the database columns are varchar(32). */
+  const id = text.pipe(z.string().min(1).max(32));
+  const addressText = (min: number, max: number) => text.pipe(z.string().trim().min(min).max(max));
+  const shippingAddress = z.strictObject({
+    line1: addressText(1, 200),
+    line2: addressText(0, 200).optional(),
+    city: addressText(1, 100),
+    postalCode: addressText(1, 20),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
+  });
+  const orderLine = z.strictObject({
+    productId: id,
+    quantity: z.int().min(1).max(1000),
+  });
+  const orderLines = z
+    .array(orderLine)
+    .min(1)
+    .max(100)
+    .refine(
+      (items) => new Set(items.map((i) => i.productId)).size === items.length,
+      {
+        message: 'product ids must be unique within an order',
+      },
+    );
+  const trackingText = text.pipe(z.string().trim().min(1).max(100));
+  return { id, shippingAddress, orderLine, orderLines, trackingText };
+}
+
+const stored = textFieldsOf(Text);
+export const CustomerId = stored.id;
+export const ProductId = stored.id;
 export const OrderId = z.uuid();
 
-const AddressText = (min: number, max: number) =>
-  Text.pipe(z.string().trim().min(min).max(max));
-
-export const ShippingAddress = z.strictObject({
-  line1: AddressText(1, 200),
-  line2: AddressText(0, 200).optional(),
-  city: AddressText(1, 100),
-  postalCode: AddressText(1, 20),
-  country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
-});
+export const ShippingAddress = stored.shippingAddress;
 export type ShippingAddress = z.infer<typeof ShippingAddress>;
 
-export const OrderLineRequest = z.strictObject({
-  productId: ProductId,
-  quantity: z.int().min(1).max(1000),
-});
+export const OrderLineRequest = stored.orderLine;
 export type OrderLineRequest = z.infer<typeof OrderLineRequest>;
 
-export const OrderLines = z
-  .array(OrderLineRequest)
-  .min(1)
-  .max(100)
-  .refine(
-    (items) => new Set(items.map((i) => i.productId)).size === items.length,
-    {
-      message: 'product ids must be unique within an order',
-    },
-  );
+export const OrderLines = stored.orderLines;
+
+/** 1 when stored, +1 with every change; 0 while the order is accepted but not yet stored (PENDING) */
+export const OrderVersion = z.int().min(0);
 
 /** An order as the API returns it (design.md §2). */
 export const Order = z.object({
@@ -85,6 +102,8 @@ export const Order = z.object({
   rejectionReason: RejectionReason.nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** 1 when stored, +1 with every change: the HTTP ETag, and what UpdateOrder / CancelOrder name as expectedVersion */
+  version: OrderVersion,
 });
 export type Order = z.infer<typeof Order>;
 
@@ -104,8 +123,13 @@ export const Caller = z.object({
 });
 export type Caller = z.infer<typeof Caller>;
 
+/** A customer sees and changes only their own orders (others' are "not found"); an admin sees all. */
+export function isVisibleTo(order: { customerId: string }, caller: Caller): boolean {
+  return caller.role === 'admin' || order.customerId === caller.customerId;
+}
+
 /** Tracking details required when an order is shipped. */
 export const Tracking = z.object({
-  trackingCompany: Text.pipe(z.string().trim().min(1).max(100)),
-  trackingNumber: Text.pipe(z.string().trim().min(1).max(100)),
+  trackingCompany: stored.trackingText,
+  trackingNumber: stored.trackingText,
 });

@@ -19,6 +19,7 @@ export const ProblemKinds = {
   forbidden: { status: 403, slug: 'forbidden', title: 'Not allowed' },
   notFound: { status: 404, slug: 'not-found', title: 'Not found' },
   conflict: { status: 409, slug: 'conflict', title: 'The change conflicts with the current state' },
+  preconditionFailed: { status: 412, slug: 'precondition-failed', title: 'The resource is no longer at the version named in If-Match' },
   payloadTooLarge: { status: 413, slug: 'payload-too-large', title: 'The body is too large' },
   unsupportedMediaType: { status: 415, slug: 'unsupported-media-type', title: 'The body must be application/json' },
   idempotencyConflict: {

@@ -5,14 +5,16 @@
 export const Topics = {
   /** Gateway → order-management: CreateOrder (fire-and-forget) and per-order requests (GetOrder, …). Key: order id. */
   orderCommands: 'orders.commands',
-  /** Gateway → order-management: queries that span orders (ListOrders). Key: customer id. */
+  /** Gateway → order-management's query consumer: reads (LookupOrder: key order id; ListOrders: key customer id). */
   orderQueries: 'orders.queries',
   /** order-management → anyone: OrderConfirmed, OrderRejected, … Key: order id. */
   orderEvents: 'orders.events',
-  /** order-management/gateway → customer-service: GetCustomer. Key: customer id. */
+  /** order-management → customer-service: GetCustomers. Key: the batch's first customer id. */
   customerRequests: 'customers.requests',
-  /** order-management/gateway → inventory-service: ReserveStock, ListProducts, GetProduct. Key: order or product id. */
+  /** order-management → inventory-service: ReserveStock, ReleaseStock, ReleaseReservations. Key: order id. */
   inventoryRequests: 'inventory.requests',
+  /** gateway → inventory-service's query consumer: ListProducts, GetProduct. Key: product id or cursor. */
+  inventoryQueries: 'inventory.queries',
   /** Replies to requests made by gateway instances. Every gateway instance reads all of it. */
   gatewayReplies: 'gateway.replies',
   /** Replies to requests made by order-management instances. */
@@ -20,6 +22,13 @@ export const Topics = {
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+/** The topics requests may name as `replyTo`: a responder answers on these and nowhere else. */
+export const ReplyTopics: readonly string[] = [Topics.gatewayReplies, Topics.orderManagementReplies];
+
+export function isSystemReplyTopic(topic: string): boolean {
+  return ReplyTopics.includes(topic);
+}
 
 /** Where a message that cannot be processed goes, with the reason in its headers. */
 export function deadLetterTopic(topic: string): string {
@@ -38,6 +47,7 @@ export const topicSpecs: TopicSpec[] = [
   { topic: Topics.orderEvents, numPartitions: 12 },
   { topic: Topics.customerRequests, numPartitions: 6 },
   { topic: Topics.inventoryRequests, numPartitions: 12 },
+  { topic: Topics.inventoryQueries, numPartitions: 6 },
   { topic: Topics.gatewayReplies, numPartitions: 6 },
   { topic: Topics.orderManagementReplies, numPartitions: 6 },
 ].flatMap((spec) => [spec, { topic: deadLetterTopic(spec.topic), numPartitions: 1 }]);
@@ -51,6 +61,8 @@ export const Headers = {
   sourceTopic: 'dlq-source-topic',
   sourcePartition: 'dlq-source-partition',
   sourceOffset: 'dlq-source-offset',
+  /** on a dead letter whose value was cut to fit the size limit: the original value's length in bytes */
+  truncatedFrom: 'dlq-truncated-from',
   /** on dead letters from the outbox relay (dlq-source-topic `outbox_events`): the row's id, and the topic it was for */
   outboxId: 'dlq-outbox-id',
   outboxTopic: 'dlq-outbox-topic',
@@ -59,6 +71,9 @@ export const Headers = {
 /** Consumer group ids. Instances of one service share a group and so share the partitions. */
 export const ConsumerGroups = {
   orderManagement: 'order-management',
+  /** reads only (orders.queries): a group of its own, so reads never wait behind decisions */
+  orderManagementQueries: 'order-management-queries',
   customerService: 'customer-service',
   inventoryService: 'inventory-service',
+  inventoryServiceQueries: 'inventory-service-queries',
 } as const;

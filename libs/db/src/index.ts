@@ -1,2 +1,2 @@
 export * from './prisma';
-export { inTransaction, poolOf } from './sql';
+export { inTransaction, poolOf, type SqlClient } from './sql';

@@ -20,6 +20,9 @@ export function poolOf(prisma: object): pg.Pool {
   return pool;
 }
 
+/** A connection checked out of the pool, as `inTransaction` hands it to its work. */
+export type SqlClient = pg.PoolClient;
+
 /**
  * Runs `work` in one transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
  * throws. While the connection is checked out its `error` event is ours: a connection the database

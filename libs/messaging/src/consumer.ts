@@ -1,10 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { Envelope, Headers, deadLetterTopic } from '@orderline/contracts';
+import { Envelope, Headers, deadLetterTopic, isSystemReplyTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
 import { FETCH_MAX_WAIT_MS } from './kafka';
-import { BrokerUnavailableError, type Publisher } from './publisher';
-import { RequestTimeoutError } from './request-reply';
+import { BrokerUnavailableError, PublishRefusedError, sizeOf, type Publisher, type RawMessage } from './publisher';
+import { RequestTimeoutError, RequesterOverloadedError } from './request-reply';
 import { deadLetteredMessages, trackConsumerLag } from './metrics';
+import { ConsumerProgress } from './consumer-progress';
 import { restartOnCrash } from './restart-on-crash';
 import { PoisonMessageError, sendReply, type MessageRoute } from './routes';
 
@@ -34,12 +35,22 @@ export interface ConsumerOptions {
   isPermanent?: (error: unknown) => boolean;
   /**
    * errors that say a dependency is down (database unreachable, …), not that the message is bad:
-   * retried until it is back, without using up attempts (the partition waits; nothing is lost).
-   * Broker failures and request/reply timeouts always count as transient.
+   * retried without using up attempts, for at most `maxOutageMs` (the partition waits), then
+   * dead-lettered. Broker failures and request/reply timeouts always count as transient.
    */
   isTransient?: (error: unknown) => boolean;
-  /** tries per message before it is dead-lettered (transient failures: DB or broker hiccups) */
+  /** tries per message before it is dead-lettered (failures that are neither permanent nor transient) */
   maxAttempts?: number;
+  /** how long messages in hand wait for a dependency that keeps failing transiently before they are dead-lettered */
+  maxOutageMs?: number;
+  /**
+   * called for every message about to be dead-lettered, after its route was tried (not for
+   * messages that are no valid envelope): e.g. to record the failure where the client can read it.
+   * Its own failure is logged and does not keep the message from the dead-letter topic.
+   */
+  onDeadLetter?: (envelope: Envelope, reason: string) => Promise<void>;
+  /** the topics a request may name as `replyTo`; a request naming any other is dead-lettered unanswered */
+  isReplyTopic?: (topic: string) => boolean;
   /** first retry delay; doubles per attempt, capped at 5 s */
   retryDelayMs?: number;
   partitionsConsumedConcurrently?: number;
@@ -50,6 +61,8 @@ export interface ConsumerOptions {
 
 export interface RunningConsumer {
   stop(): Promise<void>;
+  /** partitions whose messages in hand have made no progress for `forMs` (for readiness) */
+  stalledPartitions(forMs: number): string[];
 }
 
 interface Delivery {
@@ -63,6 +76,17 @@ interface Parsed extends Delivery {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The consumers running in this process, for readiness. */
+const runningConsumers = new Map<string, ConsumerProgress>();
+
+/** `<group> <topic>/<partition>` of every partition with messages in hand and no progress for `forMs`. */
+export function stalledConsumers(forMs: number): string[] {
+  return [...runningConsumers].flatMap(([groupId, progress]) => progress.stalled(forMs).map((partition) => `${groupId} ${partition}`));
+}
+
+/** How long messages in hand wait out a dependency outage before they are dead-lettered (CONSUMER_MAX_OUTAGE_MS). */
+export const DEFAULT_MAX_OUTAGE_MS = 120_000;
 
 /**
  * Consumes `topics` in consumer group `groupId`, dispatching each message by its envelope type.
@@ -81,18 +105,29 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     publisher,
     logger,
     maxAttempts = 5,
+    maxOutageMs = DEFAULT_MAX_OUTAGE_MS,
     retryDelayMs = 200,
     partitionsConsumedConcurrently = 12,
     maxBatchMessages = 500,
     lingerMs = 5,
     isPermanent = () => false,
+    isReplyTopic = isSystemReplyTopic,
   } = options;
   const isTransient = (error: unknown) =>
-    error instanceof BrokerUnavailableError || error instanceof RequestTimeoutError || (options.isTransient?.(error) ?? false);
+    error instanceof BrokerUnavailableError ||
+    error instanceof RequestTimeoutError ||
+    error instanceof RequesterOverloadedError ||
+    (options.isTransient?.(error) ?? false);
+  const isPermanentError = (error: unknown) =>
+    error instanceof PoisonMessageError || error instanceof PublishRefusedError || isPermanent(error);
+  const progress = new ConsumerProgress();
   let stopping = false;
-  /** Waits before a retry; gives up (the message stays uncommitted, so it comes again) when stopping. */
-  const backoff = async (attempt: number) => {
-    await sleep(Math.min(retryDelayMs * 2 ** Math.min(attempt - 1, 10), 5_000));
+  /**
+   * Waits before a retry (at most until `deadline`); gives up (the message stays uncommitted, so it
+   * comes again) when stopping.
+   */
+  const backoff = async (attempt: number, deadline = Infinity) => {
+    await sleep(Math.max(Math.min(retryDelayMs * 2 ** Math.min(attempt - 1, 10), 5_000, deadline - Date.now()), 0));
     if (stopping) throw new Error('consumer stopping');
   };
   const routes = new Map(options.routes.map((route) => [route.type, route]));
@@ -109,24 +144,35 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const deadLetter = async ({ topic, partition, message }: Delivery, reason: string, envelope?: Envelope) => {
     logger.warn('message dead-lettered', { topic, partition, offset: message.offset, reason });
     deadLetteredMessages.inc({ topic });
-    // a request that ends here is answered, so its caller is not left waiting for a timeout
-    if (envelope?.replyTo) {
-      await sendReply(publisher, envelope, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
+    if (envelope) {
+      await options.onDeadLetter?.(envelope, reason).catch((error: unknown) => {
+        logger.error('could not record a dead-lettered message', { type: envelope.type, error: String(error) });
+      });
+      // a request that ends here is answered, so its caller is not left waiting for a timeout
+      if (envelope.replyTo && isReplyTopic(envelope.replyTo)) {
+        await sendReply(publisher, envelope, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
+      }
     }
-    await publisher.sendRaw([
-      {
-        topic: deadLetterTopic(topic),
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          [Headers.error]: reason.slice(0, 2_000),
-          [Headers.sourceTopic]: topic,
-          [Headers.sourcePartition]: String(partition),
-          [Headers.sourceOffset]: message.offset,
-        },
+    const letter: RawMessage = {
+      topic: deadLetterTopic(topic),
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [Headers.error]: reason.slice(0, 2_000),
+        [Headers.sourceTopic]: topic,
+        [Headers.sourcePartition]: String(partition),
+        [Headers.sourceOffset]: message.offset,
       },
-    ]);
+    };
+    // a message near the broker's limit no longer fits with the dead-letter headers: keep its start
+    const over = sizeOf(letter) - publisher.maxMessageBytes;
+    if (over > 0 && letter.value) {
+      const value = Buffer.from(letter.value);
+      letter.headers = { ...letter.headers, [Headers.truncatedFrom]: String(value.length) };
+      letter.value = value.subarray(0, Math.max(value.length - over - 1_024, 0));
+    }
+    await publisher.sendRaw([letter]);
   };
 
   /** Parses the envelope; dead-letters what cannot be dispatched. */
@@ -142,14 +188,23 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       await deadLetter(delivery, `unknown message type ${envelope.type}`);
       return undefined;
     }
+    if (envelope.replyTo !== undefined && !isReplyTopic(envelope.replyTo)) {
+      // answering would publish wherever the sender says: never
+      await deadLetter(delivery, `replyTo ${JSON.stringify(envelope.replyTo)} is not one of the system's reply topics`);
+      return undefined;
+    }
     return { ...delivery, envelope };
   };
 
-  /** One message through its route, with retries; dead-lettered when it cannot be handled. */
-  const handleOne = (item: Parsed) =>
+  /**
+   * One message through its route: failures retried `maxAttempts` times with backoff; a dependency
+   * outage waited out until `outageDeadline`; then, or at once for a permanent error, the message
+   * is dead-lettered.
+   */
+  const handleOne = (item: Parsed, outageDeadline = Date.now() + maxOutageMs) =>
     withLogContext({ correlationId: item.envelope.correlationId }, async () => {
       const route = routes.get(item.envelope.type);
-      if (!route) return deadLetter(item, `no single-message route for ${item.envelope.type}`);
+      if (!route) return deadLetter(item, `no single-message route for ${item.envelope.type}`, item.envelope);
       for (let attempt = 1, outage = 0; ; ) {
         const isLastAttempt = attempt >= maxAttempts;
         try {
@@ -158,13 +213,16 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
           return;
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;
-          if (error instanceof PoisonMessageError || isPermanent(error)) return deadLetter(item, reason, item.envelope);
+          if (isPermanentError(error)) return deadLetter(item, reason, item.envelope);
           if (isTransient(error)) {
+            if (Date.now() >= outageDeadline) {
+              return deadLetter(item, `a dependency was unavailable for ${maxOutageMs} ms: ${reason}`, item.envelope);
+            }
             logger.warn('a dependency is unavailable, will retry', { type: item.envelope.type, reason });
-            await backoff(++outage);
+            await backoff(++outage, outageDeadline);
             continue;
           }
-          if (isLastAttempt) return deadLetter(item, reason, item.envelope);
+          if (isLastAttempt) return deadLetter(item, `failed ${attempt} times: ${reason}`, item.envelope);
           logger.warn('message handling failed, will retry', { type: item.envelope.type, attempt, reason });
           await backoff(attempt++);
         }
@@ -172,26 +230,34 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     });
 
   /**
-   * Many messages of one type at once. Transient failures are retried as they are; a batch that
-   * keeps failing otherwise is split in halves and each half handled the same way, so a poison
-   * message is found in log2(n) rounds and dead-lettered alone while the rest go through.
+   * Many messages of one type at once. A dependency outage is waited out until `maxOutageMs`, then
+   * every message in hand is dead-lettered (an outage says nothing about which message is bad, so
+   * there is nothing to split). A batch that keeps failing otherwise is split in halves and each
+   * half handled the same way, so a poison message is found in log2(n) rounds and dead-lettered
+   * alone while the rest go through.
    */
-  const handleMany = async (route: BatchRoute, items: Parsed[]): Promise<void> => {
-    if (items.length === 1) return handleOne(items[0]);
+  const handleMany = async (route: BatchRoute, items: Parsed[], outageDeadline = Date.now() + maxOutageMs): Promise<void> => {
+    if (items.length === 1) return handleOne(items[0], outageDeadline);
     for (let attempt = 1, outage = 0; attempt <= 2; ) {
       try {
         await route.handleBatch(items.map((item) => item.envelope));
         return;
       } catch (error) {
         logger.warn('batch handling failed', { type: route.type, size: items.length, attempt, error: String(error) });
-        if (isPermanent(error)) break;
-        if (isTransient(error)) await backoff(++outage);
-        else await backoff(attempt++);
+        if (isPermanentError(error)) break;
+        if (isTransient(error)) {
+          if (Date.now() >= outageDeadline) {
+            const reason = `a dependency was unavailable for ${maxOutageMs} ms: ${(error as Error).name}: ${(error as Error).message}`;
+            for (const item of items) await deadLetter(item, reason, item.envelope);
+            return;
+          }
+          await backoff(++outage, outageDeadline);
+        } else await backoff(attempt++);
       }
     }
     const half = Math.ceil(items.length / 2);
-    await handleMany(route, items.slice(0, half));
-    await handleMany(route, items.slice(half));
+    await handleMany(route, items.slice(0, half), outageDeadline);
+    await handleMany(route, items.slice(half), outageDeadline);
   };
 
   /** Handles deliveries from any partitions: batched types together, the rest in partition order. */
@@ -222,14 +288,21 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const chunkSize = gather ? maxBatchMessages : 50;
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
-      if (!isRunning() || isStale()) return;
-      const chunk = batch.messages
-        .slice(start, start + chunkSize)
-        .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
-      await (gather ? gather.add(chunk) : handleDeliveries(chunk));
-      resolveOffset(chunk[chunk.length - 1].message.offset);
-      await heartbeat();
+    const partitionKey = `${batch.topic}/${batch.partition}`;
+    progress.started(partitionKey);
+    try {
+      for (let start = 0; start < batch.messages.length; start += chunkSize) {
+        if (!isRunning() || isStale()) return;
+        const chunk = batch.messages
+          .slice(start, start + chunkSize)
+          .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
+        await (gather ? gather.add(chunk) : handleDeliveries(chunk));
+        resolveOffset(chunk[chunk.length - 1].message.offset);
+        progress.advanced(partitionKey);
+        await heartbeat();
+      }
+    } finally {
+      progress.finished(partitionKey);
     }
   };
 
@@ -248,9 +321,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   await joined;
   logger.info('consumer joined its group', { groupId, topics });
   const stopLagTracking = trackConsumerLag(kafka, groupId, topics);
+  runningConsumers.set(groupId, progress);
   return {
+    stalledPartitions: (forMs) => progress.stalled(forMs),
     stop: async () => {
       stopping = true;
+      runningConsumers.delete(groupId);
       crashRestart.stop();
       await stopLagTracking();
       await consumer.disconnect();

@@ -6,3 +6,4 @@ export * from './consumer';
 export * from './request-reply';
 export * from './metrics';
 export * from './restart-on-crash';
+export * from './topic-follower';

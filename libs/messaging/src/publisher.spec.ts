@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@orderline/logging';
 import type { Kafka } from 'kafkajs';
 import { createKafka, ensureTopics } from './kafka';
-import { BrokerUnavailableError, Publisher, PublishRefusedError } from './publisher';
+import { BrokerUnavailableError, Publisher, PublisherOverloadedError, PublishRefusedError } from './publisher';
 
 /** Against the real Kafka broker (npm run infra:up), whose records batches may be at most 1 MiB (its default). */
 const run = randomUUID().slice(0, 8);
@@ -94,5 +94,23 @@ describe('Publisher', () => {
     expect(refused).not.toBeInstanceOf(BrokerUnavailableError);
     expect(refused.reason).toBe('MESSAGE_TOO_LARGE');
     expect(Date.now() - started).toBeLessThan(5_000); // not retried as an outage
+  });
+
+  it('bounds what waits for the broker: beyond maxQueuedBytes a call fails at once, the others go through', async () => {
+    const bounded = new Publisher(kafka, { maxQueuedBytes: 20_000 });
+    await bounded.connect();
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => bounded.sendRaw([{ topic, key: `bounded-${i}`, value: 'x'.repeat(5_000) }])),
+      );
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.length).toBeLessThan(10);
+      for (const r of refused) expect(r.reason).toBeInstanceOf(PublisherOverloadedError);
+      // once drained, it takes calls again
+      await expect(bounded.sendRaw([{ topic, key: 'after', value: 'x'.repeat(5_000) }])).resolves.toBeUndefined();
+    } finally {
+      await bounded.disconnect();
+    }
   });
 });

@@ -110,7 +110,14 @@ export function sizeOf({ key, value, headers }: RawMessage): number {
  * flight together: the later one is sent only after the earlier one was acknowledged (the client
  * got its 202, the relay its ack).
  */
+/** The publisher has more waiting than it may hold: the caller answers 503 at once rather than the queue growing. */
+export class PublisherOverloadedError extends BrokerUnavailableError {
+  override name = 'PublisherOverloadedError';
+}
+
 export interface PublisherOptions {
+  /** bytes that may wait for the broker; beyond it `publish` fails at once (PublisherOverloadedError) */
+  maxQueuedBytes?: number;
   /** messages larger than this are refused before they reach the broker (PublishRefusedError) */
   maxMessageBytes?: number;
   /** when set, a message to any other topic is refused (a topic that does not exist would otherwise be retried as an outage) */
@@ -122,14 +129,17 @@ export interface PublisherOptions {
 export class Publisher {
   private readonly producer: Producer;
   private queue: Queued[] = [];
+  private queuedBytes = 0;
   private inFlight = 0;
   readonly maxMessageBytes: number;
+  private readonly maxQueuedBytes: number;
   private readonly knownTopics?: Set<string>;
   private readonly maxBatchMessages: number;
   private readonly maxInFlight: number;
 
   constructor(kafka: Kafka, options: PublisherOptions = {}) {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 64 * 1024 * 1024;
     this.knownTopics = options.knownTopics ? new Set(options.knownTopics) : undefined;
     this.maxBatchMessages = options.maxBatchMessages ?? 1_000;
     this.maxInFlight = options.maxInFlight ?? 1;
@@ -174,9 +184,15 @@ export class Publisher {
    */
   async sendRaw(messages: RawMessage[]): Promise<void> {
     // all or nothing: a call with a message that cannot go sends none of it
+    let total = 0;
     for (const message of messages) {
       const refusal = this.refusalOf(message);
       if (refusal) throw refusal;
+      total += sizeOf(message);
+    }
+    // a call larger than the whole budget still goes when nothing waits (one relay batch, a replay)
+    if (this.queuedBytes > 0 && this.queuedBytes + total > this.maxQueuedBytes) {
+      throw new PublisherOverloadedError(`${this.queuedBytes} bytes are waiting for the broker already (limit ${this.maxQueuedBytes})`);
     }
     let chunk: RawMessage[] = [];
     let bytes = 0;
@@ -194,9 +210,12 @@ export class Publisher {
   }
 
   private enqueue(messages: RawMessage[], bytes: number): Promise<void> {
+    this.queuedBytes += bytes;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ messages, bytes, resolve, reject });
       void this.flush();
+    }).finally(() => {
+      this.queuedBytes -= bytes;
     });
   }
 

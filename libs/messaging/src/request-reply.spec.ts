@@ -57,12 +57,15 @@ beforeAll(async () => {
     logger,
     retryDelayMs: 10,
     maxAttempts: 3,
+    maxOutageMs: 3_000,
+    isReplyTopic: (topic) => topic === replyTopic,
     routes: [
       onRequest(Double, publisher, async ({ n }) => {
         handled++;
         if (n < 0) throw new ReplyError('BAD_REQUEST', 'negative numbers are not doubled');
         if (n === 13) throw new Error('unlucky: always fails');
         if (n === 77 && ++outageCalls <= 4) throw new BrokerUnavailableError('the broker is away');
+        if (n === 88) throw new BrokerUnavailableError('the broker is away for good');
         return { doubled: n * 2 };
       }),
     ],
@@ -122,6 +125,19 @@ describe('request/reply over Kafka', () => {
     await expect(failure).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('bounds the requests waiting for replies: beyond maxPending one fails at once', async () => {
+    const requester = new Requester({ kafka, publisher, replyTopic, instanceId: randomUUID(), logger, timeoutMs: 500, maxPending: 2 });
+    await requester.start();
+    requesters.push(requester);
+    const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing answers this topic
+    const results = await Promise.allSettled([1, 2, 3].map((n) => requester.request(Unanswered, { n }, { key: 'k', correlationId: 'c' })));
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'ok'))).toEqual([
+      'RequestTimeoutError',
+      'RequestTimeoutError',
+      'RequesterOverloadedError',
+    ]);
+  });
+
   it('times out when nobody answers', async () => {
     const requester = await newRequester(300);
     const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing consumes this topic as requests
@@ -152,6 +168,37 @@ describe('request/reply over Kafka', () => {
     const requester = await newRequester(10_000);
     await expect(requester.request(Double, { n: 77 }, { key: 'k', correlationId: 'outage' })).resolves.toEqual({ doubled: 154 });
     expect(outageCalls).toBe(5);
+  });
+
+  it('waits out an outage only up to maxOutageMs, then dead-letters and answers INTERNAL; readiness sees the stall meanwhile', async () => {
+    const requester = await newRequester(15_000);
+    const started = Date.now();
+    const answer = requester.request(Double, { n: 88 }, { key: 'k', correlationId: 'endless-outage' });
+    let stalled: string[] = [];
+    while (stalled.length === 0 && Date.now() - started < 2_900) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stalled = responder.stalledPartitions(1_000);
+    }
+    expect(stalled).toHaveLength(1);
+    expect(stalled[0]).toMatch(new RegExp(`^${requestTopic}/\\d$`));
+    await expect(answer).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const dead = await readOne(deadLetterTopic(requestTopic), (m) => m.headers[Headers.correlationId] === 'endless-outage');
+    expect(dead.headers[Headers.error]).toMatch(/dependency was unavailable for 3000 ms/);
+    expect(responder.stalledPartitions(1_000)).toEqual([]);
+    await expect(requester.request(Double, { n: 6 }, { key: 'k', correlationId: 'after-outage' })).resolves.toEqual({ doubled: 12 });
+  });
+
+  it("dead-letters a request whose replyTo is not a reply topic, answering nothing, and keeps consuming", async () => {
+    const requester = await newRequester();
+    const before = handled;
+    const forged = newEnvelope(Double.type, { n: 3 }, `forged-${run}`, { replyTo: 'no-such-topic' });
+    await publisher.publish({ topic: requestTopic, key: 'k', envelope: forged });
+    const dead = await readOne(deadLetterTopic(requestTopic), (m) => m.headers[Headers.correlationId] === `forged-${run}`);
+    expect(dead.headers[Headers.error]).toMatch(/replyTo "no-such-topic" is not one of the system's reply topics/);
+    expect(handled).toBe(before);
+    await expect(requester.request(Double, { n: 9 }, { key: 'k', correlationId: 'after-forged' })).resolves.toEqual({ doubled: 18 });
   });
 
   it('dead-letters a message that is not an envelope, without retrying, and keeps consuming', async () => {

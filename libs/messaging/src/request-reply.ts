@@ -14,6 +14,11 @@ export class RequestTimeoutError extends Error {
   override name = 'RequestTimeoutError';
 }
 
+/** Too many requests wait for replies already: the caller answers 503 at once rather than the map growing. */
+export class RequesterOverloadedError extends Error {
+  override name = 'RequesterOverloadedError';
+}
+
 /** The responder answered with an error (`{ok:false}`). */
 export class ReplyFailedError extends Error {
   override name = 'ReplyFailedError';
@@ -40,6 +45,8 @@ export interface RequesterOptions {
   instanceId: string;
   logger: Logger;
   timeoutMs: number;
+  /** requests that may wait for their replies at once; beyond it `request` fails at once (RequesterOverloadedError) */
+  maxPending?: number;
 }
 
 export interface RequestOptions {
@@ -114,6 +121,10 @@ export class Requester {
     payload: z.input<Req>,
     { correlationId, key, timeoutMs = this.options.timeoutMs }: RequestOptions,
   ): Promise<z.infer<Res>> {
+    const maxPending = this.options.maxPending ?? 10_000;
+    if (this.pending.size >= maxPending) {
+      throw new RequesterOverloadedError(`${this.pending.size} requests are waiting for replies already (limit ${maxPending})`);
+    }
     const envelope = newEnvelope(contract.type, contract.request.parse(payload), correlationId, {
       replyTo: this.options.replyTopic,
     });

@@ -10,6 +10,7 @@ import {
   KafkaHealth,
   Publisher,
   createKafka,
+  stalledConsumers,
   ensureTopics,
   newInstanceId,
 } from '@orderline/messaging';
@@ -29,6 +30,7 @@ export interface BackendServiceConfig {
   DATABASE_POOL_WAIT_TIMEOUT_MS: number;
   HOST: string;
   HEALTH_PORT: number;
+  CONSUMER_STALL_MS: number;
 }
 
 export interface BackendServiceDeps {
@@ -41,7 +43,7 @@ export interface BackendServiceDeps {
 
 /**
  * The wiring every service that owns a database shares: Prisma pool, Kafka client with the topics
- * ensured, a publisher, /health/live + /health/ready (Kafka and the database) + /metrics, and a graceful
+ * ensured, a publisher, /health/live + /health/ready (Kafka, the database, no stalled consumer) + /metrics, and a graceful
  * shutdown. `start` starts the service's own work and returns how to stop it; on SIGTERM those
  * steps run first (stop taking work), then the publisher, the health server and the pool close.
  */
@@ -87,6 +89,11 @@ export async function startBackendService(
     checks: {
       kafka: () => kafkaHealth.isReachable(),
       database: () => isDatabaseReachable(prisma),
+      consumers: async () => {
+        const stalled = stalledConsumers(config.CONSUMER_STALL_MS);
+        if (stalled.length > 0) logger.warn('consumer made no progress', { stalled, forMs: config.CONSUMER_STALL_MS });
+        return stalled.length === 0;
+      },
     },
   });
 

@@ -12,6 +12,7 @@ import {
   loadCompose,
   productionInstallProblems,
   publishedPorts,
+  REQUIRED_COMPOSE_VARIABLES,
   readDockerfile,
   serviceEnv,
   stageEnv,
@@ -39,8 +40,8 @@ export function describeComposeApp<E extends AppEnv>(options: {
   containerEnvMatches?: (parsed: z.infer<E>) => void;
 }): void {
   const { app, env: Env, portVariable, kind } = options;
-  // every ${VAR:-default} at its default: what `docker compose up` does in a shell that sets nothing
-  const compose = loadCompose();
+  // every ${VAR:-default} at its default: what `docker compose up` does in a shell that sets only the required variables
+  const compose = loadCompose({ vars: REQUIRED_COMPOSE_VARIABLES });
   const service = composeService(compose, app);
   const composeEnv = serviceEnv(compose, app);
   const dockerfile = readDockerfile(`apps/${app}/Dockerfile`);

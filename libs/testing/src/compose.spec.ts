@@ -16,6 +16,7 @@ import {
   productionInstallProblems,
   publishedPorts,
   readDockerfile,
+  REQUIRED_COMPOSE_VARIABLES,
   serviceEnv,
   stageEnv,
   stageUser,
@@ -196,7 +197,12 @@ describe('Dockerfile reader', () => {
 
 // The services no app spec owns: the migrate job, the console and the build files compose points at.
 describe('docker-compose.yml (services shared by the apps)', () => {
-  const compose = loadCompose();
+  const compose = loadCompose({ vars: REQUIRED_COMPOSE_VARIABLES });
+
+  it('refuses to start without the required variables (JWT_SECRET), naming them', () => {
+    expect(() => loadCompose()).toThrow(/required variable JWT_SECRET is missing a value: set JWT_SECRET to a random secret of at least 32 bytes/);
+    expect(() => loadCompose({ vars: { ...REQUIRED_COMPOSE_VARIABLES, JWT_SECRET: '' } })).toThrow(/JWT_SECRET/);
+  });
 
   it('migrate job: DATABASE_URL points at the postgres service, and it waits for Postgres to be healthy', () => {
     const migrate = composeService(compose, 'migrate');

@@ -40,6 +40,14 @@ export interface ComposeFile {
 export type ComposeVariables = Record<string, string | undefined>;
 
 /**
+ * What a deployment's shell must set for `docker compose up`: docker-compose.yml refuses to start
+ * without them (`${VAR:?message}`), so the checks read the file as such a shell would.
+ */
+export const REQUIRED_COMPOSE_VARIABLES: ComposeVariables = {
+  JWT_SECRET: 'a-deployment-secret-set-in-the-shell-0123456789',
+};
+
+/**
  * Compose interpolation of one string: `$$` is a literal `$`; `${VAR}` / `$VAR`, `${VAR:-default}`,
  * `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`, `${VAR:+alternative}`, `${VAR+alternative}`.
  * With no `vars`, every variable is unset: the result is what a fresh shell gets.

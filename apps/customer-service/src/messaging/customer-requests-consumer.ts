@@ -11,6 +11,8 @@ export function startCustomerRequestsConsumer(deps: {
   publisher: Publisher;
   customers: CustomerRepository;
   logger: Logger;
+  /** how long a message waits out a dependency outage before it is dead-lettered */
+  maxOutageMs?: number;
 }) {
   return startConsumer({
     kafka: deps.kafka,
@@ -20,6 +22,7 @@ export function startCustomerRequestsConsumer(deps: {
     logger: deps.logger,
     isPermanent: isPermanentDataError,
     isTransient: isDatabaseUnavailable,
+    maxOutageMs: deps.maxOutageMs,
     routes: [
       onRequest(GetCustomers, deps.publisher, async ({ customerIds }) => ({
         customers: await deps.customers.findMany(customerIds),

@@ -8,7 +8,7 @@ import { correlationId } from './correlation';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';
-import { orderHandlers } from './orders-handlers';
+import { orderHandlers, type AcceptedOrdersView } from './orders-handlers';
 import { productHandlers } from './products-handlers';
 import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
@@ -19,6 +19,9 @@ export interface GatewayDeps {
   kafkaHealth: Pick<KafkaHealth, 'isReachable'>;
   /** HS256 keys tokens may be signed with: the current one, then (during a rotation) the previous one */
   jwtSecrets: string[];
+  acceptedOrders: AcceptedOrdersView;
+  /** admission control: new orders are refused (503) while decisions are further behind */
+  maxDecisionLagMs: number;
   logger: Logger;
 }
 
@@ -36,7 +39,7 @@ const parseJson = express.json({ limit: '64kb', strict: false });
 export function createApp(deps: GatewayDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // no ETag: responses are per-request JSON nobody revalidates, and hashing every body cost ~2 % of the gateway's CPU
+  // no hashed ETags (hashing every body cost ~2 % of the gateway's CPU); one order's ETag is its version, set by its handlers
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(correlationId);

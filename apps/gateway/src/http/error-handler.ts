@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '@orderline/logging';
-import { BrokerUnavailableError, ReplyFailedError, RequestTimeoutError } from '@orderline/messaging';
+import { BrokerUnavailableError, ReplyFailedError, RequestTimeoutError, RequesterOverloadedError } from '@orderline/messaging';
 import type { ProblemKind } from '@orderline/contracts';
 import { HttpProblem, sendProblem } from './problem-response';
 
@@ -9,6 +9,7 @@ const replyCodeToProblem: Record<ReplyFailedError['code'], ProblemKind> = {
   NOT_FOUND: 'notFound',
   FORBIDDEN: 'forbidden',
   CONFLICT: 'conflict',
+  PRECONDITION_FAILED: 'preconditionFailed',
   INTERNAL: 'internal',
 };
 
@@ -19,7 +20,7 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 /** The one place errors become responses: every error is problem+json, bad input never a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    if (error instanceof HttpProblem) return sendProblem(res, error.kind, error.detail, error.errors);
+    if (error instanceof HttpProblem) return sendProblem(res, error.kind, error.detail, error.errors, error.retryAfterSeconds);
     // body-parser errors carry a `type`
     const type = (error as { type?: string }).type;
     if (type === 'entity.parse.failed') return sendProblem(res, 'malformedJson', 'the body is not valid JSON');
@@ -31,6 +32,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, 'validation', (error as Error).message);
     }
     if (error instanceof RequestTimeoutError) return sendProblem(res, 'timeout', 'the order service did not answer in time');
+    if (error instanceof RequesterOverloadedError) return sendProblem(res, 'unavailable', 'too many requests are in progress', undefined, 1);
     if (error instanceof BrokerUnavailableError) return sendProblem(res, 'unavailable', 'the message broker is unavailable');
     if (error instanceof ReplyFailedError) return sendProblem(res, replyCodeToProblem[error.code], error.message);
     logger.error('unhandled error', { error: error instanceof Error ? error.stack : String(error) });

@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { createLogger } from '@orderline/logging';
 import type { Publisher, Requester } from '@orderline/messaging';
+import { noAcceptedOrders } from './test-deps';
 import { createApp, toExpressPath } from './app';
+import { MAX_VERSION_ATTEMPTS } from './if-match';
 
 /** The gateway's HTTP surface on its own, with nothing behind it (no broker needed). */
 const app = createApp({
@@ -9,6 +11,8 @@ const app = createApp({
   requester: {} as Requester,
   kafkaHealth: { isReachable: async () => true },
   jwtSecrets: ['test-secret-0123456789'],
+  acceptedOrders: noAcceptedOrders,
+  maxDecisionLagMs: 5_000,
   logger: createLogger('test', 'error'),
 });
 
@@ -50,6 +54,20 @@ describe('OpenAPI document', () => {
         'GET /api/v1/products/:id',
       ]),
     );
+  });
+
+  it('documents ETag, If-Match and 412 on one order (the retry bound as the gateway has it)', async () => {
+    const paths = (await request(app).get('/api/openapi.json')).body.paths;
+    const one = paths['/api/v1/orders/{id}'];
+    expect(one.get.responses['200'].headers.ETag).toBeDefined();
+    expect(one.get.responses['304']).toBeDefined();
+    for (const method of ['patch', 'put', 'delete']) {
+      expect(one[method].parameters).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header', required: false }));
+      expect(one[method].responses['412'].content['application/problem+json']).toBeDefined();
+      expect(one[method].responses['200'].headers.ETag.schema).toEqual(expect.objectContaining({ type: 'string' }));
+    }
+    const ifMatch = one.patch.parameters.find((p: { name: string }) => p.name === 'If-Match');
+    expect(ifMatch.description).toContain(`up to ${MAX_VERSION_ATTEMPTS} times`);
   });
 
   it('serves Swagger UI at /api/docs', async () => {

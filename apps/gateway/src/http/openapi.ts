@@ -34,6 +34,16 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
           status,
           {
             description: response.description,
+            ...(response.headers
+              ? {
+                  headers: Object.fromEntries(
+                    Object.entries(response.headers).map(([name, header]) => [
+                      name,
+                      { description: header.description, schema: jsonSchema(header.schema, 'output') },
+                    ]),
+                  ),
+                }
+              : {}),
             ...(response.schema
               ? {
                   content: {

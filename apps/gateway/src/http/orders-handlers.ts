@@ -5,15 +5,19 @@ import {
   CreateOrder,
   CreateOrderRequest,
   GetOrder,
-  IdempotencyKey,
   ListOrders,
+  LookupOrder,
   UpdateOrder,
   apiRoutes,
+  isVisibleTo,
   type Caller,
+  type CreateOrderPayload,
+  type Order,
 } from '@orderline/contracts';
 import { ReplyFailedError, newEnvelope, type Publisher, type Requester } from '@orderline/messaging';
 import { createRequestHash, orderIdForIdempotencyKey } from '../domain/idempotency';
 import { callerOf } from './auth';
+import { changeAtMatchingVersion, etagOf, parseIfMatch } from './if-match';
 import { HttpProblem } from './problem-response';
 import { correlationIdOf, inputOf } from './route-input';
 
@@ -22,15 +26,53 @@ const asCaller = (res: Parameters<RequestHandler>[1]): Caller => {
   return { customerId: sub, role };
 };
 
+/** The orders accepted and not yet decided, as this gateway follows them (messaging/accepted-orders.ts). */
+export interface AcceptedOrdersView {
+  accepted(command: CreateOrderPayload): void;
+  /** the order as PENDING, if accepted and not known to be stored */
+  find(orderId: string): Order | undefined;
+  /** resolves once everything accepted before the call is in the view (false after `timeoutMs`) */
+  caughtUp(timeoutMs: number): Promise<boolean>;
+  /** how long the oldest undecided order has waited, ms */
+  decisionLagMs(): number;
+}
+
+/** How long a read of an order that is not stored waits for this instance to see every order accepted before it. */
+const CATCH_UP_MS = 1_000;
+
 /**
  * /api/v1/orders. Create is fire-and-forget (the command is durable in Kafka, acks=all, when the
  * 202 goes out); with an Idempotency-Key it waits until order-management has stored the order.
- * Everything else is request/reply to order-management, keyed by order id so it queues behind
- * earlier commands for the same order.
+ * Admission control: while the decisions are more than `maxDecisionLagMs` behind, new orders are
+ * answered 503 with Retry-After. Reads never queue behind writes: an accepted, undecided order is
+ * answered PENDING from this instance's view of the log, a stored one by order-management's query
+ * consumer. Changes are request/reply on the command topic, keyed by order id so they queue behind
+ * earlier commands for the same order. One order is sent with its version as ETag; changes honour
+ * If-Match (see if-match.ts).
  */
-export function orderHandlers({ publisher, requester }: { publisher: Publisher; requester: Requester }) {
-  const createOrder: RequestHandler = async (req, res) => {
-    const { body } = inputOf(res, apiRoutes.createOrder);
+export function orderHandlers({
+  publisher,
+  requester,
+  acceptedOrders,
+  maxDecisionLagMs,
+}: {
+  publisher: Publisher;
+  requester: Requester;
+  acceptedOrders: AcceptedOrdersView;
+  maxDecisionLagMs: number;
+}) {
+  const createOrder: RequestHandler = async (_req, res) => {
+    const lag = acceptedOrders.decisionLagMs();
+    if (lag > maxDecisionLagMs) {
+      const retryAfter = Math.min(Math.max(Math.ceil((lag - maxDecisionLagMs) / 1000), 1), 30);
+      throw new HttpProblem(
+        'unavailable',
+        `orders are being decided ${(lag / 1000).toFixed(1)} s behind; this one would wait too long`,
+        undefined,
+        retryAfter,
+      );
+    }
+    const { body, headers } = inputOf(res, apiRoutes.createOrder);
     const caller = callerOf(res);
     if (caller.role !== 'admin' && body.customerId !== undefined && body.customerId !== caller.sub) {
       throw new HttpProblem('forbidden', 'customers may only order for themselves');
@@ -39,29 +81,21 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     const correlationId = correlationIdOf(res);
     const command = { customerId, items: body.items, shippingAddress: body.shippingAddress };
 
-    const keyHeader = req.header('idempotency-key');
-    if (keyHeader === undefined) {
+    const idempotencyKey = headers['idempotency-key'];
+    if (idempotencyKey === undefined) {
       const orderId = randomUUID();
-      await publisher.publish({
-        topic: CreateOrder.topic,
-        key: orderId,
-        envelope: newEnvelope(CreateOrder.type, CreateOrder.payload.parse({ orderId, ...command }), correlationId),
-      });
+      const payload = CreateOrder.payload.parse({ orderId, ...command });
+      await publisher.publish({ topic: CreateOrder.topic, key: orderId, envelope: newEnvelope(CreateOrder.type, payload, correlationId) });
+      acceptedOrders.accepted(payload);
       return accepted(res, orderId);
     }
 
-    const key = IdempotencyKey.safeParse(keyHeader);
-    if (!key.success) {
-      throw new HttpProblem('validation', 'Idempotency-Key must be 1 to 255 characters', [
-        { path: 'headers.idempotency-key', message: key.error.issues[0]?.message ?? 'invalid' },
-      ]);
-    }
-    const orderId = orderIdForIdempotencyKey(customerId, key.data);
+    const orderId = orderIdForIdempotencyKey(customerId, idempotencyKey);
     const requestHash = createRequestHash(customerId, body);
     try {
       await requester.request(
         CreateOrderRequest,
-        { orderId, ...command, idempotencyKey: key.data, requestHash },
+        { orderId, ...command, idempotencyKey, requestHash },
         { key: orderId, correlationId },
       );
     } catch (error) {
@@ -73,14 +107,35 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     accepted(res, orderId);
   };
 
+  const readOrder = async (orderId: string, res: Parameters<RequestHandler>[1]) =>
+    (await requester.request(GetOrder, { orderId, caller: asCaller(res) }, { key: orderId, correlationId: correlationIdOf(res) }))
+      .order;
+
+  /** PENDING from the view when accepted and undecided; else as stored; an order accepted elsewhere a moment ago is waited for. */
+  const lookUpOrder = async (orderId: string, res: Parameters<RequestHandler>[1]): Promise<Order> => {
+    const caller = asCaller(res);
+    const pending = () => {
+      const order = acceptedOrders.find(orderId);
+      if (order && !isVisibleTo(order, caller)) throw new HttpProblem('notFound', `no order ${orderId}`);
+      return order;
+    };
+    const known = pending();
+    if (known) return known;
+    try {
+      return (await requester.request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })).order;
+    } catch (error) {
+      if (!(error instanceof ReplyFailedError && error.code === 'NOT_FOUND')) throw error;
+      // accepted by another instance just now? this one has not read it yet: read up to now, look again
+      const latest = (await acceptedOrders.caughtUp(CATCH_UP_MS)) ? pending() : undefined;
+      if (latest) return latest;
+      throw error;
+    }
+  };
+
+  // with ETag set, Express answers a matching If-None-Match with 304
   const getOrder: RequestHandler = async (_req, res) => {
     const { params } = inputOf(res, apiRoutes.getOrder);
-    const { order } = await requester.request(
-      GetOrder,
-      { orderId: params.id, caller: asCaller(res) },
-      { key: params.id, correlationId: correlationIdOf(res) },
-    );
-    res.json(order);
+    sendOrder(res, await lookUpOrder(params.id, res));
   };
 
   const listOrders: RequestHandler = async (_req, res) => {
@@ -94,33 +149,54 @@ export function orderHandlers({ publisher, requester }: { publisher: Publisher; 
     res.json(page);
   };
 
-  const updateOrder: RequestHandler = async (_req, res) => {
+  /** Every UpdateOrder names the version it was made against: If-Match's, or the one just read. */
+  const updateOrder: RequestHandler = async (req, res) => {
     const { params, body } = inputOf(res, apiRoutes.updateOrder);
     const caller = asCaller(res);
     if (body.status && caller.role !== 'admin') throw new HttpProblem('forbidden', 'only an admin may change the status');
+    const ifMatch = parseIfMatch(req.header('if-match'));
     const tracking =
       body.trackingCompany && body.trackingNumber
         ? { trackingCompany: body.trackingCompany, trackingNumber: body.trackingNumber }
         : undefined;
-    const { order } = await requester.request(
-      UpdateOrder,
-      { orderId: params.id, caller, shippingAddress: body.shippingAddress, status: body.status, tracking },
-      { key: params.id, correlationId: correlationIdOf(res) },
-    );
-    res.json(order);
+    const order = await changeAtMatchingVersion(ifMatch, {
+      read: () => readOrder(params.id, res),
+      change: async (expectedVersion) =>
+        (
+          await requester.request(
+            UpdateOrder,
+            { orderId: params.id, caller, expectedVersion, shippingAddress: body.shippingAddress, status: body.status, tracking },
+            { key: params.id, correlationId: correlationIdOf(res) },
+          )
+        ).order,
+    });
+    sendOrder(res, order);
   };
 
-  const cancelOrder: RequestHandler = async (_req, res) => {
+  /** Without If-Match (or with `*`) a cancel needs no version: it is monotonic, and repeating it is harmless. */
+  const cancelOrder: RequestHandler = async (req, res) => {
     const { params } = inputOf(res, apiRoutes.cancelOrder);
-    const { order } = await requester.request(
-      CancelOrder,
-      { orderId: params.id, caller: asCaller(res) },
-      { key: params.id, correlationId: correlationIdOf(res) },
-    );
-    res.json(order);
+    const ifMatch = parseIfMatch(req.header('if-match'));
+    const cancel = async (expectedVersion?: number) =>
+      (
+        await requester.request(
+          CancelOrder,
+          { orderId: params.id, caller: asCaller(res), expectedVersion },
+          { key: params.id, correlationId: correlationIdOf(res) },
+        )
+      ).order;
+    const order =
+      ifMatch?.kind === 'tags'
+        ? await changeAtMatchingVersion(ifMatch, { read: () => readOrder(params.id, res), change: cancel })
+        : await cancel();
+    sendOrder(res, order);
   };
 
   return { createOrder, getOrder, listOrders, updateOrder, replaceOrder: updateOrder, cancelOrder };
+}
+
+function sendOrder(res: Parameters<RequestHandler>[1], order: Order): void {
+  res.set('ETag', etagOf(order.version)).json(order);
 }
 
 function accepted(res: Parameters<RequestHandler>[1], orderId: string): void {

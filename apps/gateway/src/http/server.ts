@@ -1,9 +1,22 @@
 import http from 'node:http';
 import type express from 'express';
 
+/** How long a client may take; see GatewayEnv's HTTP_*_TIMEOUT_MS for what each bounds. */
+export interface HttpServerTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
 /**
- * The HTTP server for the Express app, with request and response objects built on Express'
- * prototypes from the start.
+ * The HTTP server for the Express app: it cuts off slow clients (408 for headers or a request
+ * body trickled in too slowly, a closed connection for one that stops reading or sits idle), and
+ * builds request and response objects on Express' prototypes from the start.
+ *
+ * Node checks for expired header and request timeouts only every `connectionsCheckingInterval`
+ * (30 s by default, which would let a 10 s headers timeout last 40 s), so it is checked at a
+ * quarter of the headers timeout, at most once a second.
  *
  * Express gives every request and response its app's prototypes with `Object.setPrototypeOf`
  * (`app.handle`). On V8 that moves each object to a new hidden class and sends the property
@@ -13,10 +26,23 @@ import type express from 'express';
  * So the server constructs them from subclasses of node's IncomingMessage / ServerResponse whose
  * prototypes *are* the app's `request` / `response` (same methods, same `app`).
  */
-export function createHttpServer(app: express.Express): http.Server {
+export function createHttpServer(app: express.Express, timeouts: HttpServerTimeouts): http.Server {
   const IncomingMessage = withAppPrototype(app, 'request', http.IncomingMessage);
   const ServerResponse = withAppPrototype(app, 'response', http.ServerResponse);
-  return http.createServer({ IncomingMessage, ServerResponse }, app);
+  const server = http.createServer(
+    {
+      IncomingMessage,
+      ServerResponse,
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeouts.headersTimeoutMs / 4)),
+    },
+    app,
+  );
+  // socket inactivity while a request is in flight; node destroys the socket when it expires
+  server.setTimeout(timeouts.idleTimeoutMs);
+  return server;
 }
 
 /** A subclass of `Base` whose prototype becomes the app's `request` / `response` object. */

@@ -1,4 +1,4 @@
-import type { Product } from '@orderline/contracts';
+import { countThatFit, type Product } from '@orderline/contracts';
 import type { PrismaClient } from '@orderline/db';
 
 const columns = { id: true, name: true, description: true, unitPrice: true, availableQuantity: true } as const;
@@ -15,15 +15,20 @@ export class ProductRepository {
     return row ? toProduct(row) : null;
   }
 
-  /** One page ordered by id; the cursor is the last id of the previous page. */
-  async list(limit: number, cursor?: string): Promise<{ items: Product[]; nextCursor: string | null }> {
+  /**
+   * One page ordered by id, of at most `limit` products and `maxBytes` of JSON (long names and
+   * descriptions make shorter pages); the cursor is the last id of the previous page.
+   */
+  async list(limit: number, cursor?: string, maxBytes = Number.POSITIVE_INFINITY): Promise<{ items: Product[]; nextCursor: string | null }> {
     const rows = await this.prisma.product.findMany({
       select: columns,
       where: cursor ? { id: { gt: cursor } } : {},
       orderBy: { id: 'asc' },
       take: limit + 1,
     });
-    const items = rows.slice(0, limit).map(toProduct);
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
+    const page = rows.slice(0, limit).map(toProduct);
+    const items = page.slice(0, countThatFit(page, maxBytes - 256));
+    const more = items.length < page.length || rows.length > limit;
+    return { items, nextCursor: more ? items[items.length - 1].id : null };
   }
 }

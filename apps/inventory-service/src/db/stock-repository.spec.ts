@@ -77,6 +77,33 @@ describe('StockRepository.reserve', () => {
     expect(await stockOf(prisma, a.id)).toBe(10);
   });
 
+  it('answers a replay naming other items RESERVATION_MISMATCH and reserves nothing more', async () => {
+    const a = await createTestProduct(prisma, { stock: 10 });
+    const b = await createTestProduct(prisma, { stock: 10 });
+    const orderId = randomUUID();
+    await one(orderId, [{ productId: a.id, quantity: 2 }]);
+    for (const items of [[{ productId: a.id, quantity: 3 }], [{ productId: b.id, quantity: 2 }], [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }]]) {
+      expect(await one(orderId, items)).toMatchObject({ orderId, outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH' });
+    }
+    expect(await one(orderId, [{ productId: a.id, quantity: 2 }])).toMatchObject({ outcome: 'RESERVED' });
+    expect([await stockOf(prisma, a.id), await stockOf(prisma, b.id)]).toEqual([8, 10]);
+  });
+
+  it('releases many orders at once, each exactly once, and ignores orders with nothing reserved', async () => {
+    const a = await createTestProduct(prisma, { stock: 10 });
+    const b = await createTestProduct(prisma, { stock: 10 });
+    const [x, y] = [randomUUID(), randomUUID()];
+    await stock.reserve([
+      { orderId: x, items: [{ productId: a.id, quantity: 3 }, { productId: b.id, quantity: 1 }] },
+      { orderId: y, items: [{ productId: a.id, quantity: 4 }] },
+    ]);
+    const released = await Promise.all([stock.releaseAll([x, y, randomUUID()]), stock.releaseAll([y, x])]);
+    expect(released.flat().sort((p, q) => p.productId.localeCompare(q.productId))).toEqual(
+      [{ productId: a.id, quantity: 7 }, { productId: b.id, quantity: 1 }].sort((p, q) => p.productId.localeCompare(q.productId)),
+    );
+    expect([await stockOf(prisma, a.id), await stockOf(prisma, b.id)]).toEqual([10, 10]);
+  });
+
   it('the database itself refuses negative stock (CHECK constraint)', async () => {
     const a = await createTestProduct(prisma, { stock: 1 });
     await expect(

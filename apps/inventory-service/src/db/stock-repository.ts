@@ -16,7 +16,8 @@ export interface OrderToReserve {
  * Stock reservations for a batch of orders, each all or nothing, in one transaction:
  * - every product the batch names is locked first, in id order (no deadlocks between batches);
  * - then the reservations already made for these orders are read: under those locks no other
- *   transaction can be reserving the same order, so a redelivered request reserves nothing more;
+ *   transaction can be reserving the same order, so a redelivered request reserves nothing more
+ *   (and is answered RESERVATION_MISMATCH if it names other items than the reservation holds);
  * - the remaining orders are decided in the order given against the locked stock, and the
  *   decrements go out as one conditional UPDATE. The table's CHECK (available_quantity >= 0) is
  *   the last guard: stock can never go negative even if this code were wrong.
@@ -53,7 +54,13 @@ export class StockRepository {
       for (const order of orders) {
         const before = reservedBefore.get(order.orderId);
         if (before) {
-          results.push(before);
+          // a replay is answered with what was reserved, but only for the same items: an order id
+          // cannot take over another order's reservation
+          results.push(
+            sameItems(before.lines, order.items)
+              ? before
+              : { orderId: order.orderId, outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH', productIds: order.items.map((i) => i.productId) },
+          );
           continue;
         }
         const unknown = order.items.filter((i) => !stock.has(i.productId)).map((i) => i.productId);
@@ -100,19 +107,37 @@ export class StockRepository {
    * RELEASED (the UPDATE locks them, so two releases cannot both see them RESERVED) and their
    * quantities return to the products. Releasing again finds nothing RESERVED and changes nothing.
    */
-  release(orderId: string): Promise<{ released: { productId: string; quantity: number }[] }> {
-    return this.prisma.$transaction(async (tx) => {
-      const released = await tx.$queryRaw<{ product_id: string; quantity: number }[]>`
-        UPDATE stock_reservations SET status = 'RELEASED', updated_at = now()
-        WHERE order_id = ${orderId}::uuid AND status = 'RESERVED'
-        RETURNING product_id, quantity`;
-      if (released.length > 0) {
-        await tx.$executeRaw`
-          UPDATE products p SET available_quantity = p.available_quantity + r.quantity, updated_at = now()
-          FROM unnest(${released.map((r) => r.product_id)}::text[], ${released.map((r) => r.quantity)}::int[]) AS r(id, quantity)
-          WHERE p.id = r.id`;
+  async release(orderId: string): Promise<{ released: { productId: string; quantity: number }[] }> {
+    return { released: await this.releaseAll([orderId]) };
+  }
+
+  /** `release` for many orders at once; returns what went back, summed per product. */
+  releaseAll(orderIds: string[]): Promise<{ productId: string; quantity: number }[]> {
+    return inTransaction(poolOf(this.prisma), async (db) => {
+      const { rows } = await db.query<{ product_id: string; quantity: number }>(
+        `WITH released AS (
+           UPDATE stock_reservations SET status = 'RELEASED', updated_at = now()
+           WHERE order_id = ANY($1::uuid[]) AND status = 'RESERVED'
+           RETURNING product_id, quantity)
+         SELECT product_id, sum(quantity)::int AS quantity FROM released GROUP BY product_id ORDER BY product_id`,
+        [orderIds],
+      );
+      if (rows.length > 0) {
+        await db.query(
+          `UPDATE products p SET available_quantity = p.available_quantity + r.quantity, updated_at = now()
+           FROM unnest($1::text[], $2::int[]) AS r(id, quantity)
+           WHERE p.id = r.id`,
+          [rows.map((r) => r.product_id), rows.map((r) => r.quantity)],
+        );
       }
-      return { released: released.map((r) => ({ productId: r.product_id, quantity: r.quantity })) };
+      return rows.map((r) => ({ productId: r.product_id, quantity: r.quantity }));
     });
   }
+}
+
+/** The same products in the same quantities, in any order. */
+function sameItems(lines: { productId: string; quantity: number }[], items: OrderLineRequest[]): boolean {
+  if (lines.length !== items.length) return false;
+  const quantities = new Map(lines.map((line) => [line.productId, line.quantity]));
+  return items.every((item) => quantities.get(item.productId) === item.quantity);
 }

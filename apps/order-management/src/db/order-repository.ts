@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ReleaseReservations,
   Topics,
   type Order,
   type OrderEventType,
   type OrderStatus,
   type ShippingAddress,
 } from '@orderline/contracts';
-import { Prisma, inTransaction, poolOf, type PrismaClient } from '@orderline/db';
+import { Prisma, inTransaction, isPermanentDataError, poolOf, type PrismaClient, type SqlClient } from '@orderline/db';
 import type { DecidedOrder } from '../domain/place-orders';
 
 type OrderRow = Prisma.OrderGetPayload<{ include: { lineItems: true } }>;
@@ -30,6 +31,7 @@ export function toOrder(row: OrderRow): Order {
     rejectionReason: row.rejectionReason,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    version: row.version,
   };
 }
 
@@ -37,6 +39,8 @@ export function toOrder(row: OrderRow): Order {
 export interface Transition {
   /** the statuses the order may be in for the change to apply (checked in the UPDATE itself) */
   from: OrderStatus[];
+  /** when set, the change applies only while the order is at this version (also checked in the UPDATE) */
+  expectedVersion?: number;
   to?: OrderStatus;
   data?: Prisma.OrderUpdateManyMutationInput;
   event: OrderEventType;
@@ -60,18 +64,28 @@ function outboxRow(
   correlationId: string,
   order: Order,
 ) {
+  return outboxMessage(Topics.orderEvents, orderId, type, correlationId, { order });
+}
+
+/** An outbox row for any message: the relay publishes it to `topic` with `key`. */
+function outboxMessage(topic: string, key: string, type: string, correlationId: string, payload: Prisma.InputJsonValue) {
   return {
-    aggregateId: orderId,
+    aggregateId: key,
     type,
     payload: {
       messageId: randomUUID(),
       correlationId,
       type,
       occurredAt: new Date().toISOString(),
-      payload: { order },
+      payload,
     },
-    headers: { topic: Topics.orderEvents },
+    headers: { topic },
   };
+}
+
+/** The command that gives back whatever inventory still holds for these orders. */
+function releaseRow(orderIds: string[], correlationId: string) {
+  return outboxMessage(ReleaseReservations.topic, orderIds[0], ReleaseReservations.type, correlationId, { orderIds });
 }
 
 /** The order as the API shows it, built from a decision before it is read back. */
@@ -99,6 +113,7 @@ function decidedOrderView(order: DecidedOrder, now: Date): Order {
     rejectionReason: order.status === 'REJECTED' ? order.reason : null,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
+    version: 1, // the column's default: insertDecided stores new orders at version 1
   };
 }
 
@@ -133,48 +148,83 @@ export class OrderRepository {
 
   /**
    * Writes decided orders, their line items and their events (OrderConfirmed / OrderRejected) in
-   * one transaction. An order id (or customer + Idempotency-Key) that exists already is skipped
+   * one transaction, with one ReleaseReservations command for the orders among `release` that it
+   * inserted. An order id (or customer + Idempotency-Key) that exists already is skipped
    * (ON CONFLICT DO NOTHING), so a command handled twice, even by two instances at once, stores
    * one order and one event.
    *
-   * Set-based: each statement takes its rows as one JSON array (`json_to_recordset`), so three
+   * Set-based: each statement takes its rows as one JSON array (`json_to_recordset`), so a few
    * statements write any batch size, and the values cross as one JSON text (serialised natively)
    * rather than as one array literal per column. Plain SQL on the pool: see libs/db sql.ts.
    */
-  async insertDecided(orders: DecidedOrder[]): Promise<Set<string>> {
-    const now = new Date();
-    const storedIds = await inTransaction(poolOf(this.prisma), async (db) => {
-      const orderRows = orders.map((o) => ({
-        id: o.command.orderId,
-        customer_id: o.command.customerId,
-        status: o.status,
-        rejection_reason: o.status === 'REJECTED' ? o.reason : null,
-        total_amount: o.status === 'CONFIRMED' ? o.totalAmount : null,
-        shipping_address: o.command.shippingAddress,
-        idempotency_key: o.command.idempotencyKey ?? null,
-        request_hash: o.command.requestHash ?? null,
-      }));
-      const inserted = await db.query<{ id: string }>(
-        `INSERT INTO orders (id, customer_id, status, rejection_reason, total_amount, shipping_address,
-                             idempotency_key, request_hash, created_at, updated_at)
-         SELECT v.id, v.customer_id, v.status::order_status, v.rejection_reason::rejection_reason, v.total_amount,
-                v.shipping_address, v.idempotency_key, v.request_hash, $2, $2
-         FROM json_to_recordset($1::json) AS v(id uuid, customer_id text, status text, rejection_reason text,
-              total_amount numeric, shipping_address jsonb, idempotency_key text, request_hash text)
-         ON CONFLICT DO NOTHING
-         RETURNING id::text AS id`,
-        [JSON.stringify(orderRows), now],
-      );
-      const ids = new Set(inserted.rows.map((row) => row.id));
-      const stored = orders.filter((order) => ids.has(order.command.orderId));
-      if (stored.length === 0) return ids;
+  async insertDecided(orders: DecidedOrder[], release: string[] = []): Promise<Set<string>> {
+    const storedIds = await inTransaction(poolOf(this.prisma), (db) => this.insertOrders(db, orders, release, true));
+    if (storedIds.size > 0) this.eventsCommitted();
+    return storedIds;
+  }
 
+  /**
+   * Stores orders that could not be decided as REJECTED / PROCESSING_FAILED, with their event and a
+   * release of anything reserved for them; orders that exist already are left as they are. If the
+   * database refuses their line items too, the orders are stored without them (the client can
+   * still read that the order failed). Returns the ids it inserted.
+   */
+  async insertFailed(requests: { command: DecidedOrder['command']; correlationId: string }[]): Promise<Set<string>> {
+    const failed: DecidedOrder[] = requests.map((r) => ({ ...r, status: 'REJECTED', reason: 'PROCESSING_FAILED' }));
+    const ids = failed.map((o) => o.command.orderId);
+    const pool = poolOf(this.prisma);
+    const storedIds = await inTransaction(pool, (db) => this.insertOrders(db, failed, ids, true)).catch((error: unknown) => {
+      if (!isPermanentDataError(error)) throw error;
+      return inTransaction(pool, (db) => this.insertOrders(db, failed, ids, false));
+    });
+    if (storedIds.size > 0) this.eventsCommitted();
+    return storedIds;
+  }
+
+  /** Releases what is reserved for the orders among `ids` that are stored REJECTED (through the outbox). */
+  async releaseIfRejected(ids: string[], correlationId: string): Promise<void> {
+    const wrote = await inTransaction(poolOf(this.prisma), async (db) => {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id::text AS id FROM orders WHERE id = ANY($1::uuid[]) AND status = 'REJECTED'`,
+        [ids],
+      );
+      if (rows.length === 0) return false;
+      await this.insertOutbox(db, [releaseRow(rows.map((row) => row.id), correlationId)], new Date());
+      return true;
+    });
+    if (wrote) this.eventsCommitted();
+  }
+
+  private async insertOrders(db: SqlClient, orders: DecidedOrder[], release: string[], withLines: boolean): Promise<Set<string>> {
+    const now = new Date();
+    const orderRows = orders.map((o) => ({
+      id: o.command.orderId,
+      customer_id: o.command.customerId,
+      status: o.status,
+      rejection_reason: o.status === 'REJECTED' ? o.reason : null,
+      total_amount: o.status === 'CONFIRMED' ? o.totalAmount : null,
+      shipping_address: o.command.shippingAddress,
+      idempotency_key: o.command.idempotencyKey ?? null,
+      request_hash: o.command.requestHash ?? null,
+    }));
+    const inserted = await db.query<{ id: string }>(
+      `INSERT INTO orders (id, customer_id, status, rejection_reason, total_amount, shipping_address,
+                           idempotency_key, request_hash, created_at, updated_at)
+       SELECT v.id, v.customer_id, v.status::order_status, v.rejection_reason::rejection_reason, v.total_amount,
+              v.shipping_address, v.idempotency_key, v.request_hash, $2, $2
+       FROM json_to_recordset($1::json) AS v(id uuid, customer_id text, status text, rejection_reason text,
+            total_amount numeric, shipping_address jsonb, idempotency_key text, request_hash text)
+       ON CONFLICT DO NOTHING
+       RETURNING id::text AS id`,
+      [JSON.stringify(orderRows), now],
+    );
+    const ids = new Set(inserted.rows.map((row) => row.id));
+    const stored = orders.filter((order) => ids.has(order.command.orderId));
+    if (stored.length === 0) return ids;
+
+    if (withLines) {
       const lines = stored.flatMap((order) => {
-        const prices = new Map(
-          order.status === 'CONFIRMED'
-            ? order.lines.map((l) => [l.productId, l.unitPrice])
-            : [],
-        );
+        const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
         return order.command.items.map((item) => ({
           order_id: order.command.orderId,
           product_id: item.productId,
@@ -188,42 +238,48 @@ export class OrderRepository {
          FROM json_to_recordset($1::json) AS v(order_id uuid, product_id text, quantity int, unit_price numeric)`,
         [JSON.stringify(lines), now],
       );
+    }
 
-      const events = stored.map((order) =>
-        outboxRow(
-          order.command.orderId,
-          order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected',
-          order.correlationId,
-          decidedOrderView(order, now),
-        ),
-      );
-      await db.query(
-        `INSERT INTO outbox_events (aggregate_id, type, payload, headers, created_at)
-         SELECT v.aggregate_id, v.type, v.payload, v.headers, $2
-         FROM json_to_recordset($1::json) AS v(aggregate_id uuid, type text, payload jsonb, headers jsonb)`,
-        [
-          JSON.stringify(
-            events.map((e) => ({ aggregate_id: e.aggregateId, type: e.type, payload: e.payload, headers: e.headers })),
-          ),
-          now,
-        ],
-      );
-      return ids;
-    });
-    if (storedIds.size > 0) this.eventsCommitted();
-    return storedIds;
+    const rows = stored.map((order) =>
+      outboxRow(
+        order.command.orderId,
+        order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected',
+        order.correlationId,
+        decidedOrderView(withLines ? order : { ...order, command: { ...order.command, items: [] } }, now),
+      ),
+    );
+    const toRelease = release.filter((id) => ids.has(id));
+    if (toRelease.length > 0) {
+      rows.push(releaseRow(toRelease, stored.find((o) => o.command.orderId === toRelease[0])?.correlationId ?? 'release'));
+    }
+    await this.insertOutbox(db, rows, now);
+    return ids;
+  }
+
+  private async insertOutbox(db: SqlClient, rows: ReturnType<typeof outboxMessage>[], now: Date): Promise<void> {
+    await db.query(
+      `INSERT INTO outbox_events (aggregate_id, type, payload, headers, created_at)
+       SELECT v.aggregate_id, v.type, v.payload, v.headers, $2
+       FROM json_to_recordset($1::json) AS v(aggregate_id uuid, type text, payload jsonb, headers jsonb)`,
+      [JSON.stringify(rows.map((e) => ({ aggregate_id: e.aggregateId, type: e.type, payload: e.payload, headers: e.headers }))), now],
+    );
   }
 
   /**
-   * Applies a change only if the order is still in one of `from` (so concurrent changes cannot
-   * both win), and writes its event to the outbox in the same transaction. Null when the order
-   * was not in `from`.
+   * Applies a change only if the order is still in one of `from` (and at `expectedVersion`, when
+   * given), so concurrent changes cannot both win and a stale one changes nothing; the same UPDATE
+   * increments the version. Writes its event to the outbox in the same transaction. Null when the
+   * order was not in `from` or not at `expectedVersion`.
    */
   async transition(orderId: string, change: Transition): Promise<Order | null> {
     const order = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.order.updateMany({
-        where: { id: orderId, status: { in: change.from } },
-        data: { ...change.data, ...(change.to ? { status: change.to } : {}) },
+        where: {
+          id: orderId,
+          status: { in: change.from },
+          ...(change.expectedVersion === undefined ? {} : { version: change.expectedVersion }),
+        },
+        data: { ...change.data, ...(change.to ? { status: change.to } : {}), version: { increment: 1 } },
       });
       if (moved.count === 0) return null;
       const order = toOrder(

@@ -1,16 +1,17 @@
 import type { Caller, Order } from '@orderline/contracts';
 import type { OrderRepository } from '../db/order-repository';
 import { assertCanMove, isVisibleTo } from './order-state-machine';
-import { OrderNotFound } from './update-order';
+import { OrderNotFound, assertAtVersion } from './update-order';
 
 /**
  * Cancels (never erases) a PENDING or CONFIRMED order and gives its stock back. The status moves
  * first (with its event), then inventory releases; a retry after a crash in between finds the
  * order CANCELLED and releases again, which inventory makes a no-op once done. Cancelling a
- * cancelled order answers it as it is.
+ * cancelled order answers it as it is. With `expectedVersion` (If-Match) only while the order is
+ * at that version.
  */
 export async function cancelOrder(
-  command: { orderId: string; caller: Caller },
+  command: { orderId: string; caller: Caller; expectedVersion?: number },
   correlationId: string,
   deps: {
     orders: Pick<OrderRepository, 'findById' | 'transition'>;
@@ -21,6 +22,7 @@ export async function cancelOrder(
 ): Promise<Order> {
   const order = await deps.orders.findById(command.orderId);
   if (!order || !isVisibleTo(order, command.caller)) throw new OrderNotFound(`no order ${command.orderId}`);
+  if (command.expectedVersion !== undefined) assertAtVersion(order, command.expectedVersion);
   if (order.status === 'CANCELLED') {
     await deps.releaseStock(order.id);
     return order;
@@ -28,11 +30,13 @@ export async function cancelOrder(
   assertCanMove(order.status, 'CANCELLED');
   const cancelled = await deps.orders.transition(order.id, {
     from: ['PENDING', 'CONFIRMED'],
+    expectedVersion: command.expectedVersion,
     to: 'CANCELLED',
     event: 'OrderCancelled',
     correlationId,
   });
-  if (!cancelled) return cancelOrder(command, correlationId, deps); // it moved meanwhile: decide again
+  // it moved meanwhile: decide again (with expectedVersion the re-read answers the new version as a mismatch)
+  if (!cancelled) return cancelOrder(command, correlationId, deps);
   deps.onCancelled?.();
   await deps.releaseStock(order.id);
   return cancelled;

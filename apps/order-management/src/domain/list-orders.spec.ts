@@ -1,4 +1,5 @@
-import { InvalidCursor, decodeCursor, encodeCursor } from './list-orders';
+import type { Order } from '@orderline/contracts';
+import { InvalidCursor, decodeCursor, encodeCursor, listOrders } from './list-orders';
 
 describe('order list cursors', () => {
   it('round-trip', () => {
@@ -15,5 +16,40 @@ describe('order list cursors', () => {
   ])('refuses %s', (_name, value) => {
     const cursor = typeof value === 'string' ? value : Buffer.from(JSON.stringify(value)).toString('base64url');
     expect(() => decodeCursor(cursor)).toThrow(InvalidCursor);
+  });
+});
+
+describe('listOrders pages by bytes', () => {
+  const order = (i: number, text: string): Order => ({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    customerId: 'CUST07',
+    status: 'REJECTED',
+    items: Array.from({ length: 100 }, (_, n) => ({ productId: `${text}${n}`, quantity: 1, unitPrice: null })),
+    totalAmount: null,
+    shippingAddress: { line1: text, city: text, postalCode: 'x', country: 'DE' },
+    trackingCompany: null,
+    trackingNumber: null,
+    rejectionReason: 'UNKNOWN_PRODUCT',
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 100 - i)).toISOString(),
+    updatedAt: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    version: 1,
+  });
+  const caller = { customerId: 'CUST07', role: 'customer' as const };
+
+  it('cuts a page of large orders to fit the budget and continues after the last one it holds', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => order(i, '\u0001'.repeat(26)));
+    const listPage = jest.fn(async () => ({ items: rows, next: null }));
+    const page = await listOrders({ caller, limit: 100 }, { listPage }, 200_000);
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.length).toBeLessThan(100);
+    expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(200_000);
+    const last = page.items[page.items.length - 1];
+    expect(decodeCursor(page.nextCursor as string)).toEqual({ createdAt: new Date(last.createdAt), id: last.id });
+  });
+
+  it('leaves a page that fits as it is', async () => {
+    const rows = [order(1, 'a'), order(2, 'b')];
+    const page = await listOrders({ caller, limit: 2 }, { listPage: async () => ({ items: rows, next: null }) }, 200_000);
+    expect(page).toEqual({ items: rows, nextCursor: null });
   });
 });

@@ -1,4 +1,4 @@
-import type { Caller, Order, OrderStatus } from '@orderline/contracts';
+import { countThatFit, type Caller, type Order, type OrderStatus } from '@orderline/contracts';
 import type { OrderRepository } from '../db/order-repository';
 import { OrderRuleViolation } from './order-state-machine';
 
@@ -25,10 +25,18 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   }
 }
 
-/** A customer lists their own orders; an admin lists everyone's, optionally one customer's. */
+/** Room in a page for everything but its items: the braces, `nextCursor` and its value. */
+const PAGE_FRAME_BYTES = 256;
+
+/**
+ * A customer lists their own orders; an admin lists everyone's, optionally one customer's. A page
+ * holds at most `limit` orders and at most `maxBytes` of JSON: large orders make shorter pages,
+ * with a `nextCursor` that continues right after the last one.
+ */
 export async function listOrders(
   query: { caller: Caller; customerId?: string; status?: OrderStatus; limit: number; cursor?: string },
   orders: Pick<OrderRepository, 'listPage'>,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<{ items: Order[]; nextCursor: string | null }> {
   const { caller } = query;
   if (caller.role !== 'admin' && query.customerId !== undefined && query.customerId !== caller.customerId) {
@@ -41,5 +49,10 @@ export async function listOrders(
     limit: query.limit,
     cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
   });
+  const fit = countThatFit(page.items, maxBytes - PAGE_FRAME_BYTES);
+  if (fit < page.items.length) {
+    const last = page.items[fit - 1];
+    return { items: page.items.slice(0, fit), nextCursor: encodeCursor({ createdAt: new Date(last.createdAt), id: last.id }) };
+  }
   return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
 }

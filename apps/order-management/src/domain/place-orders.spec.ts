@@ -1,5 +1,5 @@
 import type { CreateOrderPayload, Customer, Reservation } from '@orderline/contracts';
-import { placeOrders, totalOf, type DecidedOrder, type PlaceOrdersDeps } from './place-orders';
+import { MAX_TOTAL_CENTS, placeOrders, totalOf, type DecidedOrder, type PlaceOrdersDeps } from './place-orders';
 
 const address = { line1: 'x', city: 'y', postalCode: 'z', country: 'DE' };
 const command = (orderId: string, customerId: string, extra: Partial<CreateOrderPayload> = {}): CreateOrderPayload => ({
@@ -10,9 +10,16 @@ const command = (orderId: string, customerId: string, extra: Partial<CreateOrder
   ...extra,
 });
 
-function fakes({ existing = new Map<string, string | null>(), customers = [] as Customer[], outOfStock = new Set<string>() } = {}) {
+function fakes({
+  existing = new Map<string, string | null>(),
+  customers = [] as Customer[],
+  outOfStock = new Set<string>(),
+  reservations = new Map<string, Reservation>(),
+  decidedElsewhere = new Set<string>(),
+} = {}) {
   const stored: DecidedOrder[] = [];
   const calls: string[] = [];
+  const released: string[] = [];
   const deps: PlaceOrdersDeps = {
     findExisting: async (ids) => new Map(ids.filter((id) => existing.has(id)).map((id) => [id, { requestHash: existing.get(id) ?? null }])),
     findCustomers: async (ids) => {
@@ -23,17 +30,23 @@ function fakes({ existing = new Map<string, string | null>(), customers = [] as 
       calls.push(`reserve ${orders.map((o) => o.orderId).join(',')}`);
       return orders.map(
         (o): Reservation =>
-          outOfStock.has(o.orderId)
+          reservations.get(o.orderId) ??
+          (outOfStock.has(o.orderId)
             ? { orderId: o.orderId, outcome: 'REJECTED', reason: 'OUT_OF_STOCK', productIds: ['P1'] }
-            : { orderId: o.orderId, outcome: 'RESERVED', lines: [{ productId: 'P1', quantity: 3, unitPrice: '19.99' }] },
+            : { orderId: o.orderId, outcome: 'RESERVED', lines: [{ productId: 'P1', quantity: 3, unitPrice: '19.99' }] }),
       );
     },
-    insertDecided: async (orders) => {
-      stored.push(...orders);
-      return new Set(orders.map((o) => o.command.orderId));
+    insertDecided: async (orders, release) => {
+      const inserted = orders.filter((o) => !decidedElsewhere.has(o.command.orderId));
+      stored.push(...inserted);
+      released.push(...release.filter((id) => inserted.some((o) => o.command.orderId === id)));
+      return new Set(inserted.map((o) => o.command.orderId));
+    },
+    releaseIfRejected: async (ids) => {
+      calls.push(`release if rejected ${ids.join(',')}`);
     },
   };
-  return { deps, stored, calls };
+  return { deps, stored, calls, released };
 }
 
 const ok: Customer = { id: 'C1', name: 'ok', blocked: false };
@@ -113,5 +126,54 @@ describe('placeOrders', () => {
   it('totals exactly in cents', () => {
     expect(totalOf([{ quantity: 3, unitPrice: '19.99' }, { quantity: 1, unitPrice: '0.03' }])).toBe('60.00');
     expect(totalOf([{ quantity: 10, unitPrice: '0.10' }, { quantity: 1, unitPrice: '0.20' }])).toBe('1.20');
+  });
+
+  it('releases whatever may be reserved for an order rejected before or after its reservation, never for out-of-stock', async () => {
+    const { deps, released } = fakes({ customers: [ok, blocked], outOfStock: new Set(['o3']) });
+    await placeOrders(
+      [
+        { command: command('o1', 'C1'), correlationId: 'a' },
+        { command: command('o2', 'C2'), correlationId: 'blocked meanwhile' },
+        { command: command('o3', 'C1'), correlationId: 'no stock' },
+        { command: command('o4', 'NOBODY'), correlationId: 'unknown' },
+      ],
+      deps,
+    );
+    expect(released).toEqual(['o2', 'o4']);
+  });
+
+  it('rejects PROCESSING_FAILED, and releases, a total the database cannot hold and a reservation made for other items', async () => {
+    const huge: Reservation = { orderId: 'big', outcome: 'RESERVED', lines: [{ productId: 'P1', quantity: 1000, unitPrice: '9999999999.99' }] };
+    const mismatch: Reservation = { orderId: 'replay', outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH', productIds: ['P1'] };
+    const { deps, stored, released } = fakes({ customers: [ok], reservations: new Map<string, Reservation>([['big', huge], ['replay', mismatch]]) });
+    const results = await placeOrders(
+      [
+        { command: command('big', 'C1'), correlationId: 'a' },
+        { command: command('replay', 'C1'), correlationId: 'b' },
+        { command: command('fine', 'C1'), correlationId: 'c' },
+      ],
+      deps,
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['REJECTED', 'REJECTED', 'CONFIRMED']);
+    expect(stored.map((o) => [o.command.orderId, o.status === 'REJECTED' ? o.reason : o.status])).toEqual([
+      ['big', 'PROCESSING_FAILED'],
+      ['replay', 'PROCESSING_FAILED'],
+      ['fine', 'CONFIRMED'],
+    ]);
+    expect(released).toEqual(['big', 'replay']);
+    expect(MAX_TOTAL_CENTS).toBe(999_999_999_999n);
+  });
+
+  it('releases its reservation again if another instance stored the order meanwhile, in case that one rejected it', async () => {
+    const { deps, calls } = fakes({ customers: [ok], decidedElsewhere: new Set(['raced']) });
+    const results = await placeOrders(
+      [
+        { command: command('raced', 'C1'), correlationId: 'a' },
+        { command: command('mine', 'C1'), correlationId: 'b' },
+      ],
+      deps,
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['EXISTING', 'CONFIRMED']);
+    expect(calls).toContain('release if rejected raced');
   });
 });

@@ -23,9 +23,25 @@ export interface PlaceOrdersDeps {
   findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>>;
   findCustomers(ids: string[]): Promise<Customer[]>;
   reserveStock(orders: { orderId: string; items: CreateOrderPayload['items'] }[]): Promise<Reservation[]>;
-  /** stores the decided orders with their events; returns the ids it inserted */
-  insertDecided(orders: DecidedOrder[]): Promise<Set<string>>;
+  /**
+   * stores the decided orders with their events, and a release of whatever is reserved for the
+   * orders in `release` among those it inserted (in the same transaction); returns the ids it inserted
+   */
+  insertDecided(orders: DecidedOrder[], release: string[]): Promise<Set<string>>;
+  /** asks inventory to release the reservations of the orders among `ids` that are stored REJECTED */
+  releaseIfRejected(ids: string[]): Promise<void>;
 }
+
+/**
+ * Rejections after which a reservation may exist although the order does not need it: the
+ * customer check comes first, but a redelivered command may have reserved on its first delivery
+ * (before its customer was blocked); a processing failure may come after the reservation.
+ * (OUT_OF_STOCK and UNKNOWN_PRODUCT come from inventory, which then reserved nothing.)
+ */
+const MAY_HOLD_RESERVATION: ReadonlySet<RejectionReason> = new Set(['CUSTOMER_BLOCKED', 'UNKNOWN_CUSTOMER', 'PROCESSING_FAILED']);
+
+/** The largest total the orders table holds (numeric(12,2)), in cents. */
+export const MAX_TOTAL_CENTS = 10n ** 12n - 1n;
 
 /** What happened to one CreateOrder. */
 export type PlaceOrderResult =
@@ -48,8 +64,11 @@ export interface PlaceOrderRequest {
  * decided, with its event.
  *
  * Idempotent: an order id that exists already is not decided again (a redelivered command), and
- * inventory answers a repeated reservation with the one it already made. Returns one result per
- * request, in the same order.
+ * inventory answers a repeated reservation with the one it already made (if for the same items).
+ * No stock leaks: an order rejected after a reservation may have been made for it (see
+ * MAY_HOLD_RESERVATION) is stored with a release of that reservation, and an order whose total
+ * the database cannot hold is rejected PROCESSING_FAILED. Returns one result per request, in the
+ * same order.
  */
 export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrdersDeps): Promise<PlaceOrderResult[]> {
   const firstById = new Map<string, PlaceOrderRequest>();
@@ -84,14 +103,15 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
     for (const request of toReserve) {
       const reservation = reservations.get(request.command.orderId);
       if (!reservation) throw new Error(`inventory did not answer for order ${request.command.orderId}`);
-      decided.push(
-        reservation.outcome === 'RESERVED'
-          ? { ...request, status: 'CONFIRMED', lines: reservation.lines, totalAmount: totalOf(reservation.lines) }
-          : { ...request, status: 'REJECTED', reason: reservation.reason },
-      );
+      decided.push(decide(request, reservation));
     }
   }
-  const inserted = decided.length ? await deps.insertDecided(decided) : new Set<string>();
+  const release = decided.filter((o) => o.status === 'REJECTED' && MAY_HOLD_RESERVATION.has(o.reason)).map((o) => o.command.orderId);
+  const inserted = decided.length ? await deps.insertDecided(decided, release) : new Set<string>();
+  // Decided by someone else meanwhile (a redelivery handled by two instances at once): if they
+  // rejected it, the reservation this one made after their release must go too.
+  const reservedElsewhereDecided = decided.filter((o) => o.status === 'CONFIRMED' && !inserted.has(o.command.orderId));
+  if (reservedElsewhereDecided.length > 0) await deps.releaseIfRejected(reservedElsewhereDecided.map((o) => o.command.orderId));
   const statusOf = new Map(decided.map((order) => [order.command.orderId, order.status]));
 
   return requests.map((request) => {
@@ -104,7 +124,23 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
   });
 }
 
+/** An order as its reservation decides it. */
+function decide(request: PlaceOrderRequest, reservation: Reservation): DecidedOrder {
+  if (reservation.outcome === 'REJECTED') {
+    // another reservation under this order id (other items): nothing consistent can be confirmed
+    const reason = reservation.reason === 'RESERVATION_MISMATCH' ? 'PROCESSING_FAILED' : reservation.reason;
+    return { ...request, status: 'REJECTED', reason };
+  }
+  const total = totalCentsOf(reservation.lines);
+  if (total > MAX_TOTAL_CENTS) return { ...request, status: 'REJECTED', reason: 'PROCESSING_FAILED' };
+  return { ...request, status: 'CONFIRMED', lines: reservation.lines, totalAmount: centsToMoney(total) };
+}
+
+function totalCentsOf(lines: { quantity: number; unitPrice: string }[]): bigint {
+  return lines.reduce((sum, line) => sum + moneyToCents(line.unitPrice) * BigInt(line.quantity), 0n);
+}
+
 /** Σ unit price × quantity, exactly, in cents. */
 export function totalOf(lines: { quantity: number; unitPrice: string }[]): string {
-  return centsToMoney(lines.reduce((sum, line) => sum + moneyToCents(line.unitPrice) * BigInt(line.quantity), 0n));
+  return centsToMoney(totalCentsOf(lines));
 }

@@ -7,42 +7,31 @@ import {
   type CreateOrderPayload,
   type Envelope,
   GetOrder,
-  ListOrders,
   ReleaseStock,
   MAX_ORDERS_PER_REQUEST,
   ReserveStock,
   Topics,
   UpdateOrder,
+  chunkByBytes,
+  payloadBudget,
 } from '@orderline/contracts';
 import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import { addToLogContext, withLogContext, type Logger } from '@orderline/logging';
-import { ReplyError, onMessage, onMessages, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
+import { onMessage, onMessages, onRequest, sendReply, startConsumer, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
 import { cancelOrder } from '../domain/cancel-order';
-import { InvalidCursor, listOrders } from '../domain/list-orders';
-import { OrderRuleViolation, isVisibleTo } from '../domain/order-state-machine';
+import { findOrder } from '../domain/find-order';
 import { placeOrders } from '../domain/place-orders';
-import { OrderNotFound, updateOrder } from '../domain/update-order';
+import { updateOrder } from '../domain/update-order';
+import { answering } from './answering';
 import { recordCancellation, recordDecision } from './order-metrics';
 import { reservationChunks } from './reservation-chunks';
 
-/** Domain refusals become error replies (→ 404/403/409/400 at the gateway); anything else is retried. */
-async function answering<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof OrderNotFound) throw new ReplyError('NOT_FOUND', error.message);
-    if (error instanceof OrderRuleViolation) throw new ReplyError(error.kind, error.message);
-    if (error instanceof InvalidCursor) throw new ReplyError('BAD_REQUEST', error.message);
-    throw error;
-  }
-}
-
 /**
- * Consumes `orders.commands` (keyed by order id, so one order's commands and reads are handled in
- * the order they were sent) and `orders.queries` (lists). CreateOrder commands are placed in
- * batches gathered across partitions: one customer look-up, one stock reservation and one
- * transaction per batch.
+ * Consumes `orders.commands` (keyed by order id, so one order's commands are handled in the order
+ * they were sent). CreateOrder commands are placed in batches gathered across partitions: one
+ * customer look-up, one stock reservation and one transaction per batch. (Reads have a consumer
+ * of their own: order-queries-consumer.ts.)
  */
 export function startOrderCommandsConsumer(deps: {
   kafka: Kafka;
@@ -50,6 +39,8 @@ export function startOrderCommandsConsumer(deps: {
   requester: Requester;
   orders: OrderRepository;
   logger: Logger;
+  /** how long a message waits out a dependency outage before it is dead-lettered */
+  maxOutageMs?: number;
 }) {
   const { publisher, requester, orders, logger } = deps;
   const releaseStock = (orderId: string, correlationId: string) =>
@@ -77,21 +68,25 @@ export function startOrderCommandsConsumer(deps: {
     const started = performance.now();
     const results = await placeOrders(requests, {
       findExisting: timed('findExisting', (ids) => orders.findExisting(ids)),
-      findCustomers: timed(
-        'findCustomers',
-        async (customerIds) =>
-          (await requester.request(GetCustomers, { customerIds }, { key: customerIds[0], correlationId: batchCorrelation })).customers,
-      ),
+      findCustomers: timed('findCustomers', async (customerIds) => {
+        // one look-up per batch; ids are short, but a request (and its reply) stays within a message whatever they hold
+        const chunks = chunkByBytes(customerIds, Math.floor(payloadBudget(publisher.maxMessageBytes) / 4));
+        const replies = await Promise.all(
+          chunks.map((ids) => requester.request(GetCustomers, { customerIds: ids }, { key: ids[0], correlationId: batchCorrelation })),
+        );
+        return replies.flatMap((reply) => reply.customers);
+      }),
       reserveStock: timed('reserveStock', async (toReserve) => {
         const results = [];
-        for (const chunk of reservationChunks(toReserve)) {
+        for (const chunk of reservationChunks(toReserve, publisher.maxMessageBytes)) {
           const reply = await requester.request(ReserveStock, { orders: chunk }, { key: chunk[0].orderId, correlationId: batchCorrelation });
           results.push(...reply.results);
         }
         return results;
       }),
-      insertDecided: timed('insertDecided', async (decided) => {
-        const inserted = await orders.insertDecided(decided);
+      releaseIfRejected: (ids) => orders.releaseIfRejected(ids, batchCorrelation),
+      insertDecided: timed('insertDecided', async (decided, release) => {
+        const inserted = await orders.insertDecided(decided, release);
         for (const order of decided) {
           if (!inserted.has(order.command.orderId)) continue; // decided before: counted then
           recordDecision(order.status, 'reason' in order ? order.reason : undefined, acceptedAt.get(order.command.orderId) as string);
@@ -122,11 +117,21 @@ export function startOrderCommandsConsumer(deps: {
   return startConsumer({
     kafka: deps.kafka,
     groupId: ConsumerGroups.orderManagement,
-    topics: [Topics.orderCommands, Topics.orderQueries],
+    topics: [Topics.orderCommands],
     publisher,
     logger,
     isPermanent: isPermanentDataError,
     isTransient: isDatabaseUnavailable,
+    maxOutageMs: deps.maxOutageMs,
+    // every accepted order ends final: one that cannot be decided is stored REJECTED / PROCESSING_FAILED
+    onDeadLetter: async (envelope) => {
+      if (envelope.type !== CreateOrder.type) return;
+      const parsed = CreateOrder.payload.safeParse(envelope.payload);
+      if (!parsed.success) return; // never valid: there is no order to record
+      const inserted = await orders.insertFailed([{ command: parsed.data, correlationId: envelope.correlationId }]);
+      if (inserted.size > 0) recordDecision('REJECTED', 'PROCESSING_FAILED', envelope.occurredAt);
+      logger.warn('order could not be decided: stored as REJECTED / PROCESSING_FAILED', { orderId: parsed.data.orderId });
+    },
     // as many CreateOrders at once as one ReserveStock may carry: under load batches fill up, and
     // each costs the same few round trips whatever its size (measured: 1,000 kept up with ~3,900
     // orders/s where 500 fell behind)
@@ -136,13 +141,7 @@ export function startOrderCommandsConsumer(deps: {
     ],
     routes: [
       onMessage(CreateOrder, (command, envelope) => createOrders([{ command, envelope }])),
-      onRequest(GetOrder, publisher, ({ orderId, caller }) =>
-        answering(async () => {
-          const order = await orders.findById(orderId);
-          if (!order || !isVisibleTo(order, caller)) throw new OrderNotFound(`no order ${orderId}`);
-          return { order };
-        }),
-      ),
+      onRequest(GetOrder, publisher, ({ orderId, caller }) => answering(async () => ({ order: await findOrder(orderId, caller, orders) }))),
       onRequest(UpdateOrder, publisher, (command, envelope) =>
         answering(async () => {
           addToLogContext({ orderId: command.orderId });
@@ -163,7 +162,6 @@ export function startOrderCommandsConsumer(deps: {
           return { order };
         }),
       ),
-      onRequest(ListOrders, publisher, (query) => answering(() => listOrders(query, orders))),
     ],
   });
 }

@@ -156,8 +156,12 @@ describe('outbox relay against Kafka', () => {
       expect(header(events[0].headers, Headers.messageType)).toBe('OrderConfirmed');
 
       const [tooLargeLetter, notEnvelopeLetter] = read.byKey(order, deadLetterTopic(topic));
-      // too large for the DLQ as well: the letter goes without the payload, which stays in the table
-      expect(tooLargeLetter.value).toBeNull();
+      // too large for the DLQ as well: the letter keeps the payload's start; the whole row stays in the table
+      const whole = (await pool.query<{ payload: string }>(`SELECT payload::text AS payload FROM ${table} WHERE id = $1`, [tooLarge.id])).rows[0].payload;
+      expect(header(tooLargeLetter.headers, Headers.truncatedFrom)).toBe(String(Buffer.byteLength(whole)));
+      expect(whole.startsWith(tooLargeLetter.value?.toString() ?? 'x')).toBe(true);
+      expect(tooLargeLetter.value?.length).toBeGreaterThan(800_000);
+      expect(tooLargeLetter.value?.length).toBeLessThan(publisher.maxMessageBytes);
       expect(header(tooLargeLetter.headers, Headers.error)).toMatch(/^MESSAGE_TOO_LARGE: a message of ~\d+ bytes/);
       expect(header(tooLargeLetter.headers, Headers.sourceTopic)).toBe(table);
       expect(header(tooLargeLetter.headers, Headers.outboxId)).toBe(tooLarge.id);
@@ -222,6 +226,7 @@ describe('outbox relay against Kafka', () => {
 /** A publisher that takes what it is given and answers when the test says; `refusalOf` as the real one's. */
 class FakePublisher {
   readonly calls: RawMessage[][] = [];
+  readonly maxMessageBytes = publisher.maxMessageBytes;
   inFlight = 0;
   maxInFlight = 0;
   constructor(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, Topics, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { BrokerUnavailableError, PublishRefusedError, type Publisher, type RawMessage } from '@orderline/messaging';
+import { BrokerUnavailableError, PublishRefusedError, PublisherOverloadedError, sizeOf, type Publisher, type RawMessage } from '@orderline/messaging';
 import type { OutboxRepository, OutboxRow } from '../db/outbox-repository';
 
 export interface OutboxRelay {
@@ -15,7 +15,7 @@ export const DEFAULT_OUTBOX_TOPIC = Topics.orderEvents;
 
 export interface OutboxRelayOptions {
   outbox: OutboxRepository;
-  publisher: Pick<Publisher, 'sendRaw' | 'refusalOf'>;
+  publisher: Pick<Publisher, 'sendRaw' | 'refusalOf' | 'maxMessageBytes'>;
   logger: Logger;
   /** names this relay in the lease (the instance id); default random */
   holder?: string;
@@ -151,7 +151,7 @@ export function startOutboxRelay({
         else if (sent < batchSize) await pause(idleMs);
       } catch (error) {
         failures++;
-        if (error instanceof BrokerUnavailableError) unavailable++;
+        if (brokerDidNotTake(error)) unavailable++;
         const waitMs = Math.min(maxRetryMs, retryMs * 2 ** Math.min(failures - 1, 30));
         logger.warn('outbox relay failed, will retry', { error: String(error), failures, retryInMs: waitMs });
         // a wake-up does not cut this short: the broker or database is not back because a commit happened
@@ -173,6 +173,11 @@ export function startOutboxRelay({
   };
 }
 
+/** The broker did not take a publish; not our own queue being full, which says nothing about the rows. */
+function brokerDidNotTake(error: unknown): error is BrokerUnavailableError {
+  return error instanceof BrokerUnavailableError && !(error instanceof PublisherOverloadedError);
+}
+
 /** A row that cannot go as it is: why, in the words of dlq-error. */
 type Refusal = { reason: string; message: string };
 /** The broker did not take the batch this many times in a row. */
@@ -181,7 +186,7 @@ type Exhausted = { attempts: number };
 /** Turns outbox rows into messages, dead-letters the ones that can never be published, and says which rows are done. */
 class RowRelayer {
   constructor(
-    private readonly publisher: Pick<Publisher, 'sendRaw' | 'refusalOf'>,
+    private readonly publisher: Pick<Publisher, 'sendRaw' | 'refusalOf' | 'maxMessageBytes'>,
     /** the outbox table, named in dead letters as their source */
     private readonly source: string,
     private readonly logger: Logger,
@@ -221,11 +226,11 @@ class RowRelayer {
             await this.publisher.sendRaw([message]);
           } catch (error) {
             if (error instanceof PublishRefusedError) await this.sendDeadLetter(row, { reason: error.reason, message: error.message });
-            else if (exhausted && error instanceof BrokerUnavailableError) {
+            else if (exhausted && brokerDidNotTake(error)) {
               // throws in turn while the broker takes nothing: then the row waits with the others
               await this.sendDeadLetter(row, {
                 reason: 'BROKER_UNAVAILABLE',
-                message: `not published after ${exhausted.attempts + 1} attempts: ${error.message}`,
+                message: `not published after ${exhausted.attempts + 1} attempts: ${(error as Error).message}`,
               });
             } else throw error;
           }
@@ -259,17 +264,18 @@ class RowRelayer {
 
   /**
    * The dead letter for a row: in `<its topic>.dlq`, or orders.events.dlq when its topic is not
-   * one of the system's. Without the payload when that is too large for the DLQ too: the row
-   * stays in the outbox table (dlq-outbox-id).
+   * one of the system's. A payload too large for the DLQ too is cut to fit (or to `cutTo` bytes),
+   * as the consumers cut theirs, with dlq-truncated-from: the whole row stays in the outbox table
+   * (dlq-outbox-id).
    */
-  private deadLetter(row: OutboxRow, refusal: Refusal, { withPayload = true } = {}): RawMessage {
+  private deadLetter(row: OutboxRow, refusal: Refusal, { cutTo }: { cutTo?: number } = {}): RawMessage {
     const topic = this.topicOf(row);
     let dlq = deadLetterTopic(topic);
     if (this.publisher.refusalOf({ topic: dlq, key: null, value: null })?.reason === 'UNKNOWN_TOPIC') dlq = deadLetterTopic(DEFAULT_OUTBOX_TOPIC);
     const letter: RawMessage = {
       topic: dlq,
       key: row.aggregate_id,
-      value: withPayload ? row.payload : null,
+      value: row.payload,
       headers: {
         ...(row.correlation_id !== null ? { [Headers.correlationId]: row.correlation_id } : {}),
         [Headers.messageType]: row.type,
@@ -279,16 +285,23 @@ class RowRelayer {
         [Headers.outboxTopic]: topic.slice(0, 300),
       },
     };
-    return withPayload && this.publisher.refusalOf(letter) ? this.deadLetter(row, refusal, { withPayload: false }) : letter;
+    const payload = Buffer.from(row.payload);
+    const keep = cutTo ?? (this.publisher.refusalOf(letter) ? payload.length - (sizeOf(letter) - this.publisher.maxMessageBytes) - 1_024 : undefined);
+    if (keep === undefined || keep >= payload.length) return letter;
+    return {
+      ...letter,
+      value: payload.subarray(0, Math.max(keep, 0)),
+      headers: { ...letter.headers, [Headers.truncatedFrom]: String(payload.length) },
+    };
   }
 
   private async sendDeadLetter(row: OutboxRow, refusal: Refusal): Promise<void> {
     try {
       await this.publisher.sendRaw([this.deadLetter(row, refusal)]);
     } catch (error) {
-      // the broker refuses the payload in the DLQ too: the letter goes without it
+      // the broker refuses the payload in the DLQ too: the letter keeps only its start
       if (!(error instanceof PublishRefusedError)) throw error;
-      await this.publisher.sendRaw([this.deadLetter(row, refusal, { withPayload: false })]);
+      await this.publisher.sendRaw([this.deadLetter(row, refusal, { cutTo: 1_024 })]);
     }
     this.logDeadLetter(row, refusal);
   }

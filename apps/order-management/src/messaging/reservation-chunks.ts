@@ -1,23 +1,13 @@
-import { MAX_LINES_PER_RESERVATION, MAX_ORDERS_PER_REQUEST } from '@orderline/contracts';
+import { MAX_ORDERS_PER_REQUEST, chunkByBytes, payloadBudget } from '@orderline/contracts';
+
 
 /**
  * Splits the orders of a batch into ReserveStock requests of at most MAX_ORDERS_PER_REQUEST orders
- * and MAX_LINES_PER_RESERVATION lines (an order is never split), keeping their order: asked one
- * after the other, earlier orders still get scarce stock first.
+ * whose request takes at most half a message (the reply repeats each line with its price, which
+ * at most doubles it), so neither request nor reply can exceed `maxMessageBytes` whatever the
+ * product ids hold. An order is never split; order is kept: asked one after the other, earlier
+ * orders still get scarce stock first.
  */
-export function reservationChunks<T extends { items: unknown[] }>(orders: T[]): T[][] {
-  const chunks: T[][] = [];
-  let chunk: T[] = [];
-  let lines = 0;
-  for (const order of orders) {
-    if (chunk.length > 0 && (chunk.length >= MAX_ORDERS_PER_REQUEST || lines + order.items.length > MAX_LINES_PER_RESERVATION)) {
-      chunks.push(chunk);
-      chunk = [];
-      lines = 0;
-    }
-    chunk.push(order);
-    lines += order.items.length;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
+export function reservationChunks<T>(orders: T[], maxMessageBytes: number): T[][] {
+  return chunkByBytes(orders, Math.floor(payloadBudget(maxMessageBytes) / 2), MAX_ORDERS_PER_REQUEST);
 }

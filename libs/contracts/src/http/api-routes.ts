@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { Order, Product } from '../orders';
 import { Problem } from '../problem';
-import { CreateOrderAccepted, CreateOrderBody, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
+import { CreateOrderAccepted, CreateOrderBody, IdempotencyKey, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
 import { ListProductsQuery, ProductIdParam } from './products-api';
 
 export interface ApiResponse {
   description: string;
   schema?: z.ZodType;
+  /** response headers worth documenting, by name */
+  headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
 
 /** One HTTP operation: the single source for the gateway's routing, validation and OpenAPI. */
@@ -21,7 +23,8 @@ export interface ApiRoute {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  headers?: { name: string; description: string; schema: z.ZodType }[];
+  /** request headers the route reads (optional ones), validated like params, query and body */
+  headers?: { name: string; description: string; schema: z.ZodType<string, string> }[];
   responses: Record<number, ApiResponse>;
 }
 
@@ -37,6 +40,17 @@ const authProblems = {
 };
 const orderNotFound = { 404: problem('no such order, or not yours') };
 
+/** An order's version as an entity tag: the ETag of GET and of every change's answer, what If-Match names. */
+const etag = {
+  ETag: { description: 'the order\'s version as a strong entity tag, e.g. "3"; it changes with every change of the order', schema: z.string() },
+};
+const ifMatch = (withoutIt: string) => ({
+  name: 'If-Match',
+  description: `Applies the change only while the order is at one of the listed versions (ETags from GET; strong comparison, so a weak tag W/"3" matches nothing; "*": any version); otherwise 412 and nothing changes. ${withoutIt}`,
+  schema: z.string(),
+});
+const preconditionFailed = { 412: problem('If-Match names a version the order is no longer at; nothing changed') };
+
 const updateOrder = (method: 'patch' | 'put') =>
   ({
   method,
@@ -49,12 +63,18 @@ const updateOrder = (method: 'patch' | 'put') =>
   auth: true,
   params: OrderIdParam,
   body: UpdateOrderBody,
+  headers: [
+    ifMatch(
+      'Without it the gateway applies the change to the version it reads first (and reads again, up to 3 times, when another change wins in between; then 409).',
+    ),
+  ],
   responses: {
-    200: { description: 'the updated order', schema: Order },
-    400: problem('invalid body'),
+    200: { description: 'the updated order', schema: Order, headers: etag },
+    400: problem('invalid body or If-Match'),
     403: problem('a customer may not set the status'),
     ...orderNotFound,
-    409: problem('not allowed in the current status'),
+    409: problem('not allowed in the current status, or the order kept changing meanwhile'),
+    ...preconditionFailed,
     ...authProblems,
   },
   }) satisfies ApiRoute;
@@ -129,7 +149,7 @@ export const apiRoutes = {
       {
         name: 'Idempotency-Key',
         description: 'the same key from the same customer returns the same order however often it is sent',
-        schema: z.string().min(1).max(255),
+        schema: IdempotencyKey,
       },
     ],
     responses: {
@@ -163,7 +183,14 @@ export const apiRoutes = {
     tag: 'orders',
     auth: true,
     params: OrderIdParam,
-    responses: { 200: { description: 'the order', schema: Order }, 400: problem('invalid id'), ...orderNotFound, ...authProblems },
+    headers: [{ name: 'If-None-Match', description: 'ETags the client holds: 304 without a body when one is current', schema: z.string() }],
+    responses: {
+      200: { description: 'the order', schema: Order, headers: etag },
+      304: { description: 'the order is still at a version If-None-Match names', headers: etag },
+      400: problem('invalid id'),
+      ...orderNotFound,
+      ...authProblems,
+    },
   },
   updateOrder: updateOrder('patch'),
   replaceOrder: updateOrder('put'),
@@ -174,10 +201,13 @@ export const apiRoutes = {
     tag: 'orders',
     auth: true,
     params: OrderIdParam,
+    headers: [ifMatch('Without it any version is cancelled (cancelling is one-way and repeating it is harmless).')],
     responses: {
-      200: { description: 'the order, CANCELLED', schema: Order },
+      200: { description: 'the order, CANCELLED', schema: Order, headers: etag },
+      400: problem('invalid id or If-Match'),
       ...orderNotFound,
       409: problem('already SHIPPED, DELIVERED or REJECTED'),
+      ...preconditionFailed,
       ...authProblems,
     },
   },

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { CustomerId, OrderLines, OrderStatus, ShippingAddress, Text } from '../orders';
+import { OrderStatus } from '../orders';
+import { ClientCustomerId, ClientOrderLines, ClientShippingAddress, ClientText, ClientTrackingText } from './client-text';
 
 /** POST /api/v1/orders */
 export const CreateOrderBody = z.strictObject({
-  items: OrderLines,
-  shippingAddress: ShippingAddress,
+  items: ClientOrderLines,
+  shippingAddress: ClientShippingAddress,
   /** admins only: place the order for this customer */
-  customerId: CustomerId.optional(),
+  customerId: ClientCustomerId.optional(),
 });
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
@@ -16,7 +17,7 @@ export const CreateOrderAccepted = z.object({
 });
 
 /** `Idempotency-Key` header of POST /api/v1/orders */
-export const IdempotencyKey = Text.pipe(z.string().min(1).max(255));
+export const IdempotencyKey = ClientText.pipe(z.string().min(1).max(255));
 
 /**
  * PATCH (or PUT) /api/v1/orders/:id. The owner may change `shippingAddress` while the order is
@@ -25,10 +26,10 @@ export const IdempotencyKey = Text.pipe(z.string().min(1).max(255));
  */
 export const UpdateOrderBody = z
   .strictObject({
-    shippingAddress: ShippingAddress.optional(),
+    shippingAddress: ClientShippingAddress.optional(),
     status: z.enum(['SHIPPED', 'DELIVERED']).optional(),
-    trackingCompany: Text.pipe(z.string().trim().min(1).max(100)).optional(),
-    trackingNumber: Text.pipe(z.string().trim().min(1).max(100)).optional(),
+    trackingCompany: ClientTrackingText.optional(),
+    trackingNumber: ClientTrackingText.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change' })
   .refine((body) => body.status !== 'SHIPPED' || (body.trackingCompany && body.trackingNumber), {
@@ -45,9 +46,9 @@ export type UpdateOrderBody = z.infer<typeof UpdateOrderBody>;
 export const ListOrdersQuery = z.strictObject({
   status: OrderStatus.optional(),
   /** admins only: one customer's orders */
-  customerId: CustomerId.optional(),
+  customerId: ClientCustomerId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: Text.pipe(z.string().min(1).max(200)).optional(),
+  cursor: ClientText.pipe(z.string().min(1).max(200)).optional(),
 });
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
 

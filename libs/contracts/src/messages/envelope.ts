@@ -18,8 +18,11 @@ export const Envelope = z.object({
 });
 export type Envelope<P = unknown> = Omit<z.infer<typeof Envelope>, 'payload'> & { payload: P };
 
-/** Error codes a responder can answer with instead of a result. */
-export const ReplyErrorCode = z.enum(['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'INTERNAL']);
+/**
+ * Error codes a responder can answer with instead of a result. PRECONDITION_FAILED: the request
+ * named a version of its subject that is no longer current (nothing was changed).
+ */
+export const ReplyErrorCode = z.enum(['BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'PRECONDITION_FAILED', 'INTERNAL']);
 export type ReplyErrorCode = z.infer<typeof ReplyErrorCode>;
 
 /** The payload of every reply: a result, or an error the requester turns into an HTTP status. */

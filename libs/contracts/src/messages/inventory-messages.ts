@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Money } from '../money';
 import { OrderId, OrderLineRequest, Product, ProductId } from '../orders';
 import { Topics } from '../topics';
-import { defineRequest } from './envelope';
+import { defineMessage, defineRequest } from './envelope';
 
 const OrderToReserve = z.object({ orderId: OrderId, items: z.array(OrderLineRequest).min(1).max(100) });
 
@@ -15,7 +15,8 @@ export const Reservation = z.discriminatedUnion('outcome', [
   z.object({
     orderId: OrderId,
     outcome: z.literal('REJECTED'),
-    reason: z.enum(['UNKNOWN_PRODUCT', 'OUT_OF_STOCK']),
+    /** RESERVATION_MISMATCH: this order id already holds a reservation for other items */
+    reason: z.enum(['UNKNOWN_PRODUCT', 'OUT_OF_STOCK', 'RESERVATION_MISMATCH']),
     productIds: z.array(ProductId),
   }),
 ]);
@@ -28,12 +29,6 @@ export type Reservation = z.infer<typeof Reservation>;
  */
 /** The most orders one ReserveStock carries: order-management's largest batch. */
 export const MAX_ORDERS_PER_REQUEST = 1_000;
-/**
- * The most order lines one ReserveStock carries (~60 bytes each, ~100 with its price in the
- * reply), so request and reply stay far under the broker's 1 MiB message limit. A batch of large
- * orders goes out as several requests, one after the other.
- */
-export const MAX_LINES_PER_RESERVATION = 5_000;
 
 export const ReserveStock = defineRequest({
   type: 'ReserveStock',
@@ -42,10 +37,10 @@ export const ReserveStock = defineRequest({
   reply: z.object({ results: z.array(Reservation) }),
 });
 
-/** gateway → inventory-service: one page of the catalog, ordered by product id. */
+/** gateway → inventory-service (its query consumer, never behind reservations): one page of the catalog, ordered by product id. */
 export const ListProducts = defineRequest({
   type: 'ListProducts',
-  topic: Topics.inventoryRequests,
+  topic: Topics.inventoryQueries,
   request: z.object({ limit: z.int().min(1).max(100), cursor: z.string().optional() }),
   reply: z.object({ items: z.array(Product), nextCursor: z.string().nullable() }),
 });
@@ -53,9 +48,20 @@ export const ListProducts = defineRequest({
 /** gateway → inventory-service: one product. */
 export const GetProduct = defineRequest({
   type: 'GetProduct',
-  topic: Topics.inventoryRequests,
+  topic: Topics.inventoryQueries,
   request: z.object({ productId: ProductId }),
   reply: z.object({ product: Product.nullable() }),
+});
+
+/**
+ * order-management → inventory-service, one-way (sent through order-management's outbox, so it is
+ * never lost): give back whatever is still reserved for these orders, which ended without needing
+ * it (rejected after a reservation may have been made). Idempotent. Key: the first order id.
+ */
+export const ReleaseReservations = defineMessage({
+  type: 'ReleaseReservations',
+  topic: Topics.inventoryRequests,
+  payload: z.object({ orderIds: z.array(OrderId).min(1).max(MAX_ORDERS_PER_REQUEST) }),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Caller, CustomerId, Order, OrderId, OrderLineRequest, OrderStatus, ShippingAddress, Tracking } from '../orders';
+import { Caller, CustomerId, Order, OrderId, OrderLineRequest, OrderStatus, OrderVersion, ShippingAddress, Tracking } from '../orders';
 import { Topics } from '../topics';
 import { defineMessage, defineRequest } from './envelope';
 
@@ -35,9 +35,10 @@ export const CreateOrderRequest = defineRequest({
 });
 
 /**
- * Gateway → order-management: read one order. Sent on the order command topic with the order id
- * as key, so it is answered after every earlier command for that order (read-your-writes).
- * NOT_FOUND when absent or, for a customer, not theirs.
+ * Gateway → order-management: read one order in command order. Sent on the order command topic
+ * with the order id as key, so it is answered after every earlier command for that order: the
+ * read before a change (PATCH), which is itself queued there. NOT_FOUND when absent or, for a
+ * customer, not theirs. Plain reads use LookupOrder.
  */
 export const GetOrder = defineRequest({
   type: 'GetOrder',
@@ -46,13 +47,30 @@ export const GetOrder = defineRequest({
   reply: z.object({ order: Order }),
 });
 
-/** Gateway → order-management: change the shipping address, or (admin) ship / deliver. */
+/**
+ * Gateway → order-management: read one order as stored, on the query topic, which a consumer
+ * group of its own answers: never queued behind order creation. NOT_FOUND when not stored (yet)
+ * or, for a customer, not theirs. (The gateway answers accepted, undecided orders itself.)
+ */
+export const LookupOrder = defineRequest({
+  type: 'LookupOrder',
+  topic: Topics.orderQueries,
+  request: z.object({ orderId: OrderId, caller: Caller }),
+  reply: z.object({ order: Order }),
+});
+
+/**
+ * Gateway → order-management: change the shipping address, or (admin) ship / deliver. Applied only
+ * while the order is at `expectedVersion` (the version the change was made against), so a late or
+ * replayed update cannot undo a newer change: otherwise PRECONDITION_FAILED naming the current version.
+ */
 export const UpdateOrder = defineRequest({
   type: 'UpdateOrder',
   topic: Topics.orderCommands,
   request: z.object({
     orderId: OrderId,
     caller: Caller,
+    expectedVersion: OrderVersion,
     shippingAddress: ShippingAddress.optional(),
     status: z.enum(['SHIPPED', 'DELIVERED']).optional(),
     tracking: Tracking.optional(),
@@ -60,11 +78,14 @@ export const UpdateOrder = defineRequest({
   reply: z.object({ order: Order }),
 });
 
-/** Gateway → order-management: cancel (never erase); idempotent on CANCELLED. */
+/**
+ * Gateway → order-management: cancel (never erase); idempotent on CANCELLED. With
+ * `expectedVersion` (HTTP If-Match) only while the order is at that version, else PRECONDITION_FAILED.
+ */
 export const CancelOrder = defineRequest({
   type: 'CancelOrder',
   topic: Topics.orderCommands,
-  request: z.object({ orderId: OrderId, caller: Caller }),
+  request: z.object({ orderId: OrderId, caller: Caller, expectedVersion: OrderVersion.optional() }),
   reply: z.object({ order: Order }),
 });
 

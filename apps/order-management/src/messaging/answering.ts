@@ -1,0 +1,17 @@
+import { ReplyError } from '@orderline/messaging';
+import { InvalidCursor } from '../domain/list-orders';
+import { OrderRuleViolation } from '../domain/order-state-machine';
+import { OrderNotFound, OrderVersionMismatch } from '../domain/update-order';
+
+/** Domain refusals become error replies (→ 404/403/409/412/400 at the gateway); anything else is retried. */
+export async function answering<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof OrderNotFound) throw new ReplyError('NOT_FOUND', error.message);
+    if (error instanceof OrderRuleViolation) throw new ReplyError(error.kind, error.message);
+    if (error instanceof OrderVersionMismatch) throw new ReplyError('PRECONDITION_FAILED', error.message);
+    if (error instanceof InvalidCursor) throw new ReplyError('BAD_REQUEST', error.message);
+    throw error;
+  }
+}

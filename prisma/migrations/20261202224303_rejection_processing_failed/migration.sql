@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "rejection_reason" ADD VALUE 'PROCESSING_FAILED';
