@@ -66,6 +66,7 @@ afterEach(async () => {
 afterAll(async () => {
   await publisher.disconnect();
   await pool.query(`DROP TABLE IF EXISTS ${table}`);
+  await pool.query(`DELETE FROM outbox_relay_leases WHERE name = $1`, [table]);
   await prisma.$disconnect();
   const admin = kafka.admin();
   await admin.connect();
