@@ -34,6 +34,7 @@ async function main() {
         outbox,
         publisher,
         logger,
+        holder: instanceId,
       });
       const orders = new OrderRepository(prisma, () => relay.wake());
       const queries = await startOrderQueriesConsumer({ kafka, publisher, orders, logger, maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS });

@@ -70,6 +70,39 @@ export const DatabaseEnv = z.object({
     .refine((url) => /^postgres(ql)?:\/\//.test(url), 'a postgresql:// URL')
     .describe('Postgres connection URL (`postgres://` or `postgresql://`)'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10).describe('Postgres connection pool size per instance'),
+  // the defaults are libs/db's DEFAULT_DATABASE_OPTIONS (this lib does not depend on the database's)
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(15_000)
+    .describe("Postgres `statement_timeout` of every connection: a statement running longer is cancelled and the caller's bounded retry takes over"),
+  DATABASE_LOCK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(5_000)
+    .describe('Postgres `lock_timeout` of every connection: a statement waiting longer for a row or advisory lock fails (and is retried)'),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(30_000)
+    .describe(
+      'Postgres `idle_in_transaction_session_timeout` of every connection: a session idle this long inside a transaction is ended, releasing its locks',
+    ),
+  DATABASE_POOL_WAIT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(5_000)
+    .describe(
+      'how long a query waits for a pool connection (all busy, or a new one connecting) before it fails as "database unavailable"',
+    ),
 });
 
 export const DEV_JWT_SECRET = 'dev-secret-change-me';

@@ -71,6 +71,9 @@ export const Headers = {
   sourceOffset: 'dlq-source-offset',
   /** on a dead letter whose value was cut to fit the size limit: the original value's length in bytes */
   truncatedFrom: 'dlq-truncated-from',
+  /** on dead letters from the outbox relay (dlq-source-topic `outbox_events`): the row's id, and the topic it was for */
+  outboxId: 'dlq-outbox-id',
+  outboxTopic: 'dlq-outbox-topic',
 } as const;
 
 /** Consumer group ids. Instances of one service share a group and so share the partitions. */

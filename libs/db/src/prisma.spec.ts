@@ -5,7 +5,7 @@ import { createPrismaClient, isDatabaseReachable, isPermanentDataError, isUnique
 const url = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
 
 describe('prisma client on the driver adapter', () => {
-  const prisma = createPrismaClient(url, 2);
+  const prisma = createPrismaClient(url, { poolSize: 2 });
   afterAll(() => prisma.$disconnect());
 
   it('reaches the database and reports unique violations recognisably', async () => {
@@ -22,7 +22,7 @@ describe('prisma client on the driver adapter', () => {
   });
 
   it('says unreachable (false, quickly) when nothing listens', async () => {
-    const nowhere = createPrismaClient('postgresql://orderline:orderline@127.0.0.1:1/orderline', 1);
+    const nowhere = createPrismaClient('postgresql://orderline:orderline@127.0.0.1:1/orderline', { poolSize: 1 });
     const started = Date.now();
     expect(await isDatabaseReachable(nowhere, 1_000)).toBe(false);
     expect(Date.now() - started).toBeLessThan(3_000);

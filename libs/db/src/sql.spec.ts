@@ -6,7 +6,7 @@ import { inTransaction, poolOf } from './sql';
 const url = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
 
 describe('plain SQL on the pool under a Prisma client', () => {
-  const prisma = createPrismaClient(url, 2);
+  const prisma = createPrismaClient(url, { poolSize: 2 });
   const pool = poolOf(prisma);
   const customerIds: string[] = [];
   const newId = () => {
@@ -50,7 +50,7 @@ describe('plain SQL on the pool under a Prisma client', () => {
   });
 
   it('survives the database dropping the connection between two statements, and does not reuse it', async () => {
-    const killer = createPrismaClient(url, 1);
+    const killer = createPrismaClient(url, { poolSize: 1 });
     try {
       const failed = await inTransaction(pool, async (db) => {
         const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 
 /**
  * Plain SQL on the pool under a Prisma client, for the statements that run once per batch of
@@ -26,13 +26,17 @@ export type SqlClient = pg.PoolClient;
 /**
  * Runs `work` in one transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
  * throws. While the connection is checked out its `error` event is ours: a connection the database
- * drops between two statements (a restart) would otherwise emit it with no listener and kill the
- * process. Such a connection fails the next statement and is destroyed, never reused.
+ * drops between two statements (a restart, idle_in_transaction_session_timeout) would otherwise emit
+ * it with no listener and kill the process. Such a connection fails the next statement and is
+ * destroyed, never reused; the error thrown is the database's reason (with its SQLSTATE, e.g. 25P03
+ * or 57P01) rather than the "not queryable" of the statement that found the connection gone.
  */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let ended: Error | undefined;
   let broken: Error | undefined;
   const onError = (error: Error) => {
+    ended ??= error;
     broken = error;
   };
   client.on('error', onError);
@@ -45,7 +49,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     await client.query('ROLLBACK').catch((rollbackError: Error) => {
       broken ??= rollbackError; // the connection is gone or unusable: do not hand it out again
     });
-    throw error;
+    throw ended instanceof pg.DatabaseError ? ended : error;
   } finally {
     client.off('error', onError);
     client.release(broken ?? false);

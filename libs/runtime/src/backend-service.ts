@@ -24,6 +24,10 @@ export interface BackendServiceConfig {
   KAFKA_MAX_MESSAGE_BYTES: number;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  DATABASE_LOCK_TIMEOUT_MS: number;
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
+  DATABASE_POOL_WAIT_TIMEOUT_MS: number;
   HOST: string;
   HEALTH_PORT: number;
   CONSUMER_STALL_MS: number;
@@ -51,10 +55,13 @@ export async function startBackendService(
 ): Promise<void> {
   initMetrics(name);
   const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
-  const prisma = createPrismaClient(
-    config.DATABASE_URL,
-    config.DATABASE_POOL_SIZE,
-  );
+  const prisma = createPrismaClient(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    poolWaitTimeoutMs: config.DATABASE_POOL_WAIT_TIMEOUT_MS,
+  });
   const kafka = createKafka({
     clientId: instanceId,
     brokers: config.KAFKA_BROKERS,

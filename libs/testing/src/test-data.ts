@@ -4,7 +4,7 @@ import { createPrismaClient, type PrismaClient } from '@orderline/db';
 export const TEST_DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
 
 export function testPrisma(): PrismaClient {
-  return createPrismaClient(TEST_DATABASE_URL, 4);
+  return createPrismaClient(TEST_DATABASE_URL, { poolSize: 4 });
 }
 
 /** A product of the test's own (unique id), so tests never share stock. */

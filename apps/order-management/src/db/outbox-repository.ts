@@ -1,50 +1,89 @@
-import type { PrismaClient } from '@orderline/db';
+import { poolOf, type PrismaClient } from '@orderline/db';
 
 export interface OutboxRow {
-  id: bigint;
+  /** bigint, as text */
+  id: string;
   aggregate_id: string;
   type: string;
-  /** the whole event envelope as JSON text, as written with the change */
+  /** the whole envelope as JSON text, as written with the change */
   payload: string;
   /** the envelope's correlationId; null when the payload is not an envelope */
   correlation_id: string | null;
+  /** the topic the row is for (`headers.topic`); null when the row names none */
+  topic: string | null;
 }
 
-/** Any fixed number: the advisory lock that lets one relay at a time publish. */
-const RELAY_LOCK = 7_220_301;
-
+/**
+ * The outbox table and the lease that lets one relay at a time publish from it. Every statement
+ * is a short one of its own (autocommit): no transaction stays open while the relay waits for
+ * Kafka. The lease lives in the database's clock only (`now()`), so the relays' clocks never matter.
+ */
 export class OutboxRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly table: string;
+
+  /** @param table another table shaped like outbox_events (a test's own); its name is also the lease's */
+  constructor(
+    private readonly prisma: PrismaClient,
+    { table = 'outbox_events' }: { table?: string } = {},
+  ) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`not a table name: ${JSON.stringify(table)}`);
+    this.table = table;
+  }
+
+  /** What the relay's dead letters name as their source (dlq-source-topic). */
+  get source(): string {
+    return this.table;
+  }
 
   /**
-   * Hands the oldest unpublished events to `publish` and marks them published, in one
-   * transaction. One relay at a time holds the lock, so events leave in id order, which for any
-   * one order is the order its changes committed in. If `publish` fails nothing is marked; if
-   * the commit fails after publishing, the same envelopes (same messageIds) go out again.
-   * Resolves with the number published, or 'locked' while another relay holds the lock.
+   * Takes the relay lease for `ms`, or renews it when `holder` has it already. False while
+   * another relay holds a lease that has not expired.
    */
-  async publishBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number | 'locked'> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}) AS locked`;
-        if (!locked) return 'locked';
-        // the payload goes out as the text it was stored as: no parse and re-serialise per event
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, aggregate_id::text AS aggregate_id, type, payload::text AS payload,
-                 CASE WHEN payload ? 'messageId' AND payload ? 'type' AND payload ? 'occurredAt'
-                      THEN payload->>'correlationId' END AS correlation_id
-          FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT ${limit}`;
-        if (rows.length === 0) return 0;
-        await publish(rows);
-        await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
-        return rows.length;
-      },
-      { timeout: 30_000 },
+  async tryLease(holder: string, ms: number): Promise<boolean> {
+    const { rowCount } = await poolOf(this.prisma).query(
+      `INSERT INTO outbox_relay_leases (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE outbox_relay_leases.expires_at <= now() OR outbox_relay_leases.holder = EXCLUDED.holder`,
+      [this.table, holder, ms],
+    );
+    return rowCount === 1;
+  }
+
+  /** Lets the next relay in at once (a no-op unless `holder` has the lease). */
+  async releaseLease(holder: string): Promise<void> {
+    await poolOf(this.prisma).query(`UPDATE outbox_relay_leases SET expires_at = now() WHERE name = $1 AND holder = $2`, [
+      this.table,
+      holder,
+    ]);
+  }
+
+  /** The oldest events not published yet, in id order; the payload as the text it was stored as (no parse and re-serialise). */
+  async oldestUnpublished(limit: number): Promise<OutboxRow[]> {
+    const { rows } = await poolOf(this.prisma).query<OutboxRow>(
+      `SELECT id::text AS id, aggregate_id::text AS aggregate_id, type, payload::text AS payload,
+              CASE WHEN payload ? 'messageId' AND payload ? 'type' AND payload ? 'occurredAt'
+                   THEN payload->>'correlationId' END AS correlation_id,
+              CASE WHEN jsonb_typeof(headers) = 'object' THEN headers->>'topic' END AS topic
+       FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }
+
+  /** Marks the rows published and, in the same statement, releases `holder`'s lease. */
+  async markPublished(ids: string[], holder: string): Promise<void> {
+    await poolOf(this.prisma).query(
+      `WITH marked AS (UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL)
+       UPDATE outbox_relay_leases SET expires_at = now() WHERE name = $2 AND holder = $3`,
+      [ids, this.table, holder],
     );
   }
 
   /** Events written but not yet published (a metric and a test hook). */
   async backlog(): Promise<number> {
-    return this.prisma.outboxEvent.count({ where: { publishedAt: null } });
+    const { rows } = await poolOf(this.prisma).query<{ count: string }>(
+      `SELECT count(*) AS count FROM ${this.table} WHERE published_at IS NULL`,
+    );
+    return Number(rows[0]?.count ?? 0);
   }
 }
