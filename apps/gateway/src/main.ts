@@ -14,7 +14,7 @@ import { exitOnStartupError, initMetrics, onShutdown } from '@orderline/runtime'
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
-import { AcceptedOrders } from './messaging/accepted-orders';
+import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders';
 
 const logger = createLogger('gateway');
 
@@ -57,6 +57,7 @@ async function main() {
   // every instance follows the accepted orders (and their decisions) itself: reads of undecided
   // orders and the admission decision need no other service
   const acceptedOrders = new AcceptedOrders({ maxBytes: config.ACCEPTED_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
+  trackAcceptedOrders(acceptedOrders);
   const follower = new TopicFollower({
     kafka,
     groupId: `gateway.accepted-orders.${instanceId}`,

@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import { CreateOrder, Envelope, Headers, Topics, type CreateOrderPayload, type Order } from '@orderline/contracts';
 import type { FollowedMessage } from '@orderline/messaging';
 
@@ -178,4 +179,25 @@ function parseCommand(value: Buffer): CreateOrderPayload | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The view's figures, read at scrape time: how far behind the decisions are, and what it holds. */
+export function trackAcceptedOrders(view: Pick<AcceptedOrders, 'decisionLagMs' | 'size'>): void {
+  new Gauge({
+    name: 'orderline_decision_lag_seconds',
+    help: 'How long the oldest accepted, undecided order has waited (admission control refuses new orders above ADMISSION_MAX_DECISION_LAG_MS)',
+    collect() {
+      this.set(view.decisionLagMs() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'orderline_accepted_undecided_orders',
+    help: 'Accepted orders this gateway answers PENDING itself, and the bytes they take',
+    labelNames: ['unit'],
+    collect() {
+      const { orders, bytes } = view.size();
+      this.set({ unit: 'orders' }, orders);
+      this.set({ unit: 'bytes' }, bytes);
+    },
+  });
 }
