@@ -33,7 +33,7 @@ export async function oversizedOrders({ gatewayUrl, prisma }: AttackContext): Pr
         method: 'POST',
         headers,
         body: JSON.stringify({
-          items: Array.from({ length: 100 }, (_, line) => ({ productId: cjk(32, i * 100 + line), quantity: 1000 })),
+          items: Array.from({ length: 100 }, (_, line) => ({ productId: cjk(32, i * 100 + line), quantity: 100 })),
           shippingAddress: { line1: cjk(200, i), line2: cjk(200, i), city: cjk(100, i), postalCode: cjk(20, i), country: 'DE' },
         }),
       });

@@ -88,7 +88,7 @@ describe('no message and no client can stall the system', () => {
     const token = signToken({ sub: attacker, role: 'customer' });
     const cjk = (n: number, i: number) => `${'注'.repeat(n - String(i).length)}${i}`;
     const body = (i: number) => ({
-      items: Array.from({ length: 100 }, (_, line) => ({ productId: cjk(32, i * 100 + line), quantity: 1000 })),
+      items: Array.from({ length: 100 }, (_, line) => ({ productId: cjk(32, i * 100 + line), quantity: 100 })),
       shippingAddress: { line1: cjk(200, i), line2: cjk(200, i), city: cjk(100, i), postalCode: cjk(20, i), country: 'DE' },
     });
     const ids: string[] = [];

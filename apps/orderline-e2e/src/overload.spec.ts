@@ -1,5 +1,5 @@
-import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { AppInstance, createTestCustomer, createTestProduct, signToken, testPrisma, waitFor } from '@orderline/testing';
@@ -26,15 +26,32 @@ const strict = new AppInstance('gateway', 20, 3800, {
 });
 const strictApi = () => request('http://127.0.0.1:3800');
 const orderManagement = path.join(root, 'apps', 'order-management', 'dist', 'main.js');
-const signal = (name: 'STOP' | 'CONT') => execSync(`pkill -${name} -f '${orderManagement}' || true`);
+/** Every order-management process of this workspace (node running its main.js), from /proc. */
+function orderManagementPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv[0] === process.execPath && argv.includes(orderManagement);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
+  for (const pid of orderManagementPids()) process.kill(pid, name);
+};
 
 beforeAll(async () => {
   strict.start();
   await strict.ready();
+  expect(orderManagementPids().length).toBeGreaterThan(0);
 });
 
 afterAll(async () => {
-  signal('CONT');
+  signal('SIGCONT');
   await strict.stop();
   await prisma.$disconnect();
 });
@@ -45,7 +62,7 @@ it('while order-management is paused: an accepted order reads PENDING within 100
   const product = await createTestProduct(prisma, { stock: 1_000 });
   const body = orderBody([{ productId: product.id, quantity: 1 }]);
   const accepted: string[] = [];
-  signal('STOP');
+  signal('SIGSTOP');
   try {
     const res = await api().post('/api/v1/orders').set(bearer(token)).send(body);
     expect(res.status).toBe(202);
@@ -78,7 +95,7 @@ it('while order-management is paused: an accepted order reads PENDING within 100
     expect(Number(shed.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(shed.body.detail).toMatch(/behind/);
   } finally {
-    signal('CONT');
+    signal('SIGCONT');
   }
 
   // running again: the backlog is decided, and the strict gateway admits new orders again
