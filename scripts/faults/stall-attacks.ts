@@ -40,16 +40,22 @@ export async function oversizedOrders({ gatewayUrl, prisma }: AttackContext): Pr
       return res.status;
     }),
   );
+  // the attacker lists its orders (limit=100) until all 80 are stored and listed, at most 30 s
   let pages = 0;
   let listed = 0;
   const listStatuses = new Set<number>();
-  for (let cursor: string | null = null, first = true; (first || cursor) && pages < 50; first = false) {
-    const res = await fetch(`${gatewayUrl}/api/v1/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers });
-    listStatuses.add(res.status);
-    const body = (await res.json()) as { items?: unknown[]; nextCursor?: string | null };
-    pages++;
-    listed += body.items?.length ?? 0;
-    cursor = body.nextCursor ?? null;
+  for (const deadline = Date.now() + 30_000; listed < 80 && Date.now() < deadline; ) {
+    pages = 0;
+    listed = 0;
+    for (let cursor: string | null = null, first = true; (first || cursor) && pages < 50; first = false) {
+      const res = await fetch(`${gatewayUrl}/api/v1/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers });
+      listStatuses.add(res.status);
+      const body = (await res.json()) as { items?: unknown[]; nextCursor?: string | null };
+      pages++;
+      listed += body.items?.length ?? 0;
+      cursor = body.nextCursor ?? null;
+    }
+    if (listed < 80) await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return `attacker: ${statuses.filter((s) => s === 202).length}/80 accepted; list answered ${[...listStatuses].join(',')}, ${listed} orders in ${pages} pages`;
 }

@@ -151,7 +151,15 @@ describe('no message and no client can stall the system', () => {
       expect(order).toMatchObject({ status: 'REJECTED', rejectionReason: 'PROCESSING_FAILED' });
       const letter = await dlqReader.waitFor((m) => m.key === id, 'the dead letter of the refused order');
       expect(letter.headers[Headers.error]).toMatch(/e2e refuses lines/);
-      // the stock it had reserved comes back (a ReleaseReservations command through the outbox)
+      // with an Idempotency-Key the client waits for the order to be stored: it gets its 202 (not a 500)
+      const keyed = await api()
+        .post('/api/v1/orders')
+        .set(bearer(token))
+        .set('idempotency-key', `refused-${run}`)
+        .send(orderBody([{ productId: product.id, quantity: 3 }]));
+      expect(keyed.status).toBe(202);
+      expect(await waitForDecision(keyed.body.id, token, 30_000)).toMatchObject({ status: 'REJECTED', rejectionReason: 'PROCESSING_FAILED' });
+      // the stock they had reserved comes back (a ReleaseReservations command through the outbox)
       await waitFor(async () => ((await stockOf(prisma, product.id)) === 50 ? true : undefined), { what: 'the stock to come back' });
     } finally {
       await prisma.$executeRawUnsafe(`DROP TRIGGER IF EXISTS e2e_refuse_${run} ON order_line_items`);

@@ -46,9 +46,10 @@ export interface ConsumerOptions {
   /**
    * called for every message about to be dead-lettered, after its route was tried (not for
    * messages that are no valid envelope): e.g. to record the failure where the client can read it.
+   * Resolves true when it has answered the request itself (else a request is answered INTERNAL).
    * Its own failure is logged and does not keep the message from the dead-letter topic.
    */
-  onDeadLetter?: (envelope: Envelope, reason: string) => Promise<void>;
+  onDeadLetter?: (envelope: Envelope, reason: string) => Promise<boolean | void>;
   /** the topics a request may name as `replyTo`; a request naming any other is dead-lettered unanswered */
   isReplyTopic?: (topic: string) => boolean;
   /** first retry delay; doubles per attempt, capped at 5 s */
@@ -145,11 +146,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     logger.warn('message dead-lettered', { topic, partition, offset: message.offset, reason });
     deadLetteredMessages.inc({ topic });
     if (envelope) {
-      await options.onDeadLetter?.(envelope, reason).catch((error: unknown) => {
+      const answered = await options.onDeadLetter?.(envelope, reason).catch((error: unknown) => {
         logger.error('could not record a dead-lettered message', { type: envelope.type, error: String(error) });
       });
       // a request that ends here is answered, so its caller is not left waiting for a timeout
-      if (envelope.replyTo && isReplyTopic(envelope.replyTo)) {
+      if (!answered && envelope.replyTo && isReplyTopic(envelope.replyTo)) {
         await sendReply(publisher, envelope, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
       }
     }

@@ -131,12 +131,16 @@ export function startOrderCommandsConsumer(deps: {
     maxOutageMs: deps.maxOutageMs,
     // every accepted order ends final: one that cannot be decided is stored REJECTED / PROCESSING_FAILED
     onDeadLetter: async (envelope) => {
-      if (envelope.type !== CreateOrder.type) return;
+      if (envelope.type !== CreateOrder.type) return false;
       const parsed = CreateOrder.payload.safeParse(envelope.payload);
-      if (!parsed.success) return; // never valid: there is no order to record
+      if (!parsed.success) return false; // never valid: there is no order to record
+      const { orderId } = parsed.data;
       const inserted = await orders.insertFailed([{ command: parsed.data, correlationId: envelope.correlationId }]);
       if (inserted.size > 0) recordDecision('REJECTED', 'PROCESSING_FAILED', envelope.occurredAt);
-      logger.warn('order could not be decided: stored as REJECTED / PROCESSING_FAILED', { orderId: parsed.data.orderId });
+      logger.warn('order could not be decided: stored as REJECTED / PROCESSING_FAILED', { orderId });
+      // sent with an Idempotency-Key: the order exists (decided, readable), so the client gets its 202
+      await sendReply(publisher, envelope, { ok: true, result: { orderId, created: inserted.size > 0 } });
+      return true;
     },
     // as many CreateOrders at once as one ReserveStock may carry: under load batches fill up, and
     // each costs the same few round trips whatever its size (measured: 1,000 kept up with ~3,900
