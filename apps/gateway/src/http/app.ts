@@ -9,6 +9,7 @@ import { DEFAULT_CUSTOMER_LIMITS, RATE_LIMITED_OPERATIONS, capQuantities, limitO
 import { errorHandler, notFoundHandler } from './error-handler';
 import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';
+import { admitOrders } from './admission';
 import { orderHandlers, type AcceptedOrdersView } from './orders-handlers';
 import { productHandlers } from './products-handlers';
 import { HttpProblem } from './problem-response';
@@ -87,6 +88,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   const limitOrders = limitOrderRequests(limits, { instances: deps.instances, now: deps.now });
   for (const [operationId, route] of Object.entries(apiRoutes)) {
     const chain: RequestHandler[] = [];
+    if (operationId === 'createOrder') chain.push(admitOrders(() => deps.acceptedOrders.decisionLagMs(), deps.maxDecisionLagMs));
     if (route.auth) chain.push(auth);
     if ('body' in route) chain.push(requireJson, parseJson);
     chain.push(validateInput(route));

@@ -43,8 +43,7 @@ const CATCH_UP_MS = 1_000;
 /**
  * /api/v1/orders. Create is fire-and-forget (the command is durable in Kafka, acks=all, when the
  * 202 goes out); with an Idempotency-Key it waits until order-management has stored the order.
- * Admission control: while the decisions are more than `maxDecisionLagMs` behind, new orders are
- * answered 503 with Retry-After. Reads never queue behind writes: an accepted, undecided order is
+ * (Admission control comes before: admission.ts.) Reads never queue behind writes: an accepted, undecided order is
  * answered PENDING from this instance's view of the log, a stored one by order-management's query
  * consumer. Changes are request/reply on the command topic, keyed by order id so they queue behind
  * earlier commands for the same order. One order is sent with its version as ETag; changes honour
@@ -54,24 +53,12 @@ export function orderHandlers({
   publisher,
   requester,
   acceptedOrders,
-  maxDecisionLagMs,
 }: {
   publisher: Publisher;
   requester: Requester;
   acceptedOrders: AcceptedOrdersView;
-  maxDecisionLagMs: number;
 }) {
   const createOrder: RequestHandler = async (_req, res) => {
-    const lag = acceptedOrders.decisionLagMs();
-    if (lag > maxDecisionLagMs) {
-      const retryAfter = Math.min(Math.max(Math.ceil((lag - maxDecisionLagMs) / 1000), 1), 30);
-      throw new HttpProblem(
-        'unavailable',
-        `orders are being decided ${(lag / 1000).toFixed(1)} s behind; this one would wait too long`,
-        undefined,
-        retryAfter,
-      );
-    }
     const { body, headers } = inputOf(res, apiRoutes.createOrder);
     const caller = callerOf(res);
     if (caller.role !== 'admin' && body.customerId !== undefined && body.customerId !== caller.sub) {
