@@ -152,22 +152,31 @@ describe('two gateway instances share one per-customer limit', () => {
     await Promise.all([untilPeers(a, 2), untilPeers(b, 2)]);
 
     const token = signToken({ sub: await createTestCustomer(prisma), role: 'customer' });
+    const started = Date.now();
     const onA = await statuses(a, token, 8);
     const onB = await statuses(b, token, 8);
-    // 5 a gateway (bursts of 10 ÷ 2), refilling at 0.5/s: nothing comes back within these few requests
-    expect(onA.map((r) => r.status)).toEqual([...Array(5).fill(202), ...Array(3).fill(429)]);
-    expect(onB.map((r) => r.status)).toEqual([...Array(5).fill(202), ...Array(3).fill(429)]);
+    // 5 a gateway (bursts of 10 ÷ 2), refilling at 0.5/s: at most what refilled meanwhile comes on top
+    const refilled = Math.floor(((Date.now() - started) / 1000) * 0.5);
+    for (const answers of [onA, onB]) {
+      expect(answers.slice(0, 5).map((r) => r.status)).toEqual(Array(5).fill(202));
+      expect(answers.filter((r) => r.status === 202).length).toBeLessThanOrEqual(5 + refilled);
+      expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(Math.max(0, 3 - refilled));
+    }
     // the headers speak for the whole system: the policy is the limit, what is left is this gateway's share × 2
     expect(onA[0].headers.get('ratelimit-policy')).toBe('"orders";q=10;w=10');
     expect(onA[0].headers.get('ratelimit')).toBe('"orders";r=8;t=2');
-    expect(onA[5].headers.get('retry-after')).toBe('2');
+    expect(onA.find((r) => r.status === 429)?.headers.get('retry-after') ?? '2').toBe('2');
 
     // one gateway gone: the other counts 1 and allows the whole limit
     await b.stop();
     await untilPeers(a, 1);
     const other = signToken({ sub: await createTestCustomer(prisma), role: 'customer' });
+    const aloneStarted = Date.now();
     const alone = await statuses(a, other, 12);
-    expect(alone.map((r) => r.status)).toEqual([...Array(10).fill(202), ...Array(2).fill(429)]);
+    const refilledAlone = Math.floor((Date.now() - aloneStarted) / 1000); // 1/s
+    expect(alone.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(202));
+    expect(alone.filter((r) => r.status === 202).length).toBeLessThanOrEqual(10 + refilledAlone);
+    expect(alone.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(Math.max(0, 2 - refilledAlone));
     expect(alone[0].headers.get('ratelimit')).toBe('"orders";r=9;t=1');
   }, 120_000);
 });

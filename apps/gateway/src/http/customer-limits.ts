@@ -81,7 +81,8 @@ export function limitOrderRequests(
     const n = Math.max(1, Math.floor(instances()));
     const share = { ratePerSecond: policy.ratePerSecond / n, capacity: Math.max(1, policy.burst / n) };
     const taken = buckets.take(callerOf(res).sub, now(), share);
-    const remaining = Math.min(taken.tokens * n, Math.max(1, policy.burst));
+    // whole requests left here, times N (a fraction of a token allows nothing: a 429 says r=0)
+    const remaining = Math.min(Math.floor(taken.tokens) * n, Math.max(1, policy.burst));
     res.set('RateLimit-Policy', policyField);
     if (taken.allowed) {
       res.set('RateLimit', rateLimitField(ORDERS_POLICY, remaining, taken.secondsUntilFull));
