@@ -126,3 +126,16 @@ export const ConsumerEnv = z.object({
     .default(30_000)
     .describe('/health/ready answers 503 while a partition with messages in hand has made no progress for this long'),
 });
+
+/**
+ * The settings of a service that owns tables and consumes from Kafka (order-management, customer-service,
+ * inventory-service): the common ones, the database's, the consumers', and the port of its /health/* and
+ * /metrics, which differs per service so that all of them can run on one machine.
+ */
+export function backendServiceEnv(defaultHealthPort: number) {
+  return CommonEnv.extend(DatabaseEnv.shape)
+    .extend(ConsumerEnv.shape)
+    .extend({
+      HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).default(defaultHealthPort).describe('port of /health/live, /health/ready and /metrics'),
+    });
+}
