@@ -108,7 +108,7 @@ export const DatabaseEnv = z.object({
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
 
 /** Settings of the apps that consume commands and requests (order-management, customer-service, inventory-service). */
-export const ConsumerEnv = z.object({
+const ConsumerEnv = z.object({
   CONSUMER_MAX_OUTAGE_MS: z.coerce
     .number()
     .int()

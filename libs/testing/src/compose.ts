@@ -11,7 +11,7 @@ import { parse } from 'yaml';
  */
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
-export const COMPOSE_FILE = path.join(WORKSPACE_ROOT, 'docker-compose.yml');
+const COMPOSE_FILE = path.join(WORKSPACE_ROOT, 'docker-compose.yml');
 
 export type ComposeDependsOn = string[] | Record<string, { condition?: string; restart?: boolean; required?: boolean }>;
 export type ComposePort = string | number | { target: number | string; published?: number | string; host_ip?: string; protocol?: string };
@@ -183,13 +183,13 @@ function parseListeners(value: string): KafkaListener[] {
 }
 
 /** The service's command split into words (list items may hold several words, e.g. `--smp 1`). */
-export function commandWords(service: ComposeService): string[] {
+function commandWords(service: ComposeService): string[] {
   const command = Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? '');
   return command.split(/\s+/).filter(Boolean);
 }
 
 /** Value of `--flag value` or `--flag=value` in the service's command. */
-export function commandFlag(service: ComposeService, flag: string): string | undefined {
+function commandFlag(service: ComposeService, flag: string): string | undefined {
   const words = commandWords(service);
   for (let i = 0; i < words.length; i++) {
     if (words[i] === flag) return words[i + 1];
@@ -199,7 +199,7 @@ export function commandFlag(service: ComposeService, flag: string): string | und
 }
 
 /** Redpanda's Kafka API listeners (`--kafka-addr`) and what it advertises for each (`--advertise-kafka-addr`). */
-export function kafkaListeners(service: ComposeService): { listeners: KafkaListener[]; advertised: KafkaListener[] } {
+function kafkaListeners(service: ComposeService): { listeners: KafkaListener[]; advertised: KafkaListener[] } {
   return {
     listeners: parseListeners(commandFlag(service, '--kafka-addr') ?? ''),
     advertised: parseListeners(commandFlag(service, '--advertise-kafka-addr') ?? ''),
