@@ -10,7 +10,7 @@ import { createPrismaClient } from "@orderline/db";
 const ADJ = ["Red", "Blue", "Green", "Steel", "Oak", "Compact", "Deluxe", "Eco", "Pro", "Mini"];
 const NOUN = ["Widget", "Gadget", "Bolt", "Lamp", "Chair", "Kettle", "Cable", "Mug", "Brush", "Pump"];
 
-export function seedProducts(count: number) {
+function seedProducts(count: number) {
   return Array.from({ length: count }, (_, k) => {
     const i = k + 1;
     const cents = ((i * 7919) % 99_900) + 100; // 1.00 .. 999.99, varied
@@ -24,7 +24,7 @@ export function seedProducts(count: number) {
   });
 }
 
-export function seedCustomers() {
+function seedCustomers() {
   return Array.from({ length: 50 }, (_, k) => {
     const n = String(k + 1).padStart(2, "0");
     return { id: `CUST${n}`, name: `Customer ${n}`, email: `cust${n}@example.com`, blocked: k + 1 === 50 };

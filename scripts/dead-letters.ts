@@ -35,7 +35,7 @@ export interface DeadLetterTools {
   maxMessageBytes?: number;
 }
 
-export const headerText = (value: IHeaders[string]): string | undefined => {
+const headerText = (value: IHeaders[string]): string | undefined => {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return value.map((v) => v.toString()).join(',');
   return value.toString();

@@ -7,7 +7,7 @@
  */
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import { APPS, startSystem, type AppName } from '@orderline/testing';
+import { APPS, startSystem, type AppName } from '@orderline/dev-tools';
 
 const root = path.resolve(__dirname, '..');
 const run = (command: string) => execSync(command, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });

@@ -4,7 +4,7 @@
  *   npm run token -- CUST01 --admin    an admin token (sub CUST01, role admin)
  * Signed with JWT_SECRET (default: the dev secret), valid 24 h.
  */
-import { signToken } from '@orderline/testing';
+import { signToken } from '@orderline/dev-tools';
 
 const args = process.argv.slice(2);
 const sub = args.find((arg) => !arg.startsWith('--'));

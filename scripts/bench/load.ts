@@ -16,7 +16,7 @@ export interface LoadResult {
 const WORKER = path.join(__dirname, 'load-worker.ts');
 const ROOT = path.resolve(__dirname, '../..');
 
-export function runLoad(config: LoadConfig): Promise<LoadResult> {
+function runLoad(config: LoadConfig): Promise<LoadResult> {
   // generous bound: load + drain + start-up and the transfer of the records
   const limitMs = (config.warmupSec + config.durationSec + config.drainMaxSec + 60) * 1000;
   return new Promise((resolve, reject) => {

@@ -31,7 +31,7 @@ export function createPool(databaseUrl: string): Pool {
   return new Pool({ connectionString: databaseUrl, max: 4 });
 }
 
-export const productIds = (count: number): string[] =>
+const productIds = (count: number): string[] =>
   Array.from({ length: count }, (_, i) => `PROD-${String(i + 1).padStart(4, '0')}`);
 
 /** Durability as Postgres reports it (not as assumed). */

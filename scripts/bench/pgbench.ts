@@ -24,7 +24,7 @@ export interface PgbenchResult {
 const PRODUCTS = 1_000;
 
 /** pgbench from Debian's postgresql packages (newest version first), else from PATH. */
-export function findPgbench(): string {
+function findPgbench(): string {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
   for (const version of versions) {
@@ -70,7 +70,7 @@ async function createTables(pool: Pool, runId: string): Promise<void> {
     ANALYZE ${t.products};`);
 }
 
-export async function dropTables(pool: Pool, runId: string): Promise<void> {
+async function dropTables(pool: Pool, runId: string): Promise<void> {
   const t = tableNames(runId);
   await pool.query(`DROP TABLE IF EXISTS ${t.lines}, ${t.orders}, ${t.products}`);
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Offline replacement for `prisma migrate dev --create-only`. Usage: bash scripts/new-migration.sh <name>
+# Offline replacement for `prisma migrate dev --create-only`. Usage: npm run db:new-migration -- <name>
+# (or bash scripts/db/new-migration.sh <name>)
 # Diffs prisma/schema.prisma against the schema snapshot stored with the latest migration (or from empty),
 # writes prisma/migrations/<UTC timestamp>_<name>/migration.sql and a schema.prisma snapshot next to it.
 # Hand-written SQL (CHECKs, partial indexes, data fixes) may be appended to migration.sql before it is applied.
 set -euo pipefail
-NAME=${1:?usage: new-migration.sh <name>}
+NAME=${1:?usage: npm run db:new-migration -- <name>}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 MIG=prisma/migrations

@@ -1,5 +1,6 @@
 import { createLogger } from '@orderline/logging';
-import { exitOnStartupError, startBackendService } from '@orderline/runtime';
+import { startBackendService } from '@orderline/backend-service';
+import { exitOnStartupError } from '@orderline/runtime';
 import { loadCustomerServiceConfig } from './config';
 import { CustomerRepository } from './db/customer-repository';
 import { startCustomerRequestsConsumer } from './messaging/customer-requests-consumer';

@@ -10,7 +10,7 @@ import { DEFAULT_CUSTOMER_LIMITS } from './http/customer-limits';
 export const COMPOSE_EXAMPLE_JWT_SECRET = 'please-change-this-secret-in-production';
 
 /** An HS256 key needs at least 256 bits (RFC 7518 §3.2); jsonwebtoken uses the key's UTF-8 bytes. */
-export const MIN_PRODUCTION_SECRET_BYTES = 32;
+const MIN_PRODUCTION_SECRET_BYTES = 32;
 
 const PUBLISHED_SECRETS = new Map([
   [DEV_JWT_SECRET, 'the dev default'],
@@ -143,6 +143,5 @@ export const GatewayEnv = CommonEnv.extend({
     },
     whenValid('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_IDLE_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'),
   );
-export type GatewayConfig = z.infer<typeof GatewayEnv>;
 
 export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(GatewayEnv, env);

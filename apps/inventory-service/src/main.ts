@@ -1,5 +1,6 @@
 import { createLogger } from '@orderline/logging';
-import { exitOnStartupError, startBackendService } from '@orderline/runtime';
+import { startBackendService } from '@orderline/backend-service';
+import { exitOnStartupError } from '@orderline/runtime';
 import { loadInventoryServiceConfig } from './config';
 import { ProductRepository } from './db/product-repository';
 import { StockRepository } from './db/stock-repository';

@@ -1,7 +1,8 @@
 import { Topics } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { Requester } from '@orderline/messaging';
-import { exitOnStartupError, startBackendService } from '@orderline/runtime';
+import { startBackendService } from '@orderline/backend-service';
+import { exitOnStartupError } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
 import { OutboxRepository } from './db/outbox-repository';

@@ -23,18 +23,14 @@ import { api, customerToken, orderBody, placeOrder, waitForDecision } from './su
  * decides the outcome (the gateway validates with the same zod schemas), the exact status too;
  * and an accepted order can be read back at once, as it was sent (read-your-writes).
  *
- * KNOWN BUGS (found by this file; see the `known bugs` block at the end). Inputs that trigger them
- * are skipped (fc.pre) so the properties keep guarding everything else: a failing request holds
- * its Kafka partition (504s for whatever is queued behind it). Set FUZZ_INCLUDE_KNOWN_BUGS=1 to
- * stop skipping them and let fast-check find and shrink them (not while someone else is
- * load-testing the same broker: they share the consumer groups).
- *   B1  GET /products?cursor= with U+0000 in the cursor → 5xx (the cursor reaches Postgres, which
- *       refuses NUL). The same for bodies, path ids and query ids was fixed by 73946d6 (such text
- *       is now a 400), and this file checks those again.
- *   B3  GET /orders?cursor= with a forged cursor that decodes (base64url JSON [date, id]) but whose
- *       date is outside years 1–9999 or whose id is not a canonical uuid → 5xx.
- *   (B2, productIds of 33–64 characters accepted but not storable, was fixed by b0f4840: ids are
- *   now limited to 32 in the contract, which this file reads, so it is checked again.)
+ * The bugs this file found are fixed; the properties check them again, and `fixed bugs stay fixed`
+ * at the end pins B1 and B3:
+ *   B1  U+0000 in text reached Postgres, which refuses NUL (bodies, path and query ids: fixed by
+ *       73946d6; GET /products?cursor=: now a 400 like any bad cursor).
+ *   B2  productIds of 33–64 characters were accepted but not storable (b0f4840: ids are limited to 32
+ *       in the contract, which this file reads).
+ *   B3  GET /orders?cursor= with a forged cursor that decodes (base64url JSON [date, id]) but whose date
+ *       is outside years 1–9999 or whose id is not a canonical uuid: a 5xx, now a 400.
  * FUZZ_SEED=<n> replays a run; FUZZ_RUNS=<factor> scales every numRuns.
  */
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The configuration reference (docs/configuration.md) is generated from the apps' env schemas:
  * `configTable({ gateway: GatewayEnv, … })` renders one markdown row per variable, and
  * `configDocProblems(markdown, app, schema)` tells whether a document still says what one app's
- * schema says (each app's config-docs.spec.ts runs it, so no app needs to import another).
+ * schema says (scripts/docs-config.spec.ts runs it for every app).
  *
  * Every variable needs a `.describe('…')` (on the outermost schema of the field, i.e. after
  * `.default()` / `.transform()` / `.pipe()`): that text is its description.

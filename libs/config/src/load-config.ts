@@ -108,7 +108,7 @@ export const DatabaseEnv = z.object({
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
 
 /** Settings of the apps that consume commands and requests (order-management, customer-service, inventory-service). */
-export const ConsumerEnv = z.object({
+const ConsumerEnv = z.object({
   CONSUMER_MAX_OUTAGE_MS: z.coerce
     .number()
     .int()
@@ -126,3 +126,16 @@ export const ConsumerEnv = z.object({
     .default(30_000)
     .describe('/health/ready answers 503 while a partition with messages in hand has made no progress for this long'),
 });
+
+/**
+ * The settings of a service that owns tables and consumes from Kafka (order-management, customer-service,
+ * inventory-service): the common ones, the database's, the consumers', and the port of its /health/* and
+ * /metrics, which differs per service so that all of them can run on one machine.
+ */
+export function backendServiceEnv(defaultHealthPort: number) {
+  return CommonEnv.extend(DatabaseEnv.shape)
+    .extend(ConsumerEnv.shape)
+    .extend({
+      HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).default(defaultHealthPort).describe('port of /health/live, /health/ready and /metrics'),
+    });
+}

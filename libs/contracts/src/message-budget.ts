@@ -6,7 +6,7 @@
  */
 
 /** Room kept for the envelope around a payload (ids, type, timestamps, correlation id) and the headers. */
-export const ENVELOPE_ALLOWANCE_BYTES = 4 * 1024;
+const ENVELOPE_ALLOWANCE_BYTES = 4 * 1024;
 
 /** The bytes a payload may take in a message of at most `maxMessageBytes`. */
 export function payloadBudget(maxMessageBytes: number): number {

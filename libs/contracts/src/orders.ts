@@ -27,7 +27,7 @@ export type RejectionReason = z.infer<typeof RejectionReason>;
  * Text the database can store: well-formed Unicode (no lone surrogates) without NUL characters.
  * JSON allows both; Postgres (text and jsonb) refuses them.
  */
-export const Text = z
+const Text = z
   .string()
   .refine(
     (value) => value.isWellFormed() && !value.includes('\u0000'),
@@ -80,12 +80,10 @@ export type ShippingAddress = z.infer<typeof ShippingAddress>;
 export const OrderLineRequest = stored.orderLine;
 export type OrderLineRequest = z.infer<typeof OrderLineRequest>;
 
-export const OrderLines = stored.orderLines;
-
 /** 1 when stored, +1 with every change; 0 while the order is accepted but not yet stored (PENDING) */
 export const OrderVersion = z.int().min(0);
 
-/** An order as the API returns it (design.md §2). */
+/** An order as the API returns it (and as order events carry it). */
 export const Order = z.object({
   id: OrderId,
   customerId: CustomerId,

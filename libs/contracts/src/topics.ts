@@ -26,8 +26,6 @@ export const Topics = {
   gatewayPeers: 'gateway.peers',
 } as const;
 
-export type TopicName = (typeof Topics)[keyof typeof Topics];
-
 /** The topics requests may name as `replyTo`: a responder answers on these and nowhere else. */
 export const ReplyTopics: readonly string[] = [Topics.gatewayReplies, Topics.orderManagementReplies];
 

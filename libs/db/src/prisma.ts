@@ -135,7 +135,7 @@ export function isUniqueViolation(error: unknown): boolean {
  * retries a bounded number of times (a statement that always takes too long must not stall a
  * consumer for good, as an outage would).
  */
-export const ORDINARY_FAILURE_CODES: ReadonlySet<string> = new Set(['57014', '55P03', '25P03']);
+const ORDINARY_FAILURE_CODES: ReadonlySet<string> = new Set(['57014', '55P03', '25P03']);
 
 /**
  * A failure that retrying cannot cure: the data itself is wrong for the database (SQLSTATE class

@@ -9,10 +9,10 @@ const SECRET_KEYS = /^(authorization|cookie|set-cookie|token|access_?token|refre
 /** keys whose values are addresses: only the country is kept */
 const ADDRESS_KEYS = /^(shipping_?address|billing_?address|address)$/i;
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Masks bearer tokens, JWTs and passwords in connection URLs inside free text. */
-export function redactText(text: string): string {
+function redactText(text: string): string {
   return text
     .replace(/\b(bearer)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`)
     .replace(/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+/g, REDACTED)

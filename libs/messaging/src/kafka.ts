@@ -3,6 +3,10 @@ import type { TopicSpec } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { fixRequestQueueTimer } from './kafkajs-timer-fix';
 
+/** The client's types other projects pass around or read: they import them from here, never from kafkajs. */
+export type { IHeaders, KafkaMessage } from 'kafkajs';
+export type { Kafka };
+
 export interface KafkaOptions {
   clientId: string;
   brokers: string[];

@@ -45,7 +45,7 @@ const REFUSALS = new Set([
 ]);
 
 /** The refusal type behind a kafkajs error, however deeply it is wrapped (retries, aggregates). */
-export function refusalOf(error: unknown, depth = 0): string | undefined {
+function refusalOf(error: unknown, depth = 0): string | undefined {
   if (!error || typeof error !== 'object' || depth > 5) return undefined;
   const e = error as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
   if (typeof e.type === 'string' && REFUSALS.has(e.type)) return e.type;
@@ -77,13 +77,13 @@ interface Queued {
  * Redpanda's default), and a request holds at most one batch per partition, so a whole request
  * under this budget always fits.
  */
-export const MAX_REQUEST_BYTES = 768 * 1024;
+const MAX_REQUEST_BYTES = 768 * 1024;
 /**
  * The largest message (key + value + headers) the publisher sends: below the broker's
  * `max.message.bytes` (1 MiB by default in Kafka and Redpanda), leaving room for the record
  * framing and for the headers a dead letter adds. Configurable per app (KAFKA_MAX_MESSAGE_BYTES).
  */
-export const DEFAULT_MAX_MESSAGE_BYTES = 900 * 1024;
+const DEFAULT_MAX_MESSAGE_BYTES = 900 * 1024;
 /** record framing, offsets, timestamps: a generous estimate per message */
 const RECORD_OVERHEAD_BYTES = 64;
 
@@ -282,7 +282,7 @@ export class Publisher {
 }
 
 /** An envelope as the JSON message it travels as, with its correlation id and type in headers too. */
-export function toRawMessage({ topic, key, envelope, headers }: OutgoingMessage): RawMessage {
+function toRawMessage({ topic, key, envelope, headers }: OutgoingMessage): RawMessage {
   return {
     topic,
     key,

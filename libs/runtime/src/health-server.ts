@@ -52,7 +52,7 @@ export function startHealthServer(options: {
   });
 }
 
-export async function runChecks(
+async function runChecks(
   checks: Record<string, ReadinessCheck>,
 ): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
   const results = await Promise.all(

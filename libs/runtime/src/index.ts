@@ -1,4 +1,3 @@
 export * from './health-server';
 export * from './shutdown';
-export * from './backend-service';
 export * from './metrics';

@@ -14,6 +14,7 @@ import {
   publishedPorts,
   REQUIRED_COMPOSE_VARIABLES,
   readDockerfile,
+  serviceBuild,
   serviceEnv,
   stageEnv,
   stageUser,
@@ -25,8 +26,9 @@ import {
 type AppEnv = z.ZodType<{ NODE_ENV: string; HOST: string; KAFKA_BROKERS: string[] }> & { shape: Record<string, unknown> };
 
 /**
- * Static checks (no Docker engine needed) that an app's compose service and Dockerfile match what
- * the app reads; defines the jest suites, so call it at the top level of the app's compose.spec.ts.
+ * Static checks (no Docker engine needed) that an app's compose service and the image it builds (the
+ * Dockerfile with the service's build arguments) match what the app reads; defines the jest suites, so
+ * call it at the top level of the app's compose.spec.ts.
  * `gateway`: the HTTP entry (published port, no database). Otherwise a service that owns tables:
  * DATABASE_URL, waits for Postgres and the migrate job, the image generates the Prisma client.
  */
@@ -44,7 +46,8 @@ export function describeComposeApp<E extends AppEnv>(options: {
   const compose = loadCompose({ vars: REQUIRED_COMPOSE_VARIABLES });
   const service = composeService(compose, app);
   const composeEnv = serviceEnv(compose, app);
-  const dockerfile = readDockerfile(`apps/${app}/Dockerfile`);
+  const build = serviceBuild(compose, app);
+  const dockerfile = readDockerfile(build.dockerfile, build.args);
   const runtime = finalStage(dockerfile);
   /** What the container sees: the image's ENV, overridden by the compose service's environment. */
   const containerEnv = { ...stageEnv(runtime), ...composeEnv };
@@ -114,7 +117,7 @@ export function describeComposeApp<E extends AppEnv>(options: {
     }
   });
 
-  describe(`apps/${app}/Dockerfile`, () => {
+  describe(`${build.dockerfile} with the build arguments of ${app}`, () => {
     it('builds in one stage and runs from another', () => {
       expect(dockerfile.length).toBeGreaterThanOrEqual(2);
     });
@@ -128,11 +131,18 @@ export function describeComposeApp<E extends AppEnv>(options: {
     });
 
     it(`runs the bundle that \`nx build\` makes in a build stage${kind === 'database-service' ? ' (with the generated Prisma client)' : ''}`, () => {
-      expect(instructionsOf(runtime, 'CMD')).toEqual([`["node", "apps/${app}/dist/main.js"]`]);
+      const [cmd = '[]'] = instructionsOf(runtime, 'CMD');
+      const [executable, entry] = JSON.parse(cmd) as string[];
+      expect(executable).toBe('node');
+      // an entry point linked to the bundle (`ln -s <bundle> <entry>`) runs the bundle
+      const linked = instructionsOf(runtime, 'RUN')
+        .map((run) => /^ln -s (\S+) (\S+)$/.exec(run))
+        .find((link) => link?.[2] === entry)?.[1];
+      expect(linked ?? entry).toBe(`apps/${app}/dist/main.js`);
       const copy = instructionsOf(runtime, 'COPY').find((args) => args.includes(`/apps/${app}/dist `));
       const from = copy && /--from=(\S+)/.exec(copy)?.[1];
-      const build = dockerfile.find((stage) => stage.name === from);
-      const runs = build ? instructionsOf(build, 'RUN') : [];
+      const buildStage = dockerfile.find((stage) => stage.name === from);
+      const runs = buildStage ? instructionsOf(buildStage, 'RUN') : [];
       const bundle = runs.findIndex((run) => new RegExp(`nx (run ${app}:build|build ${app})\\b`).test(run));
       expect(bundle).toBeGreaterThanOrEqual(0);
       if (kind === 'database-service') {
@@ -142,9 +152,10 @@ export function describeComposeApp<E extends AppEnv>(options: {
       }
     });
 
-    it(`has a HEALTHCHECK on /health/ready at ${portVariable}`, () => {
+    it(`has a HEALTHCHECK on /health/ready at ${portVariable}, which the image sets`, () => {
       const [healthcheck = ''] = instructionsOf(runtime, 'HEALTHCHECK');
-      expect(healthcheck).toContain(`process.env.${portVariable}+'/health/ready'`);
+      expect(healthcheck).toContain(`process.env.${portVariable}`);
+      expect(healthcheck).toContain("/health/ready'");
       expect(stageEnv(runtime)[portVariable]).toBe(String(parsedEnv()[portVariable]));
     });
   });

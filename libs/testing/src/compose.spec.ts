@@ -7,6 +7,7 @@ import {
   dependsOn,
   finalStage,
   healthcheckUrl,
+  instructionsOf,
   interpolate,
   isRootUser,
   kafkaBrokerProblems,
@@ -17,10 +18,12 @@ import {
   publishedPorts,
   readDockerfile,
   REQUIRED_COMPOSE_VARIABLES,
+  serviceBuild,
   serviceEnv,
   stageEnv,
   stageUser,
   unknownEnvKeys,
+  type DockerStage,
 } from './compose';
 
 const fixture = `
@@ -169,15 +172,44 @@ describe('Dockerfile reader', () => {
   it('splits stages and reads ENV and USER', () => {
     const stages = parseDockerfile(multiStage);
     expect(stages.map((stage) => [stage.base, stage.name])).toEqual([
-      ['${NODE}', 'build'],
-      ['${NODE}', 'deps'],
-      ['${NODE}', undefined],
+      ['node:22-bookworm-slim', 'build'],
+      ['node:22-bookworm-slim', 'deps'],
+      ['node:22-bookworm-slim', undefined],
     ]);
     expect(stageEnv(finalStage(stages))).toEqual({ NODE_ENV: 'production', HOST: '0.0.0.0', QUOTED: 'a b', LEGACY: 'value with spaces' });
     expect(stageUser(finalStage(stages))).toBe('node');
     expect(isRootUser('node')).toBe(false);
     expect(isRootUser('1000:1000')).toBe(false);
     expect([undefined, 'root', '0', '0:0', 'root:root'].every(isRootUser)).toBe(true);
+  });
+
+  it('resolves ARG and ENV references as docker build does with the given build arguments', () => {
+    const parameterised = `
+ARG BASE=node:22
+FROM \${BASE} AS build
+ARG APP
+RUN npx nx run \${APP}:build
+FROM \${BASE}
+ARG APP
+ARG PORT_VARIABLE=HEALTH_PORT
+ARG PORT
+ENV HOME_DIR=/app \${PORT_VARIABLE}=\${PORT}
+WORKDIR \${HOME_DIR}/apps/\${APP}
+COPY --from=build /app/apps/\${APP}/dist ./dist
+CMD ["node", "\${APP}"]
+`;
+    const stages = parseDockerfile(parameterised, { APP: 'gateway', PORT_VARIABLE: 'PORT', PORT: '3000' });
+    expect(stages.map((stage) => stage.base)).toEqual(['node:22', 'node:22']);
+    expect(instructionsOf(stages[0] as DockerStage, 'RUN')).toEqual(['npx nx run gateway:build']);
+    const last = finalStage(stages);
+    expect(stageEnv(last)).toEqual({ HOME_DIR: '/app', PORT: '3000' });
+    expect(instructionsOf(last, 'WORKDIR')).toEqual(['/app/apps/gateway']);
+    expect(instructionsOf(last, 'COPY')).toEqual(['--from=build /app/apps/gateway/dist ./dist']);
+    expect(instructionsOf(last, 'CMD')).toEqual(['["node", "${APP}"]']); // run time, not build time
+    expect(stageEnv(finalStage(parseDockerfile(parameterised, { APP: 'order-management', PORT: '3001' })))).toEqual({
+      HOME_DIR: '/app',
+      HEALTH_PORT: '3001',
+    });
   });
 
   it('accepts node_modules from a production-only install', () => {
@@ -215,6 +247,13 @@ describe('docker-compose.yml (services shared by the apps)', () => {
   it('Redpanda Console reaches the broker', () => {
     const brokers = (serviceEnv(compose, 'redpanda-console')['KAFKA_BROKERS'] ?? '').split(',');
     expect(kafkaBrokerProblems(compose, brokers)).toEqual([]);
+  });
+
+  it('the four apps build from one Dockerfile, each naming itself', () => {
+    const apps = ['gateway', 'order-management', 'customer-service', 'inventory-service'];
+    const builds = apps.map((app) => serviceBuild(compose, app));
+    expect(new Set(builds.map((build) => build.dockerfile))).toEqual(new Set(['docker/app.Dockerfile']));
+    expect(builds.map((build) => build.args['APP'])).toEqual(apps);
   });
 
   it('every build names a Dockerfile that exists; the tools image runs unprivileged', () => {

@@ -11,14 +11,14 @@ import { parse } from 'yaml';
  */
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
-export const COMPOSE_FILE = path.join(WORKSPACE_ROOT, 'docker-compose.yml');
+const COMPOSE_FILE = path.join(WORKSPACE_ROOT, 'docker-compose.yml');
 
 export type ComposeDependsOn = string[] | Record<string, { condition?: string; restart?: boolean; required?: boolean }>;
 export type ComposePort = string | number | { target: number | string; published?: number | string; host_ip?: string; protocol?: string };
 
 export interface ComposeService {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; args?: Record<string, string | number | null> | string[] };
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: ComposePort[];
@@ -183,13 +183,13 @@ function parseListeners(value: string): KafkaListener[] {
 }
 
 /** The service's command split into words (list items may hold several words, e.g. `--smp 1`). */
-export function commandWords(service: ComposeService): string[] {
+function commandWords(service: ComposeService): string[] {
   const command = Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? '');
   return command.split(/\s+/).filter(Boolean);
 }
 
 /** Value of `--flag value` or `--flag=value` in the service's command. */
-export function commandFlag(service: ComposeService, flag: string): string | undefined {
+function commandFlag(service: ComposeService, flag: string): string | undefined {
   const words = commandWords(service);
   for (let i = 0; i < words.length; i++) {
     if (words[i] === flag) return words[i + 1];
@@ -199,7 +199,7 @@ export function commandFlag(service: ComposeService, flag: string): string | und
 }
 
 /** Redpanda's Kafka API listeners (`--kafka-addr`) and what it advertises for each (`--advertise-kafka-addr`). */
-export function kafkaListeners(service: ComposeService): { listeners: KafkaListener[]; advertised: KafkaListener[] } {
+function kafkaListeners(service: ComposeService): { listeners: KafkaListener[]; advertised: KafkaListener[] } {
   return {
     listeners: parseListeners(commandFlag(service, '--kafka-addr') ?? ''),
     advertised: parseListeners(commandFlag(service, '--advertise-kafka-addr') ?? ''),
@@ -296,8 +296,20 @@ export interface DockerStage {
   instructions: DockerInstruction[];
 }
 
-/** Splits a Dockerfile into stages of instructions (comments dropped, `\` continuations joined). */
-export function parseDockerfile(text: string): DockerStage[] {
+/** `docker build --build-arg` values, by name. */
+export type BuildArgs = Record<string, string | undefined>;
+
+/** Instructions whose arguments Docker expands `${VAR}` in; RUN gets the same from its shell, which sees ARG and ENV. */
+const EXPANDED = new Set(['ADD', 'COPY', 'ENV', 'EXPOSE', 'FROM', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR', 'RUN']);
+
+/**
+ * Splits a Dockerfile into stages of instructions (comments dropped, `\` continuations joined), with the
+ * `${VAR}` references of each instruction resolved as `docker build` would with `buildArgs`: an ARG before
+ * the first FROM is global (FROM lines and a stage that declares it again see it), a stage sees the ARGs it
+ * declares (the build argument, else the declared default) and the ENV set before. CMD, ENTRYPOINT and
+ * HEALTHCHECK are left as written: they are expanded, if at all, when the container runs.
+ */
+export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): DockerStage[] {
   const logical: string[] = [];
   let pending = '';
   for (const line of text.split(/\r?\n/)) {
@@ -311,25 +323,58 @@ export function parseDockerfile(text: string): DockerStage[] {
   }
   if (pending.trim()) logical.push(pending.trim());
 
+  const declared = (args: string, defaults: BuildArgs): [string, string | undefined] => {
+    const [name = '', ...value] = args.split('=');
+    return [name, buildArgs[name] ?? (value.length > 0 ? value.join('=') : defaults[name])];
+  };
+  const globalArgs: BuildArgs = {};
+  let vars: BuildArgs = {};
   const stages: DockerStage[] = [];
   for (const line of logical) {
     const [keyword = '', ...rest] = line.split(' ');
-    const instruction = { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-    if (instruction.keyword === 'FROM') {
-      const words = rest.filter((word) => !word.startsWith('--'));
+    const upper = keyword.toUpperCase();
+    const raw = rest.join(' ');
+    const args = EXPANDED.has(upper) ? interpolate(raw, upper === 'FROM' ? globalArgs : vars) : raw;
+    const instruction = { keyword: upper, args };
+    if (upper === 'FROM') {
+      const words = args.split(' ').filter((word) => !word.startsWith('--'));
       const as = words.findIndex((word) => word.toUpperCase() === 'AS');
       stages.push({ base: words[0] ?? '', name: as >= 0 ? words[as + 1] : undefined, instructions: [] });
+      vars = {};
     } else if (stages.length === 0) {
-      if (instruction.keyword !== 'ARG') throw new Error(`${instruction.keyword} before the first FROM`);
+      if (upper !== 'ARG') throw new Error(`${upper} before the first FROM`);
+      const [name, value] = declared(raw, {});
+      globalArgs[name] = value;
     } else {
       stages[stages.length - 1]?.instructions.push(instruction);
+      if (upper === 'ARG') {
+        const [name, value] = declared(raw, globalArgs);
+        vars[name] = value;
+      } else if (upper === 'ENV') {
+        Object.assign(vars, envOf(args));
+      }
     }
   }
   return stages;
 }
 
-export function readDockerfile(relativePath: string): DockerStage[] {
-  return parseDockerfile(readFileSync(path.join(WORKSPACE_ROOT, relativePath), 'utf8'));
+export function readDockerfile(relativePath: string, buildArgs: BuildArgs = {}): DockerStage[] {
+  return parseDockerfile(readFileSync(path.join(WORKSPACE_ROOT, relativePath), 'utf8'), buildArgs);
+}
+
+/** The Dockerfile a compose service builds from (relative to the workspace root) and its build arguments. */
+export function serviceBuild(compose: ComposeFile, name: string): { dockerfile: string; args: BuildArgs } {
+  const build = composeService(compose, name).build;
+  if (build === undefined) throw new Error(`service "${name}" has no build`);
+  if (typeof build === 'string') return { dockerfile: path.join(build, 'Dockerfile'), args: {} };
+  const list = build.args ?? {};
+  const entries: [string, string | undefined][] = Array.isArray(list)
+    ? list.map((item) => {
+        const at = item.indexOf('=');
+        return at < 0 ? [item, undefined] : [item.slice(0, at), item.slice(at + 1)];
+      })
+    : Object.entries(list).map(([key, value]) => [key, value === null ? undefined : String(value)]);
+  return { dockerfile: path.join(build.context ?? '.', build.dockerfile ?? 'Dockerfile'), args: Object.fromEntries(entries) };
 }
 
 export function finalStage(stages: DockerStage[]): DockerStage {
@@ -351,20 +396,22 @@ export function isRootUser(user: string | undefined): boolean {
   return user === undefined || /^(root|0)(:.*)?$/.test(user);
 }
 
-/** `ENV` of a stage, both `ENV K=V K2="v 2"` and the legacy `ENV K V` form. */
-export function stageEnv(stage: DockerStage): Record<string, string> {
+/** Variables one `ENV` instruction sets: `ENV K=V K2="v 2"` or the legacy `ENV K V`. */
+function envOf(args: string): Record<string, string> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(args)) {
+    const [key = '', ...value] = args.split(' ');
+    return { [key]: value.join(' ') };
+  }
   const env: Record<string, string> = {};
-  for (const args of instructionsOf(stage, 'ENV')) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(args)) {
-      const [key = '', ...value] = args.split(' ');
-      env[key] = value.join(' ');
-      continue;
-    }
-    for (const match of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|'([^']*)'|\S*)/g)) {
-      env[match[1] as string] = match[3] ?? match[4] ?? match[2] ?? '';
-    }
+  for (const match of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|'([^']*)'|\S*)/g)) {
+    env[match[1] as string] = match[3] ?? match[4] ?? match[2] ?? '';
   }
   return env;
+}
+
+/** `ENV` of a stage, both `ENV K=V K2="v 2"` and the legacy `ENV K V` form. */
+export function stageEnv(stage: DockerStage): Record<string, string> {
+  return Object.assign({}, ...instructionsOf(stage, 'ENV').map(envOf));
 }
 
 const INSTALL = /\bnpm\s+(ci|install|i)\b|\byarn\s+install\b|\bpnpm\s+install\b/;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@orderline/db';
 
-export const TEST_DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
+const TEST_DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline';
 
 export function testPrisma(): PrismaClient {
   return createPrismaClient(TEST_DATABASE_URL, { poolSize: 4 });

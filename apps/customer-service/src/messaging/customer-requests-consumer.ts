@@ -2,7 +2,7 @@ import { ConsumerGroups, GetCustomers, Topics } from '@orderline/contracts';
 import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import type { Logger } from '@orderline/logging';
 import { onRequest, startConsumer, type Publisher } from '@orderline/messaging';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@orderline/messaging';
 import type { CustomerRepository } from '../db/customer-repository';
 
 /** Answers GetCustomers requests from `customers.requests`. */

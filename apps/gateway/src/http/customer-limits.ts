@@ -29,7 +29,7 @@ export const DEFAULT_CUSTOMER_LIMITS: CustomerLimits = {
 };
 
 /** the RateLimit policy name the headers carry */
-export const ORDERS_POLICY = 'orders';
+const ORDERS_POLICY = 'orders';
 
 /**
  * The operations the rate limit counts: the ones that give order-management work to do (create,

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { Histogram } from 'prom-client';
 import { renderMetrics } from '@orderline/runtime';
 
-export const httpRequestDuration = new Histogram({
+const httpRequestDuration = new Histogram({
   name: 'http_request_duration_seconds',
   help: 'HTTP requests served by the gateway, by method, route pattern and status',
   labelNames: ['method', 'route', 'status'],

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@orderline/messaging';
 import { ConsumerGroups, GetProduct, ListProducts, Topics, payloadBudget } from '@orderline/contracts';
 import { isDatabaseUnavailable, isPermanentDataError } from '@orderline/db';
 import type { Logger } from '@orderline/logging';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@orderline/messaging';
 import {
   CancelOrder,
   ConsumerGroups,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage } from '@orderline/messaging';
 import { Headers, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
 import { createPrismaClient, poolOf } from '@orderline/db';
 import { createLogger } from '@orderline/logging';

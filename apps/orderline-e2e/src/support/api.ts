@@ -2,13 +2,13 @@ import request from 'supertest';
 import type { Order } from '@orderline/contracts';
 import { signToken, validAddress, waitFor } from '@orderline/testing';
 
-export const gatewayUrl = () => process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:3100';
+const gatewayUrl = () => process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:3100';
 export const api = () => request(gatewayUrl());
 
 export const customerToken = (customerId = 'CUST01') => signToken({ sub: customerId, role: 'customer' });
 export const adminToken = () => signToken({ sub: 'ADMIN01', role: 'admin' });
 
-export const FINAL_STATUSES = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED'];
+const FINAL_STATUSES = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED'];
 
 export function orderBody(items: { productId: string; quantity: number }[], extra: Record<string, unknown> = {}) {
   return { items, shippingAddress: validAddress, ...extra };

@@ -25,7 +25,8 @@ export type CreateOrderPayload = z.infer<typeof CreateOrder.payload>;
 
 /**
  * The same command as a request (used with an Idempotency-Key): answered once the order is
- * stored PENDING, before it is decided. CONFLICT when the key was used for another request.
+ * stored, which it is only once decided (CONFIRMED or REJECTED; no PENDING row is written).
+ * CONFLICT when the key was used for another request.
  */
 export const CreateOrderRequest = defineRequest({
   type: 'CreateOrder',
@@ -113,6 +114,3 @@ export const OrderEventTypes = [
   'OrderDelivered',
 ] as const;
 export type OrderEventType = (typeof OrderEventTypes)[number];
-export const OrderEventPayload = z.object({ order: Order });
-export const orderEvent = (type: OrderEventType) =>
-  defineMessage({ type, topic: Topics.orderEvents, payload: OrderEventPayload });

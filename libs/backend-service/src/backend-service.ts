@@ -1,22 +1,8 @@
-import type { Kafka } from 'kafkajs';
 import { topicSpecs } from '@orderline/contracts';
-import {
-  createPrismaClient,
-  isDatabaseReachable,
-  type PrismaClient,
-} from '@orderline/db';
+import { createPrismaClient, isDatabaseReachable, type PrismaClient } from '@orderline/db';
 import type { Logger } from '@orderline/logging';
-import {
-  KafkaHealth,
-  Publisher,
-  createKafka,
-  stalledConsumers,
-  ensureTopics,
-  newInstanceId,
-} from '@orderline/messaging';
-import { startHealthServer } from './health-server';
-import { initMetrics } from './metrics';
-import { onShutdown } from './shutdown';
+import { KafkaHealth, Publisher, createKafka, stalledConsumers, ensureTopics, newInstanceId, type Kafka } from '@orderline/messaging';
+import { initMetrics, onShutdown, startHealthServer } from '@orderline/runtime';
 
 export interface BackendServiceConfig {
   INSTANCE_ID?: string;
