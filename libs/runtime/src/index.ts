@@ -1,4 +1,4 @@
 export * from './health-server';
 export * from './shutdown';
-export * from './backend-service';
+export * from './service';
 export * from './metrics';

@@ -1,7 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { apiRoutes, type OperationId } from '@orderline/contracts';
-import type { KafkaHealth, Publisher, Requester } from '@orderline/messaging';
+import type { Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
 import { authenticate } from './auth';
 import { correlationId } from './correlation';
@@ -17,7 +17,8 @@ import { validateInput } from './route-input';
 export interface GatewayDeps {
   publisher: Publisher;
   requester: Requester;
-  kafkaHealth: Pick<KafkaHealth, 'isReachable'>;
+  /** the readiness checks (Kafka), for /health/ready */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   /** HS256 keys tokens may be signed with: the current one, then (during a rotation) the previous one */
   jwtSecrets: string[];
   acceptedOrders: AcceptedOrdersView;
@@ -71,8 +72,8 @@ export function createApp(deps: GatewayDeps): express.Express {
     healthCheck: health,
     live: health,
     ready: async (_req, res) => {
-      const kafka = await deps.kafkaHealth.isReachable();
-      res.status(kafka ? 200 : 503).json({ status: kafka ? 'ok' : 'unavailable', checks: { kafka: kafka ? 'up' : 'down' } });
+      const { ready, checks } = await deps.readiness();
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
     },
     metrics: serveMetrics,
     openApi: (_req, res) => {

@@ -53,7 +53,7 @@ function appWith(limits?: CustomerLimits) {
         nextCursor: null,
       }),
     } as unknown as Requester,
-    kafkaHealth: { isReachable: async () => true },
+    readiness: async () => ({ ready: true, checks: { kafka: 'up' } }),
     jwtSecrets: [secret],
     acceptedOrders: noAcceptedOrders,
     maxDecisionLagMs: 5_000,

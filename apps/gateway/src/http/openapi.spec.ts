@@ -9,7 +9,7 @@ import { MAX_VERSION_ATTEMPTS } from './if-match';
 const app = createApp({
   publisher: {} as Publisher,
   requester: {} as Requester,
-  kafkaHealth: { isReachable: async () => true },
+  readiness: async () => ({ ready: true, checks: { kafka: 'up' } }),
   jwtSecrets: ['test-secret-0123456789'],
   acceptedOrders: noAcceptedOrders,
   maxDecisionLagMs: 5_000,

@@ -67,7 +67,7 @@ const publisher = {
 const app = createApp({
   publisher,
   requester,
-  kafkaHealth: { isReachable: async () => true },
+  readiness: async () => ({ ready: true, checks: { kafka: 'up' } }),
   jwtSecrets: [secret],
   acceptedOrders,
   maxDecisionLagMs: 5_000,

@@ -44,7 +44,7 @@ const requester = {
 const app = createApp({
   publisher: {} as Publisher,
   requester,
-  kafkaHealth: { isReachable: async () => true },
+  readiness: async () => ({ ready: true, checks: { kafka: 'up' } }),
   jwtSecrets: [secret],
   acceptedOrders: noAcceptedOrders,
   maxDecisionLagMs: 5_000,
