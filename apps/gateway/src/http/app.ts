@@ -15,8 +15,10 @@ import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
 
 export interface GatewayDeps {
-  publisher: Publisher;
-  requester: Requester;
+  /** sends commands (CreateOrder) */
+  publisher: Pick<Publisher, 'publish'>;
+  /** asks order-management and inventory-service (request/reply) */
+  requester: Pick<Requester, 'request'>;
   /** the readiness checks (Kafka), for /health/ready */
   readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   /** HS256 keys tokens may be signed with: the current one, then (during a rotation) the previous one */

@@ -52,8 +52,8 @@ export function orderHandlers({
   acceptedOrders,
   maxDecisionLagMs,
 }: {
-  publisher: Publisher;
-  requester: Requester;
+  publisher: Pick<Publisher, 'publish'>;
+  requester: Pick<Requester, 'request'>;
   acceptedOrders: AcceptedOrdersView;
   maxDecisionLagMs: number;
 }) {
