@@ -54,7 +54,8 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.test.ts'],
+    // specs, and the component layer's test harnesses (src/component/: test code, never built into an app)
+    files: ['**/*.spec.ts', '**/*.test.ts', '**/src/component/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': dependencyRules({ inSpecs: true }),
     },

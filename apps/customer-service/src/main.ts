@@ -1,29 +1,26 @@
+import { openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { startBackendService } from '@orderline/backend-service';
-import { exitOnStartupError } from '@orderline/runtime';
+import { exitOnStartupError, startService } from '@orderline/runtime';
 import { loadCustomerServiceConfig } from './config';
 import { CustomerRepository } from './db/customer-repository';
-import { startCustomerRequestsConsumer } from './messaging/customer-requests-consumer';
+import { customerRequestsConsumer } from './messaging/customer-requests-consumer';
 
 const logger = createLogger('customer-service');
 
 async function main() {
   const config = loadCustomerServiceConfig();
-  await startBackendService(
-    'customer-service',
+  const database = openDatabase(config);
+  await startService({
+    name: 'customer-service',
     config,
     logger,
-    async ({ kafka, publisher, prisma }) => {
-      const consumer = await startCustomerRequestsConsumer({
-        kafka,
-        publisher,
-        customers: new CustomerRepository(prisma),
-        logger,
-        maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
-      });
-      return [() => consumer.stop()];
+    database,
+    healthPort: config.HEALTH_PORT,
+    start: async ({ publisher, consume }) => {
+      await consume(customerRequestsConsumer({ publisher, customers: new CustomerRepository(database.prisma) }));
+      return [];
     },
-  );
+  });
 }
 
 main().catch(exitOnStartupError(logger));

@@ -1,16 +1,7 @@
-import { ConsumerGroups, Topics, topicSpecs } from '@orderline/contracts';
+import { ConsumerGroups, Topics } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
-import {
-  KafkaHealth,
-  PeerGroup,
-  Publisher,
-  Requester,
-  TopicFollower,
-  createKafka,
-  ensureTopics,
-  newInstanceId,
-} from '@orderline/messaging';
-import { exitOnStartupError, initMetrics, onShutdown } from '@orderline/runtime';
+import { PeerGroup, Requester, TopicFollower } from '@orderline/messaging';
+import { exitOnStartupError, startService } from '@orderline/runtime';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
@@ -20,104 +11,92 @@ const logger = createLogger('gateway');
 
 async function main() {
   const config = loadGatewayConfig();
-  initMetrics('gateway');
-  const instanceId = config.INSTANCE_ID ?? newInstanceId('gateway');
-  const kafka = createKafka({
-    clientId: instanceId,
-    brokers: config.KAFKA_BROKERS,
+  // no database and no consumer group of its own: readiness is Kafka's, served on the API's port
+  await startService({
+    name: 'gateway',
+    config,
     logger,
-  });
-  await ensureTopics(kafka, topicSpecs);
+    start: async ({ instanceId, kafka, publisher, readiness }) => {
+      const requester = new Requester({
+        kafka,
+        publisher,
+        replyTopic: Topics.gatewayReplies,
+        instanceId,
+        logger,
+        timeoutMs: config.REQUEST_TIMEOUT_MS,
+      });
+      await requester.start();
+      // how many gateways share the per-customer limits: each allows 1/N of them
+      const peers = new PeerGroup({
+        kafka,
+        topic: Topics.gatewayPeers,
+        groupId: config.GATEWAY_PEERS_GROUP,
+        logger,
+        refreshMs: config.GATEWAY_PEERS_REFRESH_MS,
+      });
+      await peers.start();
 
-  const publisher = new Publisher(kafka, {
-    maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
-    knownTopics: topicSpecs.map((spec) => spec.topic),
-  });
-  await publisher.connect();
-  const requester = new Requester({
-    kafka,
-    publisher,
-    replyTopic: Topics.gatewayReplies,
-    instanceId,
-    logger,
-    timeoutMs: config.REQUEST_TIMEOUT_MS,
-  });
-  await requester.start();
-  const kafkaHealth = new KafkaHealth(kafka);
-  // how many gateways share the per-customer limits: each allows 1/N of them
-  const peers = new PeerGroup({
-    kafka,
-    topic: Topics.gatewayPeers,
-    groupId: config.GATEWAY_PEERS_GROUP,
-    logger,
-    refreshMs: config.GATEWAY_PEERS_REFRESH_MS,
-  });
-  await peers.start();
+      // every instance follows the accepted orders (and their decisions) itself: reads of undecided
+      // orders and the admission decision need no other service
+      const acceptedOrders = new AcceptedOrders({ maxBytes: config.ACCEPTED_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
+      trackAcceptedOrders(acceptedOrders);
+      const follower = new TopicFollower({
+        kafka,
+        groupId: `gateway.accepted-orders.${instanceId}`,
+        topics: [
+          { topic: Topics.orderCommands, startAt: { at: 'committed', groupId: ConsumerGroups.orderManagement } },
+          // from a minute back: orders decided just before this start whose commands are still to be read
+          { topic: Topics.orderEvents, startAt: { at: 'recent', sinceMs: 60_000 } },
+        ],
+        onMessages: (messages) => acceptedOrders.follow(messages),
+        logger,
+      });
+      await follower.start();
+      const readDecisions = async () =>
+        acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
+      await readDecisions();
+      const decisionsTimer = setInterval(() => {
+        readDecisions().catch((error: unknown) => logger.warn('could not read how far the decisions are', { error: String(error) }));
+      }, 1_000);
 
-  // every instance follows the accepted orders (and their decisions) itself: reads of undecided
-  // orders and the admission decision need no other service
-  const acceptedOrders = new AcceptedOrders({ maxBytes: config.ACCEPTED_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
-  trackAcceptedOrders(acceptedOrders);
-  const follower = new TopicFollower({
-    kafka,
-    groupId: `gateway.accepted-orders.${instanceId}`,
-    topics: [
-      { topic: Topics.orderCommands, startAt: { at: 'committed', groupId: ConsumerGroups.orderManagement } },
-      // from a minute back: orders decided just before this start whose commands are still to be read
-      { topic: Topics.orderEvents, startAt: { at: 'recent', sinceMs: 60_000 } },
-    ],
-    onMessages: (messages) => acceptedOrders.follow(messages),
-    logger,
-  });
-  await follower.start();
-  const readDecisions = async () =>
-    acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
-  await readDecisions();
-  const decisionsTimer = setInterval(() => {
-    readDecisions().catch((error: unknown) => logger.warn('could not read how far the decisions are', { error: String(error) }));
-  }, 1_000);
+      const app = createApp({
+        publisher,
+        requester,
+        readiness,
+        jwtSecrets: [config.JWT_SECRET, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])],
+        acceptedOrders: {
+          accepted: (command) => acceptedOrders.accepted(command),
+          find: (orderId) => acceptedOrders.find(orderId),
+          caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
+          decisionLagMs: () => acceptedOrders.decisionLagMs(),
+        },
+        maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
+        logger,
+        limits: {
+          orderRequestsPerSecond: config.ORDER_RATE_LIMIT_PER_SECOND,
+          orderRequestBurst: config.ORDER_RATE_LIMIT_BURST,
+          maxQuantityPerProduct: config.ORDER_MAX_QUANTITY_PER_PRODUCT,
+        },
+        instances: () => peers.size,
+      });
+      const server = createHttpServer(app, {
+        headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
+      }).listen(config.PORT, config.HOST, () => {
+        logger.info('gateway listening', { url: `http://${config.HOST}:${config.PORT}`, instanceId });
+      });
 
-  const app = createApp({
-    publisher,
-    requester,
-    kafkaHealth,
-    jwtSecrets: [config.JWT_SECRET, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])],
-    acceptedOrders: {
-      accepted: (command) => acceptedOrders.accepted(command),
-      find: (orderId) => acceptedOrders.find(orderId),
-      caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
-      decisionLagMs: () => acceptedOrders.decisionLagMs(),
+      return [
+        () => new Promise((resolve) => server.close(resolve)),
+        () => requester.stop(),
+        async () => clearInterval(decisionsTimer),
+        () => follower.stop(),
+        () => peers.stop(),
+      ];
     },
-    maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
-    logger,
-    limits: {
-      orderRequestsPerSecond: config.ORDER_RATE_LIMIT_PER_SECOND,
-      orderRequestBurst: config.ORDER_RATE_LIMIT_BURST,
-      maxQuantityPerProduct: config.ORDER_MAX_QUANTITY_PER_PRODUCT,
-    },
-    instances: () => peers.size,
   });
-  const server = createHttpServer(app, {
-    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
-    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
-    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
-  }).listen(config.PORT, config.HOST, () => {
-    logger.info('gateway listening', {
-      url: `http://${config.HOST}:${config.PORT}`,
-      instanceId,
-    });
-  });
-
-  onShutdown(logger, [
-    () => new Promise((resolve) => server.close(resolve)),
-    () => requester.stop(),
-    async () => clearInterval(decisionsTimer),
-    () => follower.stop(),
-    () => peers.stop(),
-    () => publisher.disconnect(),
-    () => kafkaHealth.close(),
-  ]);
 }
 
 main().catch(exitOnStartupError(logger));

@@ -1,27 +1,29 @@
+import { openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { startBackendService } from '@orderline/backend-service';
-import { exitOnStartupError } from '@orderline/runtime';
+import { exitOnStartupError, startService } from '@orderline/runtime';
 import { loadInventoryServiceConfig } from './config';
 import { ProductRepository } from './db/product-repository';
 import { StockRepository } from './db/stock-repository';
-import { startInventoryQueriesConsumer } from './messaging/inventory-queries-consumer';
-import { startInventoryRequestsConsumer } from './messaging/inventory-requests-consumer';
+import { inventoryQueriesConsumer } from './messaging/inventory-queries-consumer';
+import { inventoryRequestsConsumer } from './messaging/inventory-requests-consumer';
 
 const logger = createLogger('inventory-service');
 
 async function main() {
   const config = loadInventoryServiceConfig();
-  await startBackendService(
-    'inventory-service',
+  const database = openDatabase(config);
+  await startService({
+    name: 'inventory-service',
     config,
     logger,
-    async ({ kafka, publisher, prisma }) => {
-      const maxOutageMs = config.CONSUMER_MAX_OUTAGE_MS;
-      const queries = await startInventoryQueriesConsumer({ kafka, publisher, products: new ProductRepository(prisma), logger, maxOutageMs });
-      const requests = await startInventoryRequestsConsumer({ kafka, publisher, stock: new StockRepository(prisma), logger, maxOutageMs });
-      return [() => queries.stop(), () => requests.stop()];
+    database,
+    healthPort: config.HEALTH_PORT,
+    start: async ({ publisher, consume }) => {
+      await consume(inventoryQueriesConsumer({ publisher, products: new ProductRepository(database.prisma) }));
+      await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma) }));
+      return [];
     },
-  );
+  });
 }
 
 main().catch(exitOnStartupError(logger));

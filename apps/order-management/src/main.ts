@@ -1,13 +1,13 @@
 import { Topics } from '@orderline/contracts';
+import { openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
 import { Requester } from '@orderline/messaging';
-import { startBackendService } from '@orderline/backend-service';
-import { exitOnStartupError } from '@orderline/runtime';
+import { exitOnStartupError, startService } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
 import { OutboxRepository } from './db/outbox-repository';
-import { startOrderCommandsConsumer } from './messaging/order-commands-consumer';
-import { startOrderQueriesConsumer } from './messaging/order-queries-consumer';
+import { orderCommandsConsumer } from './messaging/order-commands-consumer';
+import { orderQueriesConsumer } from './messaging/order-queries-consumer';
 import { trackOutboxBacklog } from './messaging/order-metrics';
 import { startOutboxRelay } from './messaging/outbox-relay';
 
@@ -15,11 +15,14 @@ const logger = createLogger('order-management');
 
 async function main() {
   const config = loadOrderManagementConfig();
-  await startBackendService(
-    'order-management',
+  const database = openDatabase(config);
+  await startService({
+    name: 'order-management',
     config,
     logger,
-    async ({ instanceId, kafka, publisher, prisma }) => {
+    database,
+    healthPort: config.HEALTH_PORT,
+    start: async ({ instanceId, kafka, publisher, consume }) => {
       const requester = new Requester({
         kafka,
         publisher,
@@ -29,33 +32,15 @@ async function main() {
         timeoutMs: config.REQUEST_TIMEOUT_MS,
       });
       await requester.start();
-      const outbox = new OutboxRepository(prisma);
+      const outbox = new OutboxRepository(database.prisma);
       trackOutboxBacklog(outbox);
-      const relay = startOutboxRelay({
-        outbox,
-        publisher,
-        logger,
-        holder: instanceId,
-      });
-      const orders = new OrderRepository(prisma, () => relay.wake());
-      const queries = await startOrderQueriesConsumer({ kafka, publisher, orders, logger, maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS });
-      const consumer = await startOrderCommandsConsumer({
-        kafka,
-        publisher,
-        requester,
-        orders,
-        logger,
-        maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
-        maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER,
-      });
-      return [
-        () => queries.stop(),
-        () => consumer.stop(),
-        () => relay.stop(),
-        () => requester.stop(),
-      ];
+      const relay = startOutboxRelay({ outbox, publisher, logger, holder: instanceId });
+      const orders = new OrderRepository(database.prisma, () => relay.wake());
+      await consume(orderQueriesConsumer({ publisher, orders }));
+      await consume(orderCommandsConsumer({ publisher, requester, orders, logger, maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER }));
+      return [() => relay.stop(), () => requester.stop()];
     },
-  );
+  });
 }
 
 main().catch(exitOnStartupError(logger));

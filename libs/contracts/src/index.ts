@@ -2,6 +2,7 @@ export * from './auth';
 export * from './topics';
 export * from './money';
 export * from './orders';
+export * from './order-access';
 export * from './problem';
 export * from './http/client-text';
 export * from './http/orders-api';

@@ -116,17 +116,15 @@ export const Product = z.object({
 });
 export type Product = z.infer<typeof Product>;
 
-/** Who is asking: passed with per-order requests so order-management can check ownership. */
+/**
+ * Who is asking (from the token the gateway verified): passed with per-order requests so
+ * order-management can apply the access rules (order-access.ts).
+ */
 export const Caller = z.object({
   customerId: CustomerId,
   role: z.enum(['customer', 'admin']),
 });
 export type Caller = z.infer<typeof Caller>;
-
-/** A customer sees and changes only their own orders (others' are "not found"); an admin sees all. */
-export function isVisibleTo(order: { customerId: string }, caller: Caller): boolean {
-  return caller.role === 'admin' || order.customerId === caller.customerId;
-}
 
 /** Tracking details required when an order is shipped. */
 export const Tracking = z.object({

@@ -1,2 +1,3 @@
 export * from './prisma';
+export * from './database';
 export { inTransaction, poolOf, type SqlClient } from './sql';

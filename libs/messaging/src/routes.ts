@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { Envelope, MessageContract, ReplyErrorCode, ReplyPayload, RequestContract } from '@orderline/contracts';
 import { newEnvelope } from './envelope';
 import type { Publisher } from './publisher';
-import type { BatchRoute } from './consumer';
 
 /** Where a consumed message came from, and whether this is the last try before the dead-letter topic. */
 export interface DeliveryContext {
@@ -13,10 +12,29 @@ export interface DeliveryContext {
   isLastAttempt: boolean;
 }
 
-/** How a consumer handles one message type. */
+/**
+ * How a consumer handles one message type. `handle` takes one message. A route with `batch` has
+ * its messages gathered across partitions and handled many at once; `handle` is then the fallback
+ * that takes a message on its own once its batch kept failing (which isolates a poison message).
+ */
 export interface MessageRoute {
   type: string;
   handle(envelope: Envelope, delivery: DeliveryContext): Promise<void>;
+  batch?: BatchHandler;
+  /**
+   * Called for a message of this type about to be dead-lettered after its handling was tried: e.g.
+   * to record the failure where the client can read it. Resolves true when it has answered the
+   * request itself (else a request is answered INTERNAL). Its own failure is logged and does not
+   * keep the message from the dead-letter topic.
+   */
+  onDeadLetter?(envelope: Envelope, reason: string): Promise<boolean | void>;
+}
+
+/** Handles many messages of one type at once. Must be idempotent: a batch that fails is tried again, in halves. */
+export interface BatchHandler {
+  /** why this message can never be handled (its payload is invalid), or undefined when it can */
+  reject(envelope: Envelope): string | undefined;
+  handleMany(envelopes: Envelope[]): Promise<void>;
 }
 
 /** The message can never be processed (bad payload, unknown type): dead-letter it at once, no retries. */
@@ -43,8 +61,11 @@ function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope): z.inf
   return parsed.data;
 }
 
+/** What answering a request takes: publishing. */
+export type ReplySender = Pick<Publisher, 'publish'>;
+
 /** Answers a request: publishes `payload` to its `replyTo` topic with `inReplyTo` = its messageId. */
-export async function sendReply(publisher: Publisher, request: Envelope, payload: ReplyPayload): Promise<void> {
+export async function sendReply(publisher: ReplySender, request: Envelope, payload: ReplyPayload): Promise<void> {
   if (!request.replyTo) return;
   await publisher.publish({
     topic: request.replyTo,
@@ -55,20 +76,26 @@ export async function sendReply(publisher: Publisher, request: Envelope, payload
 
 /**
  * Batch route for a one-way message: `handle` gets many valid payloads at once (gathered across
- * partitions); a message with an invalid payload is dead-lettered on its own.
+ * partitions), or one when a failing batch is taken apart; a message with an invalid payload is
+ * dead-lettered on its own.
  */
 export function onMessages<P extends z.ZodType>(
   contract: MessageContract<P>,
   handle: (items: { payload: z.infer<P>; envelope: Envelope }[]) => Promise<void>,
-): BatchRoute {
+  options: Pick<MessageRoute, 'onDeadLetter'> = {},
+): MessageRoute {
   return {
     type: contract.type,
-    reject: (envelope) => {
-      const parsed = contract.payload.safeParse(envelope.payload);
-      return parsed.success ? undefined : `invalid ${envelope.type} payload: ${parsed.error.message}`;
+    handle: (envelope) => handle([{ payload: parsePayload(contract.payload, envelope), envelope }]),
+    batch: {
+      reject: (envelope) => {
+        const parsed = contract.payload.safeParse(envelope.payload);
+        return parsed.success ? undefined : `invalid ${envelope.type} payload: ${parsed.error.message}`;
+      },
+      handleMany: (envelopes) =>
+        handle(envelopes.map((envelope) => ({ payload: contract.payload.parse(envelope.payload), envelope }))),
     },
-    handleBatch: (envelopes) =>
-      handle(envelopes.map((envelope) => ({ payload: contract.payload.parse(envelope.payload), envelope }))),
+    ...options,
   };
 }
 
@@ -91,7 +118,7 @@ export function onMessage<P extends z.ZodType>(
  */
 export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
   contract: RequestContract<Req, Res>,
-  publisher: Publisher,
+  publisher: ReplySender,
   answer: (request: z.infer<Req>, envelope: Envelope) => Promise<z.infer<Res>>,
 ): MessageRoute {
   return {

@@ -52,7 +52,7 @@ export function startHealthServer(options: {
   });
 }
 
-async function runChecks(
+export async function runChecks(
   checks: Record<string, ReadinessCheck>,
 ): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
   const results = await Promise.all(

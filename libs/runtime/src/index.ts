@@ -1,3 +1,4 @@
 export * from './health-server';
 export * from './shutdown';
+export * from './service';
 export * from './metrics';

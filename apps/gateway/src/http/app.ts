@@ -1,7 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { apiRoutes, type OperationId } from '@orderline/contracts';
-import type { KafkaHealth, Publisher, Requester } from '@orderline/messaging';
+import type { Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
 import { authenticate } from './auth';
 import { correlationId } from './correlation';
@@ -16,9 +16,12 @@ import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
 
 export interface GatewayDeps {
-  publisher: Publisher;
-  requester: Requester;
-  kafkaHealth: Pick<KafkaHealth, 'isReachable'>;
+  /** sends commands (CreateOrder) */
+  publisher: Pick<Publisher, 'publish'>;
+  /** asks order-management and inventory-service (request/reply) */
+  requester: Pick<Requester, 'request'>;
+  /** the readiness checks (Kafka), for /health/ready */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   /** HS256 keys tokens may be signed with: the current one, then (during a rotation) the previous one */
   jwtSecrets: string[];
   acceptedOrders: AcceptedOrdersView;
@@ -72,8 +75,8 @@ export function createApp(deps: GatewayDeps): express.Express {
     healthCheck: health,
     live: health,
     ready: async (_req, res) => {
-      const kafka = await deps.kafkaHealth.isReachable();
-      res.status(kafka ? 200 : 503).json({ status: kafka ? 'ok' : 'unavailable', checks: { kafka: kafka ? 'up' : 'down' } });
+      const { ready, checks } = await deps.readiness();
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
     },
     metrics: serveMetrics,
     openApi: (_req, res) => {

@@ -12,9 +12,9 @@ describe('tokenVerifier', () => {
     jest.useFakeTimers({ now: new Date('2026-12-02T10:00:00.500Z') });
     const verify = tokenVerifier([secret]);
     const token = sign({ sub: 'CUST01', role: 'customer' }, 60);
-    expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01', role: 'customer' } });
+    expect(verify(token)).toMatchObject({ caller: { customerId: 'CUST01', role: 'customer' } });
     jest.setSystemTime(new Date('2026-12-02T10:00:59.900Z'));
-    expect(verify(token)).toMatchObject({ caller: { sub: 'CUST01' } }); // from the cache, still valid
+    expect(verify(token)).toMatchObject({ caller: { customerId: 'CUST01' } }); // from the cache, still valid
     jest.setSystemTime(new Date('2026-12-02T10:01:00.000Z'));
     expect(verify(token)).toEqual({ problem: 'the token has expired' });
   });
@@ -32,8 +32,8 @@ describe('tokenVerifier', () => {
     const previous = 'previous-secret-0123456789';
     const verify = tokenVerifier([secret, previous]);
     const signedWith = (key: string) => jwt.sign({ sub: 'CUST01', role: 'customer' }, key, { algorithm: 'HS256', expiresIn: 60 });
-    expect(verify(signedWith(secret))).toMatchObject({ caller: { sub: 'CUST01' } });
-    expect(verify(signedWith(previous))).toMatchObject({ caller: { sub: 'CUST01' } });
+    expect(verify(signedWith(secret))).toMatchObject({ caller: { customerId: 'CUST01' } });
+    expect(verify(signedWith(previous))).toMatchObject({ caller: { customerId: 'CUST01' } });
     expect(verify(signedWith('some-other-secret-0123456789'))).toEqual({ problem: 'the token is not valid' });
     expect(verify(jwt.sign({ sub: 'A', role: 'admin' }, previous, { expiresIn: -10 }))).toEqual({ problem: 'the token has expired' });
     // once the previous key is dropped, its tokens are refused

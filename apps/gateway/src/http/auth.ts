@@ -1,9 +1,7 @@
 import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
-import { TokenClaims } from '@orderline/contracts';
+import { TokenClaims, type Caller } from '@orderline/contracts';
 import { HttpProblem } from './problem-response';
-
-export type Caller = TokenClaims;
 
 type Verified = { caller: Caller; expiresAtMs: number } | { problem: string };
 
@@ -23,9 +21,10 @@ export function tokenVerifier(secrets: readonly string[], cacheSize = 10_000): (
     if ('problem' in claims) return claims;
     const exp = claims.payload.exp;
     if (typeof exp !== 'number') return { problem: 'the token has no expiry (exp)' };
-    const caller = TokenClaims.safeParse(claims.payload);
-    if (!caller.success) return { problem: 'the token lacks sub or role' };
-    const verified = { caller: caller.data, expiresAtMs: exp * 1000 };
+    const subject = TokenClaims.safeParse(claims.payload);
+    if (!subject.success) return { problem: 'the token lacks sub or role' };
+    // the token's subject is the customer the caller acts as (contracts' Caller, sent with every order request)
+    const verified = { caller: { customerId: subject.data.sub, role: subject.data.role }, expiresAtMs: exp * 1000 };
     if (valid.size >= cacheSize) valid.delete(valid.keys().next().value as string);
     valid.set(token, verified);
     return verified;
@@ -58,6 +57,7 @@ export function authenticate(secrets: readonly string[]): RequestHandler {
   };
 }
 
+/** Who sent the request, as `authenticate` verified it. */
 export function callerOf(res: { locals: Record<string, unknown> }): Caller {
   return res.locals['caller'] as Caller;
 }

@@ -80,7 +80,7 @@ export function limitOrderRequests(
   return (_req, res, next) => {
     const n = Math.max(1, Math.floor(instances()));
     const share = { ratePerSecond: policy.ratePerSecond / n, capacity: Math.max(1, policy.burst / n) };
-    const taken = buckets.take(callerOf(res).sub, now(), share);
+    const taken = buckets.take(callerOf(res).customerId, now(), share);
     // whole requests left here, times N (a fraction of a token allows nothing: a 429 says r=0)
     const remaining = Math.min(Math.floor(taken.tokens) * n, Math.max(1, policy.burst));
     res.set('RateLimit-Policy', policyField);
@@ -94,7 +94,7 @@ export function limitOrderRequests(
     next(
       new HttpProblem(
         'tooManyRequests',
-        `more than ${policy.ratePerSecond} order requests a second (bursts of ${policy.burst}) from ${callerOf(res).sub}; retry after ${retryAfter} s`,
+        `more than ${policy.ratePerSecond} order requests a second (bursts of ${policy.burst}) from ${callerOf(res).customerId}; retry after ${retryAfter} s`,
       ),
     );
   };

@@ -1,20 +1,10 @@
 import request from 'supertest';
-import { createLogger } from '@orderline/logging';
-import type { Publisher, Requester } from '@orderline/messaging';
-import { noAcceptedOrders } from './test-deps';
-import { createApp, toExpressPath } from './app';
+import { gatewayUnderTest } from '../component/fake-backend';
+import { toExpressPath } from './app';
 import { MAX_VERSION_ATTEMPTS } from './if-match';
 
-/** The gateway's HTTP surface on its own, with nothing behind it (no broker needed). */
-const app = createApp({
-  publisher: {} as Publisher,
-  requester: {} as Requester,
-  kafkaHealth: { isReachable: async () => true },
-  jwtSecrets: ['test-secret-0123456789'],
-  acceptedOrders: noAcceptedOrders,
-  maxDecisionLagMs: 5_000,
-  logger: createLogger('test', 'error'),
-});
+/** The gateway's HTTP surface on its own (no broker needed). */
+const { app } = gatewayUnderTest();
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };

@@ -5,7 +5,7 @@ import { HttpProblem } from './problem-response';
 import { correlationIdOf, inputOf } from './route-input';
 
 /** /api/v1/products: the catalog, read from inventory-service by request/reply. */
-export function productHandlers({ requester }: { requester: Requester }) {
+export function productHandlers({ requester }: { requester: Pick<Requester, 'request'> }) {
   const listProducts: RequestHandler = async (_req, res) => {
     const { query } = inputOf(res, apiRoutes.listProducts);
     const page = await requester.request(ListProducts, query, {

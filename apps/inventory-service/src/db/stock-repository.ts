@@ -1,16 +1,6 @@
-import type { OrderLineRequest, Reservation } from '@orderline/contracts';
+import type { Reservation } from '@orderline/contracts';
 import { inTransaction, poolOf, type PrismaClient } from '@orderline/db';
-
-interface LockedProduct {
-  id: string;
-  unit_price: string;
-  available_quantity: number;
-}
-
-export interface OrderToReserve {
-  orderId: string;
-  items: OrderLineRequest[];
-}
+import { decideReservations, type OrderToReserve } from '../domain/decide-reservations';
 
 /**
  * Stock reservations for a batch of orders, each all or nothing, in one transaction:
@@ -18,7 +8,7 @@ export interface OrderToReserve {
  * - then the reservations already made for these orders are read: under those locks no other
  *   transaction can be reserving the same order, so a redelivered request reserves nothing more
  *   (and is answered RESERVATION_MISMATCH if it names other items than the reservation holds);
- * - the remaining orders are decided in the order given against the locked stock, and the
+ * - the orders are decided against the locked stock (domain/decide-reservations.ts), and the
  *   decrements go out as one conditional UPDATE. The table's CHECK (available_quantity >= 0) is
  *   the last guard: stock can never go negative even if this code were wrong.
  * `reserve` runs once per batch of orders, as plain SQL on the pool (see libs/db sql.ts).
@@ -30,7 +20,7 @@ export class StockRepository {
     return inTransaction(poolOf(this.prisma), async (db) => {
       const productIds = [...new Set(orders.flatMap((o) => o.items.map((i) => i.productId)))].sort();
       const orderIds = orders.map((o) => o.orderId);
-      const { rows: products } = await db.query<LockedProduct>(
+      const { rows: products } = await db.query<{ id: string; unit_price: string; available_quantity: number }>(
         `SELECT id, unit_price::text AS unit_price, available_quantity
          FROM products WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
         [productIds],
@@ -40,51 +30,13 @@ export class StockRepository {
          FROM stock_reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, product_id`,
         [orderIds],
       );
-
-      const stock = new Map(products.map((p) => [p.id, p]));
-      const reservedBefore = new Map<string, Reservation & { outcome: 'RESERVED' }>();
-      for (const row of existing) {
-        const reservation = reservedBefore.get(row.order_id) ?? { orderId: row.order_id, outcome: 'RESERVED' as const, lines: [] };
-        reservation.lines.push({ productId: row.product_id, quantity: row.quantity, unitPrice: row.unit_price });
-        reservedBefore.set(row.order_id, reservation);
-      }
-
-      const results: Reservation[] = [];
-      const newLines: { orderId: string; productId: string; quantity: number; unitPrice: string }[] = [];
-      for (const order of orders) {
-        const before = reservedBefore.get(order.orderId);
-        if (before) {
-          // a replay is answered with what was reserved, but only for the same items: an order id
-          // cannot take over another order's reservation
-          results.push(
-            sameItems(before.lines, order.items)
-              ? before
-              : { orderId: order.orderId, outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH', productIds: order.items.map((i) => i.productId) },
-          );
-          continue;
-        }
-        const unknown = order.items.filter((i) => !stock.has(i.productId)).map((i) => i.productId);
-        if (unknown.length > 0) {
-          results.push({ orderId: order.orderId, outcome: 'REJECTED', reason: 'UNKNOWN_PRODUCT', productIds: unknown });
-          continue;
-        }
-        const short = order.items.filter((i) => (stock.get(i.productId) as LockedProduct).available_quantity < i.quantity);
-        if (short.length > 0) {
-          results.push({ orderId: order.orderId, outcome: 'REJECTED', reason: 'OUT_OF_STOCK', productIds: short.map((i) => i.productId) });
-          continue;
-        }
-        const lines = order.items.map((item) => {
-          const product = stock.get(item.productId) as LockedProduct;
-          product.available_quantity -= item.quantity;
-          return { orderId: order.orderId, productId: item.productId, quantity: item.quantity, unitPrice: product.unit_price };
-        });
-        newLines.push(...lines);
-        results.push({ orderId: order.orderId, outcome: 'RESERVED', lines: lines.map(({ orderId: _o, ...line }) => line) });
-      }
+      const { results, newLines, taken } = decideReservations(
+        orders,
+        products.map((p) => ({ id: p.id, unitPrice: p.unit_price, available: p.available_quantity })),
+        existing.map((r) => ({ orderId: r.order_id, productId: r.product_id, quantity: r.quantity, unitPrice: r.unit_price })),
+      );
       if (newLines.length === 0) return results;
 
-      const taken = new Map<string, number>();
-      for (const line of newLines) taken.set(line.productId, (taken.get(line.productId) ?? 0) + line.quantity);
       const updated = await db.query(
         `UPDATE products p SET available_quantity = p.available_quantity - v.quantity, updated_at = now()
          FROM unnest($1::text[], $2::int[]) AS v(id, quantity)
@@ -133,11 +85,4 @@ export class StockRepository {
       return rows.map((r) => ({ productId: r.product_id, quantity: r.quantity }));
     });
   }
-}
-
-/** The same products in the same quantities, in any order. */
-function sameItems(lines: { productId: string; quantity: number }[], items: OrderLineRequest[]): boolean {
-  if (lines.length !== items.length) return false;
-  const quantities = new Map(lines.map((line) => [line.productId, line.quantity]));
-  return items.every((item) => quantities.get(item.productId) === item.quantity);
 }

@@ -1,12 +1,14 @@
 import type { Caller, Order } from '@orderline/contracts';
 import type { OrderRepository } from '../db/order-repository';
-import { assertCanMove, isVisibleTo } from './order-state-machine';
-import { OrderNotFound, assertAtVersion } from './update-order';
+import { visibleOrder } from './order-access';
+import { assertCanMove, statusesThatCanBecome } from './order-state-machine';
+import { assertAtVersion } from './order-versions';
 
 /**
- * Cancels (never erases) a PENDING or CONFIRMED order and gives its stock back. The status moves
- * first (with its event), then inventory releases; a retry after a crash in between finds the
- * order CANCELLED and releases again, which inventory makes a no-op once done. Cancelling a
+ * Cancels (never erases) an order the lifecycle lets become CANCELLED (PENDING or CONFIRMED) and
+ * gives its stock back. The status moves first (with its event), then inventory releases; a retry
+ * after a crash in between finds the order CANCELLED and releases again, which inventory makes a
+ * no-op once done. Cancelling a
  * cancelled order answers it as it is. With `expectedVersion` (If-Match) only while the order is
  * at that version.
  */
@@ -20,8 +22,7 @@ export async function cancelOrder(
     onCancelled?(): void;
   },
 ): Promise<Order> {
-  const order = await deps.orders.findById(command.orderId);
-  if (!order || !isVisibleTo(order, command.caller)) throw new OrderNotFound(`no order ${command.orderId}`);
+  const order = visibleOrder(await deps.orders.findById(command.orderId), command.caller, command.orderId);
   if (command.expectedVersion !== undefined) assertAtVersion(order, command.expectedVersion);
   if (order.status === 'CANCELLED') {
     await deps.releaseStock(order.id);
@@ -29,7 +30,7 @@ export async function cancelOrder(
   }
   assertCanMove(order.status, 'CANCELLED');
   const cancelled = await deps.orders.transition(order.id, {
-    from: ['PENDING', 'CONFIRMED'],
+    from: statusesThatCanBecome('CANCELLED'),
     expectedVersion: command.expectedVersion,
     to: 'CANCELLED',
     event: 'OrderCancelled',

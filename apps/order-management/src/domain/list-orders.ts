@@ -1,6 +1,6 @@
 import { countThatFit, type Caller, type Order, type OrderStatus } from '@orderline/contracts';
 import type { OrderRepository } from '../db/order-repository';
-import { OrderRuleViolation } from './order-state-machine';
+import { listedCustomer } from './order-access';
 
 export class InvalidCursor extends Error {
   override name = 'InvalidCursor';
@@ -38,13 +38,8 @@ export async function listOrders(
   orders: Pick<OrderRepository, 'listPage'>,
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<{ items: Order[]; nextCursor: string | null }> {
-  const { caller } = query;
-  if (caller.role !== 'admin' && query.customerId !== undefined && query.customerId !== caller.customerId) {
-    throw new OrderRuleViolation('FORBIDDEN', "customers may list only their own orders");
-  }
-  const customerId = caller.role === 'admin' ? query.customerId : caller.customerId;
   const page = await orders.listPage({
-    customerId,
+    customerId: listedCustomer(query.caller, query.customerId),
     status: query.status,
     limit: query.limit,
     cursor: query.cursor ? decodeCursor(query.cursor) : undefined,

@@ -4,7 +4,9 @@ import { testPrisma, validAddress } from '@orderline/testing';
 import { OrderRepository } from '../db/order-repository';
 import { cancelOrder } from './cancel-order';
 import { OrderRuleViolation } from './order-state-machine';
-import { OrderNotFound, OrderVersionMismatch, updateOrder } from './update-order';
+import { OrderNotFound } from './order-access';
+import { OrderVersionMismatch } from './order-versions';
+import { updateOrder } from './update-order';
 
 /**
  * An update (and a cancel that names a version) applies only to the version it was made against:

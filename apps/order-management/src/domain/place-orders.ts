@@ -18,6 +18,12 @@ export type DecidedOrder =
     }
   | { command: CreateOrderPayload; correlationId: string; status: 'REJECTED'; reason: RejectionReason };
 
+/** What inventory is asked to reserve for one order. */
+export interface OrderToReserve {
+  orderId: string;
+  items: CreateOrderPayload['items'];
+}
+
 export interface PlaceOrdersDeps {
   /** the request hash of each order among `ids` that exists already */
   findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>>;
@@ -26,7 +32,7 @@ export interface PlaceOrdersDeps {
   countOpenOrders(customerIds: string[], orderIds: string[]): Promise<Map<string, number>>;
   /** open orders a customer may have: a new one beyond them is REJECTED TOO_MANY_OPEN_ORDERS, before any reservation */
   maxOpenOrdersPerCustomer: number;
-  reserveStock(orders: { orderId: string; items: CreateOrderPayload['items'] }[]): Promise<Reservation[]>;
+  reserveStock(orders: OrderToReserve[]): Promise<Reservation[]>;
   /**
    * stores the decided orders with their events, and a release of whatever is reserved for the
    * orders in `release` among those it inserted (in the same transaction); returns the ids it inserted
@@ -54,7 +60,8 @@ export const MAX_TOTAL_CENTS = 10n ** 12n - 1n;
 
 /** What happened to one CreateOrder. */
 export type PlaceOrderResult =
-  | { outcome: 'CONFIRMED' | 'REJECTED'; created: true }
+  | { outcome: 'CONFIRMED'; created: true }
+  | { outcome: 'REJECTED'; reason: RejectionReason; created: true }
   /** the order existed already (a redelivery, or the same Idempotency-Key with the same request) */
   | { outcome: 'EXISTING'; created: false }
   /** the same order id (Idempotency-Key) came with a different request */
@@ -128,7 +135,7 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
   // rejected it, the reservation this one made after their release must go too.
   const reservedElsewhereDecided = decided.filter((o) => o.status === 'CONFIRMED' && !inserted.has(o.command.orderId));
   if (reservedElsewhereDecided.length > 0) await deps.releaseIfRejected(reservedElsewhereDecided.map((o) => o.command.orderId));
-  const statusOf = new Map(decided.map((order) => [order.command.orderId, order.status]));
+  const decisionOf = new Map(decided.map((order) => [order.command.orderId, order]));
 
   return requests.map((request) => {
     const id = request.command.orderId;
@@ -136,7 +143,8 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
     const knownHash = existing.has(id) ? existing.get(id)?.requestHash : (first.command.requestHash ?? null);
     if (knownHash !== (request.command.requestHash ?? null)) return { outcome: 'CONFLICT', created: false };
     if (request !== first || !inserted.has(id)) return { outcome: 'EXISTING', created: false };
-    return { outcome: statusOf.get(id) as 'CONFIRMED' | 'REJECTED', created: true };
+    const order = decisionOf.get(id) as DecidedOrder;
+    return order.status === 'CONFIRMED' ? { outcome: 'CONFIRMED', created: true } : { outcome: 'REJECTED', reason: order.reason, created: true };
   });
 }
 

@@ -1,7 +1,8 @@
 import { ReplyError } from '@orderline/messaging';
 import { InvalidCursor } from '../domain/list-orders';
+import { OrderNotFound } from '../domain/order-access';
 import { OrderRuleViolation } from '../domain/order-state-machine';
-import { OrderNotFound, OrderVersionMismatch } from '../domain/update-order';
+import { OrderVersionMismatch } from '../domain/order-versions';
 
 /** Domain refusals become error replies (→ 404/403/409/412/400 at the gateway); anything else is retried. */
 export async function answering<T>(work: () => Promise<T>): Promise<T> {

@@ -1,79 +1,38 @@
 import request from 'supertest';
-import { apiRoutes, type Order, type RequestContract } from '@orderline/contracts';
-import { createLogger } from '@orderline/logging';
-import type { Publisher, Requester } from '@orderline/messaging';
-import { signToken, validAddress } from '@orderline/testing';
-import { noAcceptedOrders } from './test-deps';
-import { createApp } from './app';
-import { DEFAULT_CUSTOMER_LIMITS, RATE_LIMITED_OPERATIONS, type CustomerLimits } from './customer-limits';
+import { apiRoutes } from '@orderline/contracts';
+import { validAddress } from '@orderline/testing';
+import { DEFAULT_CUSTOMER_LIMITS, RATE_LIMITED_OPERATIONS, type CustomerLimits } from '../http/customer-limits';
+import { bearer, buildOrder, gatewayUnderTest, type FakeBackend } from './fake-backend';
 
 /**
- * Per-customer limits at the HTTP edge, with Kafka faked: the publisher records what it would
- * send, the requester answers like order-management. The rate limit's clock is the test's.
+ * Per-customer limits at the HTTP edge, with everything behind the gateway faked. The rate
+ * limit's clock is the test's.
  */
-const secret = 'test-secret-0123456789';
-const tokenOf = (sub: string, role: 'customer' | 'admin' = 'customer') => signToken({ sub, role }, { secret });
 const orderId = '6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
 const body = (quantities: number[] = [1]) => ({
   items: quantities.map((quantity, i) => ({ productId: `PROD-000${i + 1}`, quantity })),
   shippingAddress: validAddress,
 });
 
-let published: number;
+let backend: FakeBackend;
 let nowMs: number;
 let instances: number;
 
-const order = (customerId: string): Order => ({
-  id: orderId,
-  customerId,
-  status: 'CONFIRMED',
-  items: [{ productId: 'PROD-0001', quantity: 1, unitPrice: '1.00' }],
-  totalAmount: '1.00',
-  shippingAddress: validAddress,
-  trackingCompany: null,
-  trackingNumber: null,
-  rejectionReason: null,
-  createdAt: '2026-12-02T10:00:00.000Z',
-  updatedAt: '2026-12-02T10:00:00.000Z',
-  version: 1,
-});
-
 function appWith(limits?: CustomerLimits) {
-  return createApp({
-    publisher: {
-      publish: async () => {
-        published += 1;
-      },
-    } as unknown as Publisher,
-    requester: {
-      // every order request answered with the caller's order; a list with no orders
-      request: async (_contract: RequestContract, payload: { caller: { customerId: string } }) => ({
-        order: order(payload.caller.customerId),
-        items: [],
-        nextCursor: null,
-      }),
-    } as unknown as Requester,
-    kafkaHealth: { isReachable: async () => true },
-    jwtSecrets: [secret],
-    acceptedOrders: noAcceptedOrders,
-    maxDecisionLagMs: 5_000,
-    logger: createLogger('test', 'error'),
-    limits,
-    instances: () => instances,
-    now: () => nowMs,
-  });
+  const gateway = gatewayUnderTest({ limits, instances: () => instances, now: () => nowMs });
+  backend = gateway.backend;
+  return gateway.app;
 }
 
 const small: CustomerLimits = { orderRequestsPerSecond: 10, orderRequestBurst: 20, maxQuantityPerProduct: 5 };
 
 beforeEach(() => {
-  published = 0;
   nowMs = 1_000_000;
   instances = 1;
 });
 
 const post = (app: ReturnType<typeof appWith>, sub: string, quantities?: number[]) =>
-  request(app).post('/api/v1/orders').set('authorization', `Bearer ${tokenOf(sub)}`).send(body(quantities));
+  request(app).post('/api/v1/orders').set(bearer(sub)).send(body(quantities));
 
 describe('the per-customer rate limit on order requests', () => {
   it('answers 202 with RateLimit-Policy and RateLimit, then 429 problem+json with Retry-After once the burst is used', async () => {
@@ -97,7 +56,7 @@ describe('the per-customer rate limit on order requests', () => {
       detail: 'more than 10 order requests a second (bursts of 20) from CUST01; retry after 1 s',
       correlationId: 'limit-test-1',
     });
-    expect(published).toBe(20); // the refused order was not sent
+    expect(backend.published).toHaveLength(20); // the refused order was not sent
   });
 
   it('leaves a second customer unaffected, and lets the first one in again as tokens come back', async () => {
@@ -121,26 +80,27 @@ describe('the per-customer rate limit on order requests', () => {
 
   it('counts PATCH, PUT and DELETE in the same bucket, reads not at all', async () => {
     const app = appWith(small);
-    const bearer = { authorization: `Bearer ${tokenOf('CUST03')}` };
+    backend.store(buildOrder({ id: orderId, customerId: 'CUST03' }));
+    const customer = bearer('CUST03');
     for (let i = 0; i < 5; i++) {
-      expect((await request(app).delete(`/api/v1/orders/${orderId}`).set(bearer)).status).toBe(200);
-      expect((await request(app).patch(`/api/v1/orders/${orderId}`).set(bearer).set('if-match', '"1"').send({ shippingAddress: validAddress })).status).toBe(200);
-      expect((await request(app).put(`/api/v1/orders/${orderId}`).set(bearer).set('if-match', '"1"').send({ shippingAddress: validAddress })).status).toBe(200);
+      expect((await request(app).delete(`/api/v1/orders/${orderId}`).set(customer)).status).toBe(200);
+      expect((await request(app).patch(`/api/v1/orders/${orderId}`).set(customer).send({ shippingAddress: validAddress })).status).toBe(200);
+      expect((await request(app).put(`/api/v1/orders/${orderId}`).set(customer).send({ shippingAddress: validAddress })).status).toBe(200);
       expect((await post(app, 'CUST03')).status).toBe(202);
     }
-    const refused = await request(app).delete(`/api/v1/orders/${orderId}`).set(bearer);
+    const refused = await request(app).delete(`/api/v1/orders/${orderId}`).set(customer);
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('1');
-    const read = await request(app).get(`/api/v1/orders/${orderId}`).set(bearer);
+    const read = await request(app).get(`/api/v1/orders/${orderId}`).set(customer);
     expect(read.status).toBe(200);
     expect(read.headers['ratelimit']).toBeUndefined();
-    expect((await request(app).get('/api/v1/orders').set(bearer)).headers['ratelimit']).toBeUndefined();
+    expect((await request(app).get('/api/v1/orders').set(customer)).headers['ratelimit']).toBeUndefined();
   });
 
   it('takes no token for a request refused before it (400, 401, 422)', async () => {
     const app = appWith(small);
     for (let i = 0; i < 30; i++) {
-      const res = await request(app).post('/api/v1/orders').set('authorization', `Bearer ${tokenOf('CUST04')}`).send({ items: [] });
+      const res = await request(app).post('/api/v1/orders').set(bearer('CUST04')).send({ items: [] });
       expect(res.status).toBe(400);
       expect(res.headers['ratelimit']).toBeUndefined();
       expect((await post(app, 'CUST04', [6])).status).toBe(422);
@@ -150,7 +110,7 @@ describe('the per-customer rate limit on order requests', () => {
 
   it('keys the bucket by the caller: an admin ordering for customers uses the admin\'s', async () => {
     const app = appWith(small);
-    const admin = { authorization: `Bearer ${tokenOf('ADMIN01', 'admin')}` };
+    const admin = bearer('ADMIN01', 'admin');
     for (let i = 0; i < 20; i++) {
       expect((await request(app).post('/api/v1/orders').set(admin).send({ ...body(), customerId: `CUST${10 + i}` })).status).toBe(202);
     }
@@ -212,7 +172,7 @@ describe('the cap on one product in one order', () => {
         { path: 'body.items.3.quantity', message: 'at most 5 units of one product per order' },
       ],
     });
-    expect(published).toBe(0);
+    expect(backend.published).toEqual([]);
     expect((await post(app, 'CUST08', [5, 5])).status).toBe(202);
   });
 

@@ -1,93 +1,42 @@
 import request from 'supertest';
-import type { Order, RequestContract } from '@orderline/contracts';
-import { createLogger } from '@orderline/logging';
-import { ReplyFailedError, type Publisher, type Requester } from '@orderline/messaging';
-import { signToken } from '@orderline/testing';
-import { noAcceptedOrders } from './test-deps';
-import { createApp } from './app';
+import { bearer, buildOrder, gatewayUnderTest, type FakeBackend } from './fake-backend';
 
 /**
- * ETag / If-Match at the HTTP edge, with order-management replaced by one in-memory order that
- * keeps its version the way order-management does (the rule itself is tested there and in e2e).
+ * ETag / If-Match at the HTTP edge, with order-management keeping the order's version the way
+ * its replies promise (the rule itself is tested in order-management and in e2e).
  */
-const secret = 'test-secret-0123456789';
 const orderId = '6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
-const owner = signToken({ sub: 'CUST01', role: 'customer' }, { secret });
-const bearer = { authorization: `Bearer ${owner}` };
+const owner = bearer('CUST01');
 const address = { line1: '9 New Road', city: 'Hamburg', postalCode: '20095', country: 'DE' };
 
-let order: Order;
-let sent: { type: string; payload: Record<string, unknown> }[];
-/** versions other changes reach just before the next UpdateOrders arrive (a race, one per entry) */
-let racingChanges: number;
-
-const requester = {
-  async request(contract: RequestContract, payload: Record<string, unknown>) {
-    sent.push({ type: contract.type, payload });
-    if (contract.type === 'GetOrder' || contract.type === 'LookupOrder') return { order };
-    if (racingChanges > 0) {
-      racingChanges -= 1;
-      order = { ...order, version: order.version + 1 };
-    }
-    const expected = payload['expectedVersion'];
-    if (expected !== undefined && expected !== order.version) {
-      throw new ReplyFailedError('PRECONDITION_FAILED', `the order is at version ${order.version}, not ${String(expected)}`);
-    }
-    order =
-      contract.type === 'CancelOrder'
-        ? { ...order, status: 'CANCELLED', version: order.version + 1 }
-        : { ...order, shippingAddress: payload['shippingAddress'] as Order['shippingAddress'], version: order.version + 1 };
-    return { order };
-  },
-} as unknown as Requester;
-
-const app = createApp({
-  publisher: {} as Publisher,
-  requester,
-  kafkaHealth: { isReachable: async () => true },
-  jwtSecrets: [secret],
-  acceptedOrders: noAcceptedOrders,
-  maxDecisionLagMs: 5_000,
-  logger: createLogger('test', 'error'),
-});
+let app: ReturnType<typeof gatewayUnderTest>['app'];
+let backend: FakeBackend;
 
 beforeEach(() => {
-  sent = [];
-  racingChanges = 0;
-  order = {
-    id: orderId,
-    customerId: 'CUST01',
-    status: 'CONFIRMED',
-    items: [{ productId: 'P1', quantity: 1, unitPrice: '1.00' }],
-    totalAmount: '1.00',
-    shippingAddress: { line1: '1 Test Street', city: 'Berlin', postalCode: '10115', country: 'DE' },
-    trackingCompany: null,
-    trackingNumber: null,
-    rejectionReason: null,
-    createdAt: '2026-12-02T10:00:00.000Z',
-    updatedAt: '2026-12-02T10:00:00.000Z',
-    version: 2,
-  };
+  ({ app, backend } = gatewayUnderTest());
+  backend.store(buildOrder({ id: orderId, customerId: 'CUST01', version: 2 }));
 });
 
-const types = () => sent.map((s) => `${s.type}${s.payload['expectedVersion'] === undefined ? '' : ` @${String(s.payload['expectedVersion'])}`}`);
+const order = () => backend.stored.get(orderId);
+const types = () =>
+  backend.requests.map((s) => `${s.type}${s.payload['expectedVersion'] === undefined ? '' : ` @${String(s.payload['expectedVersion'])}`}`);
 
 describe('GET /api/v1/orders/:id', () => {
   it('sends the version as a strong ETag; a matching If-None-Match is a 304', async () => {
-    const res = await request(app).get(`/api/v1/orders/${orderId}`).set(bearer);
+    const res = await request(app).get(`/api/v1/orders/${orderId}`).set(owner);
     expect(res.status).toBe(200);
     expect(res.headers['etag']).toBe('"2"');
     expect(res.body.version).toBe(2);
 
-    const unchanged = await request(app).get(`/api/v1/orders/${orderId}`).set(bearer).set('if-none-match', '"2"');
+    const unchanged = await request(app).get(`/api/v1/orders/${orderId}`).set(owner).set('if-none-match', '"2"');
     expect(unchanged.status).toBe(304);
-    const changed = await request(app).get(`/api/v1/orders/${orderId}`).set(bearer).set('if-none-match', '"1"');
+    const changed = await request(app).get(`/api/v1/orders/${orderId}`).set(owner).set('if-none-match', '"1"');
     expect(changed.status).toBe(200);
   });
 });
 
 describe.each(['patch', 'put'] as const)('%s /api/v1/orders/:id', (method) => {
-  const change = () => request(app)[method](`/api/v1/orders/${orderId}`).set(bearer).send({ shippingAddress: address });
+  const change = () => request(app)[method](`/api/v1/orders/${orderId}`).set(owner).send({ shippingAddress: address });
 
   it('with If-Match of the current version: sent against it, 200 with the new ETag', async () => {
     const res = await change().set('if-match', '"2"');
@@ -102,7 +51,7 @@ describe.each(['patch', 'put'] as const)('%s /api/v1/orders/:id', (method) => {
     expect(res.status).toBe(412);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: '/problems/precondition-failed', status: 412, detail: expect.stringContaining('version 2') });
-    expect(order.version).toBe(2);
+    expect(order()?.version).toBe(2);
   });
 
   it('with a list of tags: the current version must be among them', async () => {
@@ -123,12 +72,12 @@ describe.each(['patch', 'put'] as const)('%s /api/v1/orders/:id', (method) => {
   });
 
   it('without If-Match, losing races: reads again, 409 after 3 attempts', async () => {
-    racingChanges = 1;
+    backend.racingChanges = 1;
     expect((await change()).status).toBe(200);
     expect(types()).toEqual(['GetOrder', 'UpdateOrder @2', 'GetOrder', 'UpdateOrder @3']);
 
-    sent = [];
-    racingChanges = 3;
+    backend.requests.length = 0;
+    backend.racingChanges = 3;
     const res = await change();
     expect(res.status).toBe(409);
     expect(res.body.type).toBe('/problems/conflict');
@@ -139,12 +88,12 @@ describe.each(['patch', 'put'] as const)('%s /api/v1/orders/:id', (method) => {
     const res = await change().set('if-match', '2');
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'headers.if-match', message: expect.any(String) }]);
-    expect(sent).toEqual([]);
+    expect(backend.requests).toEqual([]);
   });
 });
 
 describe('DELETE /api/v1/orders/:id', () => {
-  const cancel = () => request(app).delete(`/api/v1/orders/${orderId}`).set(bearer);
+  const cancel = () => request(app).delete(`/api/v1/orders/${orderId}`).set(owner);
 
   it('without If-Match (or with *): cancels whatever the version, 200 with the new ETag', async () => {
     const res = await cancel();
@@ -156,7 +105,7 @@ describe('DELETE /api/v1/orders/:id', () => {
 
   it('with If-Match: only that version; a stale one is 412', async () => {
     expect((await cancel().set('if-match', '"1"')).status).toBe(412);
-    expect(order.status).toBe('CONFIRMED');
+    expect(order()?.status).toBe('CONFIRMED');
     const res = await cancel().set('if-match', '"2"');
     expect(res.status).toBe(200);
     expect(res.headers['etag']).toBe('"3"');

@@ -1,5 +1,5 @@
 import { DatabaseEnv } from '@orderline/config';
-import { DEFAULT_DATABASE_OPTIONS } from '@orderline/db';
+import { DEFAULT_DATABASE_OPTIONS } from './prisma';
 
 describe('database settings', () => {
   it("DatabaseEnv's defaults are libs/db's (one set of production defaults, documented in docs/configuration.md)", () => {

@@ -1,0 +1,85 @@
+import request from 'supertest';
+import { validAddress } from '@orderline/testing';
+import { bearer, buildOrder, gatewayUnderTest, pendingOrder, type FakeBackend } from './fake-backend';
+
+/**
+ * Reads and admission at the HTTP edge: an accepted, undecided order is answered PENDING without
+ * asking anyone; a stored one by LookupOrder; an order accepted elsewhere a moment ago is waited
+ * for; new orders are refused while decisions lag.
+ */
+const pendingId = '6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
+const storedId = '7f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
+const lateId = '8f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
+const accepted = (orderId: string) => pendingOrder({ orderId, customerId: 'CUST01', items: [{ productId: 'P1', quantity: 2 }], shippingAddress: validAddress });
+
+let app: ReturnType<typeof gatewayUnderTest>['app'];
+let backend: FakeBackend;
+
+beforeEach(() => {
+  ({ app, backend } = gatewayUnderTest());
+  backend.accepted.set(pendingId, accepted(pendingId));
+  backend.store(buildOrder({ id: storedId, customerId: 'CUST01' }));
+  // the order another instance accepted arrives while this one catches up
+  backend.onCatchUp = () => backend.accepted.set(lateId, accepted(lateId));
+});
+
+describe('GET /api/v1/orders/:id', () => {
+  it('answers an accepted, undecided order PENDING (ETag "0") without asking order-management', async () => {
+    const res = await request(app).get(`/api/v1/orders/${pendingId}`).set(bearer('CUST01'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: pendingId, status: 'PENDING', version: 0 });
+    expect(res.headers['etag']).toBe('"0"');
+    expect(backend.sent()).toEqual([]);
+  });
+
+  it("is 404 for another customer's undecided order, 200 for an admin", async () => {
+    expect((await request(app).get(`/api/v1/orders/${pendingId}`).set(bearer('CUST02'))).status).toBe(404);
+    expect((await request(app).get(`/api/v1/orders/${pendingId}`).set(bearer('ADMIN01', 'admin'))).status).toBe(200);
+  });
+
+  it('reads a stored order from order-management (LookupOrder on the query topic)', async () => {
+    const res = await request(app).get(`/api/v1/orders/${storedId}`).set(bearer('CUST01'));
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('CONFIRMED');
+    expect(backend.sent()).toEqual(['LookupOrder']);
+    expect(backend.catchUps).toBe(0);
+  });
+
+  it('waits for this instance to read every order accepted before the request, then answers PENDING', async () => {
+    const res = await request(app).get(`/api/v1/orders/${lateId}`).set(bearer('CUST01'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: lateId, status: 'PENDING' });
+    expect(backend.catchUps).toBe(1);
+  });
+
+  it('is 404 for an order nobody accepted', async () => {
+    const res = await request(app).get('/api/v1/orders/9f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f').set(bearer('CUST01'));
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('POST /api/v1/orders: admission control', () => {
+  const place = () =>
+    request(app)
+      .post('/api/v1/orders')
+      .set(bearer('CUST01'))
+      .send({ items: [{ productId: 'P1', quantity: 1 }], shippingAddress: validAddress });
+
+  it('accepts while the decisions are within the bound, and the new order reads PENDING at once', async () => {
+    backend.decisionLagMs = 4_900;
+    const res = await place();
+    expect(res.status).toBe(202);
+    expect(backend.published).toHaveLength(1);
+    expect((await request(app).get(`/api/v1/orders/${res.body.id}`).set(bearer('CUST01'))).body.status).toBe('PENDING');
+  });
+
+  it('answers 503 problem+json with Retry-After while the decisions are further behind, publishing nothing', async () => {
+    backend.decisionLagMs = 12_300;
+    const res = await place();
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['retry-after']).toBe('8');
+    expect(res.body.detail).toMatch(/12\.3 s behind/);
+    expect(backend.published).toEqual([]);
+  });
+});

@@ -1,0 +1,124 @@
+import type { Kafka } from '@orderline/messaging';
+import { topicSpecs } from '@orderline/contracts';
+import type { Logger } from '@orderline/logging';
+import {
+  KafkaHealth,
+  Publisher,
+  createKafka,
+  ensureTopics,
+  newInstanceId,
+  startConsumer,
+  type ConsumerDefinition,
+  type RunningConsumer,
+} from '@orderline/messaging';
+import { runChecks, startHealthServer, type ReadinessCheck } from './health-server';
+import { initMetrics } from './metrics';
+import { onShutdown } from './shutdown';
+
+export interface ServiceConfig {
+  INSTANCE_ID?: string;
+  KAFKA_BROKERS: string[];
+  KAFKA_MAX_MESSAGE_BYTES: number;
+  HOST: string;
+  /** services that consume (ConsumerEnv): how long a message waits out an outage before it is dead-lettered */
+  CONSUMER_MAX_OUTAGE_MS?: number;
+  /** services that consume: readiness fails while a partition has made no progress for this long */
+  CONSUMER_STALL_MS?: number;
+}
+
+/**
+ * A database the service owns (`openDatabase` of libs/db): in readiness, its errors classified for
+ * the consumers' retries, closed last. (Passed in, so a service without one bundles no database client.)
+ */
+export interface ServiceDatabase {
+  isReachable(): Promise<boolean>;
+  close(): Promise<unknown>;
+  /** errors that say it is down: messages wait (up to CONSUMER_MAX_OUTAGE_MS) */
+  isUnavailable(error: unknown): boolean;
+  /** errors that say it refuses the data: messages are dead-lettered at once */
+  refuses(error: unknown): boolean;
+}
+
+export interface ServiceDeps {
+  instanceId: string;
+  kafka: Kafka;
+  publisher: Publisher;
+  logger: Logger;
+  /**
+   * Starts a consumer of the routing table `definition` with the service's plumbing (its Kafka,
+   * publisher, logger, outage bound, the database's error classes); it is in readiness from then
+   * on and stopped first on shutdown.
+   */
+  consume(definition: ConsumerDefinition): Promise<RunningConsumer>;
+  /** the readiness checks (Kafka, the database, no stalled consumer), for a service that serves /health/ready itself */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
+}
+
+export interface ServiceOptions {
+  name: string;
+  config: ServiceConfig;
+  logger: Logger;
+  database?: ServiceDatabase;
+  /** serve /health/live, /health/ready and /metrics on this port (services without an HTTP API of their own) */
+  healthPort?: number;
+  /** starts the service's own work; returns how to stop what `consume` did not start, in order */
+  start(deps: ServiceDeps): Promise<Array<() => Promise<unknown>>>;
+}
+
+/**
+ * The wiring every service shares: metrics, a Kafka client with the topics ensured, a publisher
+ * (KAFKA_MAX_MESSAGE_BYTES, known topics only), readiness (Kafka, the database if any, no stalled
+ * consumer), consumers with one set of plumbing, and a graceful shutdown: on SIGTERM the
+ * consumers stop, then the service's own steps, then the publisher, the health server and the
+ * database.
+ */
+export async function startService(options: ServiceOptions): Promise<void> {
+  const { name, config, logger, database } = options;
+  initMetrics(name);
+  const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
+  const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
+  await ensureTopics(kafka, topicSpecs);
+  const publisher = new Publisher(kafka, {
+    maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+    knownTopics: topicSpecs.map((spec) => spec.topic),
+  });
+  await publisher.connect();
+  const kafkaHealth = new KafkaHealth(kafka);
+
+  const consumers: RunningConsumer[] = [];
+  const checks: Record<string, ReadinessCheck> = { kafka: () => kafkaHealth.isReachable() };
+  if (database) checks['database'] = () => database.isReachable();
+  const stallMs = config.CONSUMER_STALL_MS;
+  if (stallMs !== undefined) {
+    checks['consumers'] = async () => {
+      const stalled = consumers.flatMap((consumer) => consumer.stalledPartitions(stallMs).map((partition) => `${consumer.groupId} ${partition}`));
+      if (stalled.length > 0) logger.warn('consumer made no progress', { stalled, forMs: stallMs });
+      return stalled.length === 0;
+    };
+  }
+
+  const consume = async (definition: ConsumerDefinition) => {
+    const consumer = await startConsumer({
+      kafka,
+      publisher,
+      logger,
+      maxOutageMs: config.CONSUMER_MAX_OUTAGE_MS,
+      isTransient: database?.isUnavailable,
+      isPermanent: database?.refuses,
+      ...definition,
+    });
+    consumers.push(consumer);
+    return consumer;
+  };
+  const stopWork = await options.start({ instanceId, kafka, publisher, logger, consume, readiness: () => runChecks(checks) });
+  const health = options.healthPort === undefined ? undefined : await startHealthServer({ host: config.HOST, port: options.healthPort, logger, checks });
+
+  onShutdown(logger, [
+    ...consumers.map((consumer) => () => consumer.stop()),
+    ...stopWork,
+    () => publisher.disconnect(),
+    () => kafkaHealth.close(),
+    ...(health ? [() => new Promise((resolve) => health.close(resolve))] : []),
+    ...(database ? [() => database.close()] : []),
+  ]);
+}
