@@ -5,17 +5,17 @@
  *   npm run db:seed                 # insert missing rows, leave existing rows (and their stock) alone
  *   npm run db:seed -- --reset      # also reset existing seed rows to their deterministic values
  */
-import { createPrismaClient } from "@orderline/db";
+import { createPrismaClient } from '@orderline/db';
 
-const ADJ = ["Red", "Blue", "Green", "Steel", "Oak", "Compact", "Deluxe", "Eco", "Pro", "Mini"];
-const NOUN = ["Widget", "Gadget", "Bolt", "Lamp", "Chair", "Kettle", "Cable", "Mug", "Brush", "Pump"];
+const ADJ = ['Red', 'Blue', 'Green', 'Steel', 'Oak', 'Compact', 'Deluxe', 'Eco', 'Pro', 'Mini'];
+const NOUN = ['Widget', 'Gadget', 'Bolt', 'Lamp', 'Chair', 'Kettle', 'Cable', 'Mug', 'Brush', 'Pump'];
 
 function seedProducts(count: number) {
   return Array.from({ length: count }, (_, k) => {
     const i = k + 1;
     const cents = ((i * 7919) % 99_900) + 100; // 1.00 .. 999.99, varied
     return {
-      id: `PROD-${String(i).padStart(4, "0")}`,
+      id: `PROD-${String(i).padStart(4, '0')}`,
       name: `${ADJ[i % ADJ.length]} ${NOUN[Math.floor(i / ADJ.length) % NOUN.length]} ${i}`,
       description: `Seed product #${i}`,
       unitPrice: (cents / 100).toFixed(2), // string -> exact NUMERIC(12,2)
@@ -26,15 +26,15 @@ function seedProducts(count: number) {
 
 function seedCustomers() {
   return Array.from({ length: 50 }, (_, k) => {
-    const n = String(k + 1).padStart(2, "0");
+    const n = String(k + 1).padStart(2, '0');
     return { id: `CUST${n}`, name: `Customer ${n}`, email: `cust${n}@example.com`, blocked: k + 1 === 50 };
   });
 }
 
 async function main(): Promise<void> {
-  const reset = process.argv.includes("--reset");
+  const reset = process.argv.includes('--reset');
   const count = Number(process.env.SEED_PRODUCTS ?? 1000);
-  const prisma = createPrismaClient(process.env.DATABASE_URL ?? "postgresql://orderline:orderline@127.0.0.1:5432/orderline");
+  const prisma = createPrismaClient(process.env.DATABASE_URL ?? 'postgresql://orderline:orderline@127.0.0.1:5432/orderline');
   const t0 = Date.now();
   try {
     const products = seedProducts(count);
@@ -67,7 +67,9 @@ async function main(): Promise<void> {
       customers.map((x) => x.email),
       customers.map((x) => x.blocked),
     );
-    console.log(`seed: products ${p}/${products.length} written, customers ${c}/${customers.length} written${reset ? " (reset)" : ""} in ${Date.now() - t0} ms`);
+    console.log(
+      `seed: products ${p}/${products.length} written, customers ${c}/${customers.length} written${reset ? ' (reset)' : ''} in ${Date.now() - t0} ms`,
+    );
   } finally {
     await prisma.$disconnect();
   }

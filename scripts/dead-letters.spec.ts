@@ -3,7 +3,14 @@ import { Partitioners, type IHeaders, type Kafka, type KafkaMessage, type Produc
 import { Headers, deadLetterTopic } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { createKafka, ensureTopics } from '@orderline/messaging';
-import { OUTBOX_SOURCE, REPLAYED_FROM_HEADER, listDeadLetters, replayDeadLetters, type DeadLetterArgs, type DeadLetterTools } from './dead-letters';
+import {
+  OUTBOX_SOURCE,
+  REPLAYED_FROM_HEADER,
+  listDeadLetters,
+  replayDeadLetters,
+  type DeadLetterArgs,
+  type DeadLetterTools,
+} from './dead-letters';
 
 /**
  * `npm run dlq` replays against the real Kafka (npm run infra:up), on topics of this run's own: the
@@ -59,13 +66,25 @@ afterAll(async () => {
 });
 
 const envelope = (marker: string, pad = 0) =>
-  JSON.stringify({ messageId: randomUUID(), correlationId: `c-${marker}`, type: 'OrderConfirmed', occurredAt: new Date().toISOString(), payload: { marker, pad: 'x'.repeat(pad) } });
+  JSON.stringify({
+    messageId: randomUUID(),
+    correlationId: `c-${marker}`,
+    type: 'OrderConfirmed',
+    occurredAt: new Date().toISOString(),
+    payload: { marker, pad: 'x'.repeat(pad) },
+  });
 
 async function plant(target: string, key: string, value: string | null, headers: IHeaders): Promise<string> {
   const [meta] = await producer.send({
     topic: target,
     acks: -1,
-    messages: [{ key, value, headers: { [Headers.correlationId]: `c-${key}`, [Headers.messageType]: 'OrderConfirmed', [Headers.error]: 'planted', ...headers } }],
+    messages: [
+      {
+        key,
+        value,
+        headers: { [Headers.correlationId]: `c-${key}`, [Headers.messageType]: 'OrderConfirmed', [Headers.error]: 'planted', ...headers },
+      },
+    ],
   });
   return `${target}:${meta.partition}:${meta.baseOffset}`;
 }
@@ -98,16 +117,32 @@ describe('dlq replay', () => {
         [Headers.outboxTopic]: topic,
         [Headers.truncatedFrom]: '1200000',
       }),
-      tooLarge: await plant(dlq, 'too-large', envelope('too-large', 20_000), { ...outbox, [Headers.outboxId]: '43', [Headers.outboxTopic]: topic }),
+      tooLarge: await plant(dlq, 'too-large', envelope('too-large', 20_000), {
+        ...outbox,
+        [Headers.outboxId]: '43',
+        [Headers.outboxTopic]: topic,
+      }),
       // a consumer's letter whose source is no topic of the system's
-      stray: await plant(dlq, 'stray', envelope('stray'), { [Headers.sourceTopic]: 'no-such-topic', [Headers.sourcePartition]: '0', [Headers.sourceOffset]: '7' }),
+      stray: await plant(dlq, 'stray', envelope('stray'), {
+        [Headers.sourceTopic]: 'no-such-topic',
+        [Headers.sourcePartition]: '0',
+        [Headers.sourceOffset]: '7',
+      }),
       // written before the outbox letters named their row's topic: the dlq name minus ".dlq"
       oldOutbox: await plant(dlq, 'old-outbox', envelope('old-outbox'), outbox),
-      consumer: await plant(dlq, 'consumer', envelope('consumer'), { [Headers.sourceTopic]: topic, [Headers.sourcePartition]: '0', [Headers.sourceOffset]: '8' }),
+      consumer: await plant(dlq, 'consumer', envelope('consumer'), {
+        [Headers.sourceTopic]: topic,
+        [Headers.sourcePartition]: '0',
+        [Headers.sourceOffset]: '8',
+      }),
     };
 
     await listDeadLetters(tools(), args());
-    expect(json().find((line) => line['key'] === 'outbox')).toMatchObject({ sourceTopic: OUTBOX_SOURCE, outboxId: '41', outboxTopic: topic });
+    expect(json().find((line) => line['key'] === 'outbox')).toMatchObject({
+      sourceTopic: OUTBOX_SOURCE,
+      outboxId: '41',
+      outboxTopic: topic,
+    });
     expect(json().find((line) => line['key'] === 'truncated')).toMatchObject({ truncatedFrom: '1200000' });
     lines.length = 0;
 
@@ -132,7 +167,11 @@ describe('dlq replay', () => {
       from: at.truncated,
       reason: `the letter holds only the start of a message of 1200000 bytes (cut to fit the dlq): the whole message is in ${OUTBOX_SOURCE} row 42`,
     });
-    expect(byKey.get('too-large')).toMatchObject({ action: 'skipped', from: at.tooLarge, reason: expect.stringMatching(/^MESSAGE_TOO_LARGE: /) });
+    expect(byKey.get('too-large')).toMatchObject({
+      action: 'skipped',
+      from: at.tooLarge,
+      reason: expect.stringMatching(/^MESSAGE_TOO_LARGE: /),
+    });
     expect(byKey.get('stray')).toMatchObject({
       action: 'skipped',
       from: at.stray,
@@ -148,7 +187,9 @@ describe('dlq replay', () => {
     expect(replayed.map((m) => m.headers?.[REPLAYED_FROM_HEADER]?.toString())).toEqual([at.outbox, at.oldOutbox, at.consumer]);
     expect(JSON.parse(replayed[0].value?.toString() ?? '')).toMatchObject({ payload: { marker: 'outbox' } });
     // the dlq-* headers stay behind, the others go along
-    expect(Object.keys(replayed[0].headers ?? {}).sort()).toEqual([Headers.correlationId, REPLAYED_FROM_HEADER, Headers.messageType].sort());
+    expect(Object.keys(replayed[0].headers ?? {}).sort()).toEqual(
+      [Headers.correlationId, REPLAYED_FROM_HEADER, Headers.messageType].sort(),
+    );
 
     // the skipped letters count as done: a second replay has nothing to do
     lines.length = 0;
@@ -159,9 +200,10 @@ describe('dlq replay', () => {
     const first = await plant(otherDlq, 'first', envelope('first'), { [Headers.sourceTopic]: topic });
     const stuck = await plant(otherDlq, 'stuck', envelope('stuck'), { [Headers.sourceTopic]: missing });
     const started = Date.now();
-    const failed = await replayDeadLetters(tools(), args({ sourceTopic: `test.${run}.other`, dlqTopic: otherDlq, timeoutMs: 55_000 })).catch(
-      (error: unknown) => error as Error,
-    );
+    const failed = await replayDeadLetters(
+      tools(),
+      args({ sourceTopic: `test.${run}.other`, dlqTopic: otherDlq, timeoutMs: 55_000 }),
+    ).catch((error: unknown) => error as Error);
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).message).toContain(`${stuck}: could not publish to Kafka`);
     expect(Date.now() - started).toBeLessThan(50_000);

@@ -56,7 +56,13 @@ interface Letter {
 async function readDeadLetters(
   kafka: Kafka,
   dlqTopic: string,
-  { groupId, limit, timeoutMs, commit, startAt }: { groupId: string; limit: number; timeoutMs: number; commit: boolean; startAt: Map<number, string> },
+  {
+    groupId,
+    limit,
+    timeoutMs,
+    commit,
+    startAt,
+  }: { groupId: string; limit: number; timeoutMs: number; commit: boolean; startAt: Map<number, string> },
   handle: (letter: Letter) => Promise<void>,
 ): Promise<number> {
   const admin = kafka.admin();
@@ -73,7 +79,13 @@ async function readDeadLetters(
   const pending = new Set([...ends].filter(([partition, end]) => BigInt(startAt.get(partition) ?? '0') < end).map(([p]) => p));
   if (pending.size === 0 || limit <= 0) return 0;
 
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 200,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    allowAutoTopicCreation: false,
+  });
   let handled = 0;
   let stopped = false;
   let finish!: () => void;
@@ -88,7 +100,8 @@ async function readDeadLetters(
   // it may fail (time out) while connecting, before anything awaits it
   finished.catch(() => undefined);
   const timer = setTimeout(
-    () => fail(new Error(`timed out after ${timeoutMs} ms reading ${dlqTopic} (partitions not read to the end: ${[...pending].join(', ')})`)),
+    () =>
+      fail(new Error(`timed out after ${timeoutMs} ms reading ${dlqTopic} (partitions not read to the end: ${[...pending].join(', ')})`)),
     timeoutMs,
   );
   const crashed = consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -199,7 +212,13 @@ export async function listDeadLetters({ kafka, print }: DeadLetterTools, args: D
     const count = await readDeadLetters(
       kafka,
       args.dlqTopic,
-      { groupId, limit: args.limit, timeoutMs: args.timeoutMs, commit: false, startAt: await startOffsets(kafka, args.dlqTopic, undefined) },
+      {
+        groupId,
+        limit: args.limit,
+        timeoutMs: args.timeoutMs,
+        commit: false,
+        startAt: await startOffsets(kafka, args.dlqTopic, undefined),
+      },
       async (letter) => print(JSON.stringify(describe(args.dlqTopic, letter))),
     );
     print(`listed ${count} dead letter(s) from ${args.dlqTopic}`);
@@ -271,7 +290,8 @@ export async function replayDeadLetters(tools: DeadLetterTools, args: DeadLetter
         const row = fromOutbox ? headerText(message.headers?.[Headers.outboxId]) : undefined;
         const whole = row ? `: the whole message is in ${OUTBOX_SOURCE} row ${row}` : '';
         const truncatedFrom = headerText(message.headers?.[Headers.truncatedFrom]);
-        if (truncatedFrom !== undefined) return skip(`the letter holds only the start of a message of ${truncatedFrom} bytes (cut to fit the dlq)${whole}`);
+        if (truncatedFrom !== undefined)
+          return skip(`the letter holds only the start of a message of ${truncatedFrom} bytes (cut to fit the dlq)${whole}`);
         if (fromOutbox && message.value === null) return skip(`the letter carries no payload${whole}`);
         const raw: RawMessage = { topic: target, key: message.key, value: message.value, headers };
         const refusal = publisher.refusalOf(raw);
@@ -302,4 +322,3 @@ export async function replayDeadLetters(tools: DeadLetterTools, args: DeadLetter
     else await publisher.disconnect().catch(() => undefined);
   }
 }
-

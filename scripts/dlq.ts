@@ -64,16 +64,17 @@ function parseArgs(argv: string[]): Args | 'help' {
   let timeoutMs = 30_000;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
-    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inlineValue] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => (inlineValue !== undefined ? inlineValue : rest[++i]);
     if (flag === '--limit') limit = positiveInt('--limit', value());
     else if (flag === '--timeout-ms') timeoutMs = positiveInt('--timeout-ms', value());
     else if (flag === '--group') {
       if (command !== 'replay') throw new UsageError('--group only goes with replay');
       group = value();
-      if (!group || !/^[A-Za-z0-9._:-]{1,200}$/.test(group)) throw new UsageError(`--group needs a group id ([A-Za-z0-9._:-]), got ${JSON.stringify(group ?? null)}`);
-    }
-    else if (flag === '--dry-run' && inlineValue === undefined) {
+      if (!group || !/^[A-Za-z0-9._:-]{1,200}$/.test(group))
+        throw new UsageError(`--group needs a group id ([A-Za-z0-9._:-]), got ${JSON.stringify(group ?? null)}`);
+    } else if (flag === '--dry-run' && inlineValue === undefined) {
       if (command !== 'replay') throw new UsageError('--dry-run only goes with replay');
       dryRun = true;
     } else if (flag.startsWith('-')) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);

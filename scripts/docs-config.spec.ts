@@ -6,9 +6,12 @@ import { APP_ENV_SCHEMAS, CONFIG_DOCUMENT_PATH, configDocument } from './config-
 describe('docs/configuration.md', () => {
   const doc = readFileSync(CONFIG_DOCUMENT_PATH, 'utf8');
 
-  it.each(Object.entries(APP_ENV_SCHEMAS))('documents every %s variable with its default, format and description (else run npm run docs:config)', (app, schema) => {
-    expect(configDocProblems(doc, app, schema)).toEqual([]);
-  });
+  it.each(Object.entries(APP_ENV_SCHEMAS))(
+    'documents every %s variable with its default, format and description (else run npm run docs:config)',
+    (app, schema) => {
+      expect(configDocProblems(doc, app, schema)).toEqual([]);
+    },
+  );
 
   it('is the document npm run docs:config writes', () => {
     expect(doc).toBe(configDocument());

@@ -11,11 +11,23 @@ type Case = [file: string, importLine: string, problem: RegExp | undefined];
 
 const cases: Case[] = [
   // apps never import apps
-  ['apps/gateway/src/probe.ts', "import { OrderManagementEnv } from '@orderline/order-management/src/config';", /Imports of apps are forbidden/],
+  [
+    'apps/gateway/src/probe.ts',
+    "import { OrderManagementEnv } from '@orderline/order-management/src/config';",
+    /Imports of apps are forbidden/,
+  ],
   ['apps/gateway/src/probe.ts', "import { OrderManagementEnv } from '../../order-management/src/config';", /relative or absolute path/],
   // the test tooling only from specs, e2e and tooling
-  ['apps/gateway/src/probe.ts', "import { signToken } from '@orderline/testing';", /"type:app" can only depend on libs tagged with "type:lib"/],
-  ['libs/messaging/src/probe.ts', "import { waitFor } from '@orderline/dev-tools';", /"type:lib" can only depend on libs tagged with "type:lib"/],
+  [
+    'apps/gateway/src/probe.ts',
+    "import { signToken } from '@orderline/testing';",
+    /"type:app" can only depend on libs tagged with "type:lib"/,
+  ],
+  [
+    'libs/messaging/src/probe.ts',
+    "import { waitFor } from '@orderline/dev-tools';",
+    /"type:lib" can only depend on libs tagged with "type:lib"/,
+  ],
   ['apps/gateway/src/probe.spec.ts', "import { signToken } from '@orderline/testing';", undefined],
   ['apps/orderline-e2e/src/probe.spec.ts', "import { startSystem } from '@orderline/testing';", undefined],
   ['scripts/probe.ts', "import { startSystem } from '@orderline/dev-tools';", undefined],
@@ -26,11 +38,19 @@ const cases: Case[] = [
   ['apps/order-management/src/probe.ts', "import type { Kafka } from '@orderline/messaging';", undefined],
   // only libs/db imports Prisma and pg
   ['apps/inventory-service/src/probe.ts', "import pg from 'pg';", /"driver:none" is not allowed to import "pg"/],
-  ['libs/contracts/src/probe.ts', "import { PrismaClient } from '@prisma/client';", /"driver:none" is not allowed to import "@prisma\/client"/],
+  [
+    'libs/contracts/src/probe.ts',
+    "import { PrismaClient } from '@prisma/client';",
+    /"driver:none" is not allowed to import "@prisma\/client"/,
+  ],
   ['libs/messaging/src/probe.ts', "import pg from 'pg';", /"driver:kafka" is not allowed to import "pg"/],
   ['libs/db/src/probe.ts', "import pg from 'pg';", undefined],
   // the gateway owns no table: nothing it imports may lead to libs/db
-  ['apps/gateway/src/probe.ts', "import { openDatabase } from '@orderline/db';", /"scope:gateway" can not depend on libs tagged with "driver:postgres"/],
+  [
+    'apps/gateway/src/probe.ts',
+    "import { openDatabase } from '@orderline/db';",
+    /"scope:gateway" can not depend on libs tagged with "driver:postgres"/,
+  ],
   ['apps/order-management/src/probe.ts', "import { openDatabase } from '@orderline/db';", undefined],
 ];
 

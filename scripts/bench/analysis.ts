@@ -104,8 +104,14 @@ export function analyse(load: LoadResult, wait: FinalWait, tagged: TaggedRow[]):
     acceptLatency: distribution(acceptedMeasured.map((r) => r.latencyMs ?? 0)),
     finalLatency: distribution(finals.map((f) => f.row.updatedAt.getTime() - f.record.sentAt)),
     storedLatency: distribution(finals.map((f) => f.row.createdAt.getTime() - f.record.sentAt)),
-    non202Measured: countBy(measured.filter((r) => r.status !== undefined && r.status !== 202), (r) => String(r.status)),
-    non202Warmup: countBy(warmup.filter((r) => r.status !== undefined && r.status !== 202), (r) => String(r.status)),
+    non202Measured: countBy(
+      measured.filter((r) => r.status !== undefined && r.status !== 202),
+      (r) => String(r.status),
+    ),
+    non202Warmup: countBy(
+      warmup.filter((r) => r.status !== undefined && r.status !== 202),
+      (r) => String(r.status),
+    ),
     noAnswer: records.filter((r) => r.status === undefined).length,
     lostNotFound: wait.notFound.length,
     lostStillPending: wait.stillPending.length,

@@ -22,7 +22,15 @@ import { analyse, duplicatedTotal, lostTotal } from './analysis';
 import { describeAppGroups, foreignMembers, kafkaBrokers, waitForNoBacklog, type GroupsSnapshot } from './kafka-groups';
 import { driveLoad } from './load';
 import { parseOptions } from './options';
-import { createBenchCustomers, createPool, DEFAULT_DATABASE_URL, durabilitySettings, taggedRows, topUpStock, waitUntilFinal } from './orders-db';
+import {
+  createBenchCustomers,
+  createPool,
+  DEFAULT_DATABASE_URL,
+  durabilitySettings,
+  taggedRows,
+  topUpStock,
+  waitUntilFinal,
+} from './orders-db';
 import { runOverloadBench } from './overload';
 import { runPgbench, type PgbenchResult } from './pgbench';
 import { printResults, printSettings } from './report';
@@ -115,7 +123,9 @@ async function main(): Promise<number> {
 
     // 4. settle: every accepted order (warm-up included) must become final
     const acceptedIds = [...new Set(load.records.flatMap((r) => (r.status === 202 && r.orderId ? [r.orderId] : [])))];
-    console.log(`settle: waiting until ${acceptedIds.length} accepted orders are final (at most ${options.settleTimeout} s after the load) …`);
+    console.log(
+      `settle: waiting until ${acceptedIds.length} accepted orders are final (at most ${options.settleTimeout} s after the load) …`,
+    );
     const wait = await waitUntilFinal(pool, acceptedIds, load.summary.endedAt + options.settleTimeout * 1000);
     const groupsAfterSettle = await consumerGroups(brokers);
     const foreign = [

@@ -59,7 +59,10 @@ export function foreignMembers(groups: GroupMembers[], ownPid: number | undefine
 }
 
 export const kafkaBrokers = (): string[] =>
-  (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+  (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
 
 /**
  * Pre-flight: waits (at most `timeoutMs`) until order-management has no CreateOrder backlog, so
@@ -72,7 +75,9 @@ export async function waitForNoBacklog(brokers: string[], timeoutMs: number): Pr
   for (let round = 0; snapshot.orderCommandsLag > 0 && Date.now() < deadline && round < 1_000; round++) {
     if (Date.now() - lastPrint >= 10_000) {
       lastPrint = Date.now();
-      console.log(`pre-flight: ${snapshot.orderCommandsLag} message(s) waiting in orders.commands; waiting up to ${Math.round((deadline - Date.now()) / 1000)} s for them to drain`);
+      console.log(
+        `pre-flight: ${snapshot.orderCommandsLag} message(s) waiting in orders.commands; waiting up to ${Math.round((deadline - Date.now()) / 1000)} s for them to drain`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     snapshot = await describeAppGroups(brokers);

@@ -83,6 +83,8 @@ export async function driveLoad(
     runId,
   });
   const accepted = load.records.filter((r) => r.status === 202).length;
-  console.log(`load done: ${load.records.length} POSTs sent, ${accepted} accepted (202), drained in ${((load.summary.endedAt - load.summary.measureEndedAt) / 1000).toFixed(1)} s`);
+  console.log(
+    `load done: ${load.records.length} POSTs sent, ${accepted} accepted (202), drained in ${((load.summary.endedAt - load.summary.measureEndedAt) / 1000).toFixed(1)} s`,
+  );
   return load;
 }

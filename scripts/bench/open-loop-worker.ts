@@ -49,7 +49,13 @@ async function run(config: OpenLoopConfig): Promise<void> {
   let inFlight = 0;
   let maxInFlight = 0;
 
-  const request = (agent: http.Agent, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Answer> =>
+  const request = (
+    agent: http.Agent,
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<Answer> =>
     new Promise((resolve) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -65,7 +71,10 @@ async function run(config: OpenLoopConfig): Promise<void> {
           method,
           path,
           timeout: timeoutMs,
-          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+          headers:
+            body === undefined
+              ? headers
+              : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -148,24 +157,26 @@ async function run(config: OpenLoopConfig): Promise<void> {
     const tuple: RequestTuple = [seq, intended < measureStartPerf ? 0 : 1, customer, performance.timeOrigin + intended, -1, 0, ''];
     pending.set(seq, tuple);
     const headers = { authorization: `Bearer ${token}`, 'x-correlation-id': `bench-${config.runId}-${seq}` };
-    enqueuePost(() => request(postAgent, 'POST', '/api/v1/orders', headers, orderBody(config, seq)).then((answer) => {
-      pending.delete(seq);
-      noteError(answer.error);
-      tuple[4] = answer.status ? performance.now() - intended : -1;
-      tuple[5] = answer.status;
-      if (answer.status === 202) {
-        const id = orderIdOf(answer.body);
-        if (id) {
-          tuple[6] = id;
-          maybeRead(id, token);
-        } else {
-          accepted202WithoutId++;
+    enqueuePost(() =>
+      request(postAgent, 'POST', '/api/v1/orders', headers, orderBody(config, seq)).then((answer) => {
+        pending.delete(seq);
+        noteError(answer.error);
+        tuple[4] = answer.status ? performance.now() - intended : -1;
+        tuple[5] = answer.status;
+        if (answer.status === 202) {
+          const id = orderIdOf(answer.body);
+          if (id) {
+            tuple[6] = id;
+            maybeRead(id, token);
+          } else {
+            accepted202WithoutId++;
+          }
+        } else if (answer.status > 0 && !(String(answer.status) in sampleErrors)) {
+          sampleErrors[String(answer.status)] = answer.body.slice(0, 300);
         }
-      } else if (answer.status > 0 && !(String(answer.status) in sampleErrors)) {
-        sampleErrors[String(answer.status)] = answer.body.slice(0, 300);
-      }
-      answered.push(tuple);
-    }));
+        answered.push(tuple);
+      }),
+    );
   };
 
   // the arrivals: every millisecond, send whatever is due by now
@@ -184,7 +195,8 @@ async function run(config: OpenLoopConfig): Promise<void> {
   });
   // drain: the answers of POSTs (and reads) in flight or waiting, for at most drainMaxSec
   const drainUntil = performance.now() + timeoutMs;
-  while ((inFlight > 0 || waitingHead < waiting.length) && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
+  while ((inFlight > 0 || waitingHead < waiting.length) && performance.now() < drainUntil)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const endedAt = performance.timeOrigin + performance.now();
   const neverSent = waiting.length - waitingHead;
   waiting.length = 0;

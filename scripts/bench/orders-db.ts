@@ -31,8 +31,7 @@ export function createPool(databaseUrl: string): Pool {
   return new Pool({ connectionString: databaseUrl, max: 4 });
 }
 
-const productIds = (count: number): string[] =>
-  Array.from({ length: count }, (_, i) => `PROD-${String(i + 1).padStart(4, '0')}`);
+const productIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `PROD-${String(i + 1).padStart(4, '0')}`);
 
 /** Durability as Postgres reports it (not as assumed). */
 export async function durabilitySettings(pool: Pool): Promise<Record<string, string>> {
@@ -85,7 +84,13 @@ async function fetchOrders(pool: Pool, ids: readonly string[]): Promise<OrderRow
       [ids.slice(i, i + ID_BATCH)],
     );
     for (const row of result.rows) {
-      rows.push({ id: row.id, status: row.status, rejectionReason: row.rejection_reason, createdAt: row.created_at, updatedAt: row.updated_at });
+      rows.push({
+        id: row.id,
+        status: row.status,
+        rejectionReason: row.rejection_reason,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      });
     }
   }
   return rows;

@@ -74,7 +74,9 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
   });
   const deadDuringLoad = ctx.deadApps();
   const acceptedIds = [...new Set(load.records.flatMap((r) => (r.status === 202 && r.orderId ? [r.orderId] : [])))];
-  console.log(`load done: ${load.records.length} POSTs sent, ${acceptedIds.length} accepted (202); waiting until they are final (at most ${options.settleTimeout} s) …`);
+  console.log(
+    `load done: ${load.records.length} POSTs sent, ${acceptedIds.length} accepted (202); waiting until they are final (at most ${options.settleTimeout} s) …`,
+  );
   const wait = await waitUntilFinal(pool, acceptedIds, load.summary.endedAt + options.settleTimeout * 1000);
   const backlogAfter = await describeAppGroups(ctx.brokers).then(
     (g) => g.orderCommandsLag,
@@ -106,7 +108,13 @@ async function calibrate({ options, pool, gatewayUrl, runId }: OverloadContext):
   const customers = await createBenchCustomers(pool, runId, options.customers);
   console.log(`calibration: closed loop, ${options.connections} connections, ${options.calibrate} s …`);
   const load = await driveLoad(
-    { connections: options.connections, warmup: CALIBRATION_WARMUP_SEC, duration: options.calibrate, products: options.products, lines: options.lines },
+    {
+      connections: options.connections,
+      warmup: CALIBRATION_WARMUP_SEC,
+      duration: options.calibrate,
+      products: options.products,
+      lines: options.lines,
+    },
     gatewayUrl,
     calibrationRun,
     customers,
@@ -144,10 +152,18 @@ function printOverloadResults(m: Metrics, load: OpenLoopResult, offered: number,
   const readLatencies = load.reads.filter(([, latency, status]) => status === 200 && latency >= 0).map(([, latency]) => latency);
   const readStatuses = countBy(load.reads, ([, , status]) => (status ? String(status) : 'no answer'));
   const rows: Row[] = [
-    ['offered', `${fmt(offered, 0)}/s`, `${m.sentMeasured} POSTs in the measured ${fmt(m.windowSec)} s (${perSec(m.sentMeasured)}); +${m.sentWarmup} in warm-up`],
+    [
+      'offered',
+      `${fmt(offered, 0)}/s`,
+      `${m.sentMeasured} POSTs in the measured ${fmt(m.windowSec)} s (${perSec(m.sentMeasured)}); +${m.sentWarmup} in warm-up`,
+    ],
     ['accepted (202)/s', perSec(m.accepted), `${m.accepted} accepted in the measured window`],
     ...shed.map(([status, n]): Row => [`shed ${status}/s`, perSec(n), `${n} answered ${status}`]),
-    ['no answer/s', perSec(noAnswerMeasured), `${noAnswerMeasured} POSTs without a response (timeouts, connection errors: ${counts(load.summary.connectionErrors)})`],
+    [
+      'no answer/s',
+      perSec(noAnswerMeasured),
+      `${noAnswerMeasured} POSTs without a response (timeouts, connection errors: ${counts(load.summary.connectionErrors)})`,
+    ],
     ['confirmed/s end to end', fmt(m.confirmedPerSec), `final: ${counts(m.finalByStatus)}`],
     ['accept latency p50 / p99', p50p99(m.acceptLatency), `intended send → 202, max ${ms(m.acceptLatency.max)}`],
     ['accept→final p50 / p99', p50p99(m.finalLatency), `accepted orders: intended send → orders.updated_at, max ${ms(m.finalLatency.max)}`],
@@ -157,8 +173,16 @@ function printOverloadResults(m: Metrics, load: OpenLoopResult, offered: number,
       `GET of a just-accepted order, ${load.reads.length} reads, statuses: ${counts(readStatuses)}, max ${ms(percentile(readLatencies, 100))}`,
     ],
     ['rejected by reason', counts(m.rejectedByReason), 'measured window'],
-    ['lost', `${lostTotal(m)}`, `whole run: ${m.lostNotFound} not in orders, ${m.lostStillPending} still PENDING ${fmt(m.settledAfterLoadSec)} s after the load`],
-    ['duplicated', `${duplicatedTotal(m)}`, `whole run: ${m.repeatedIdsIn202} repeated ids in 202s, ${m.extraRowsPerRequest} extra rows per request signature, ${m.rowsNotMatching202} rows not matching their 202`],
+    [
+      'lost',
+      `${lostTotal(m)}`,
+      `whole run: ${m.lostNotFound} not in orders, ${m.lostStillPending} still PENDING ${fmt(m.settledAfterLoadSec)} s after the load`,
+    ],
+    [
+      'duplicated',
+      `${duplicatedTotal(m)}`,
+      `whole run: ${m.repeatedIdsIn202} repeated ids in 202s, ${m.extraRowsPerRequest} extra rows per request signature, ${m.rowsNotMatching202} rows not matching their 202`,
+    ],
     [
       'all final after the load',
       `${fmt(m.settledAfterLoadSec)} s`,
@@ -175,7 +199,9 @@ function printOverloadResults(m: Metrics, load: OpenLoopResult, offered: number,
     load.summary.maxWaiting > 0
       ? `all ${MAX_SOCKETS} sockets were busy at times: up to ${load.summary.maxWaiting} POSTs waited in the generator for one (their wait counts in their latency, as for a client; ${load.summary.neverSent} were never sent)`
       : '',
-    load.summary.lateSends > m.sentMeasured / 100 ? `${load.summary.lateSends} POSTs were issued > 50 ms late: the generator could not keep the rate (CPU?)` : '',
+    load.summary.lateSends > m.sentMeasured / 100
+      ? `${load.summary.lateSends} POSTs were issued > 50 ms late: the generator could not keep the rate (CPU?)`
+      : '',
     ...Object.entries(load.summary.sampleErrors).map(([status, body]) => `sample ${status} body: ${body}`),
   ].filter(Boolean);
   for (const warning of warnings) console.log(`  ! ${warning}`);

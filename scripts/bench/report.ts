@@ -25,7 +25,12 @@ export type Row = [metric: string, value: string, note?: string];
 export const fmt = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 export const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${fmt(n, n < 10 ? 2 : 0)} ms`);
 export const counts = (record: Record<string, number>) =>
-  Object.keys(record).length === 0 ? 'none' : Object.entries(record).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ');
+  Object.keys(record).length === 0
+    ? 'none'
+    : Object.entries(record)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ');
 export const p50p99 = (d: Distribution) => `${ms(d.p50)} / ${ms(d.p99)}`;
 
 export function printSettings(s: Settings): void {
@@ -49,7 +54,7 @@ export function describeGroups(snapshot: GroupsSnapshot | string, ownPid: number
   const foreign = foreignMembers(snapshot.groups, ownPid);
   return [
     members,
-    `backlog before the load: ${snapshot.orderCommandsLag} message(s) in orders.commands not yet consumed by order-management${snapshot.orderCommandsLag > 0 ? ' (! the bench\'s orders queue behind them)' : ''}`,
+    `backlog before the load: ${snapshot.orderCommandsLag} message(s) in orders.commands not yet consumed by order-management${snapshot.orderCommandsLag > 0 ? " (! the bench's orders queue behind them)" : ''}`,
     ...(foreign.length ? [`! NOT OURS (another system shares the work): ${foreign.join('; ')}`] : []),
   ].join('\n                   ');
 }
@@ -71,22 +76,48 @@ export function printResults({ metrics: m, load, pgbench, foreignMembers, backlo
     ['sent (POST)', `${m.sentMeasured}`, `measured window; +${m.sentWarmup} in warm-up (${m.acceptedWarmup} accepted)`],
     ['accepted (202)', `${m.accepted}`, `${fmt(m.acceptedPerSec)}/s over the measured ${fmt(m.windowSec)} s`],
     ['confirmed', `${m.confirmed}`, `final: ${counts(m.finalByStatus)}`],
-    ['confirmed/s end to end', fmt(m.confirmedPerSec), `confirmed / (last final updated_at − first 202) = ${m.confirmed} / ${fmt(m.e2eWindowSec, 2)} s`],
+    [
+      'confirmed/s end to end',
+      fmt(m.confirmedPerSec),
+      `confirmed / (last final updated_at − first 202) = ${m.confirmed} / ${fmt(m.e2eWindowSec, 2)} s`,
+    ],
     ['accept latency p50 / p99', p50p99(m.acceptLatency), `HTTP send → 202, max ${ms(m.acceptLatency.max)}`],
     ['accept→final p50 / p99', p50p99(m.finalLatency), `client send time → orders.updated_at, max ${ms(m.finalLatency.max)}`],
-    ['accept→stored p50 / p99', p50p99(m.storedLatency), `client send time → orders.created_at (first write; ${m.writtenFinal} of ${m.finalLatency.count} rows were written already final)`],
+    [
+      'accept→stored p50 / p99',
+      p50p99(m.storedLatency),
+      `client send time → orders.created_at (first write; ${m.writtenFinal} of ${m.finalLatency.count} rows were written already final)`,
+    ],
     ['rejected by reason', counts(m.rejectedByReason), 'measured window'],
     ['non-202 responses', counts(m.non202Measured), `measured window; warm-up: ${counts(m.non202Warmup)}`],
-    ['no answer', `${m.noAnswer}`, `POSTs without any response, whole run; connection errors: ${counts(load.connectionErrors)}, timeouts ${load.autocannon.timeouts}`],
-    ['lost', `${lostTotal(m)}`, `whole run, ${fmt(m.settledAfterLoadSec)} s after the load: ${m.lostNotFound} not in orders, ${m.lostStillPending} still PENDING${lostTotal(m) > 0 && backlogAtDeadline ? ` (orders.commands still held ${backlogAtDeadline} unconsumed messages: some may be queued, not lost)` : ''}`],
-    ['duplicated', `${duplicatedTotal(m)}`, `whole run: ${m.repeatedIdsIn202} repeated ids in 202s, ${m.extraRowsPerRequest} extra rows per request signature, ${m.rowsNotMatching202} rows not matching their 202`],
+    [
+      'no answer',
+      `${m.noAnswer}`,
+      `POSTs without any response, whole run; connection errors: ${counts(load.connectionErrors)}, timeouts ${load.autocannon.timeouts}`,
+    ],
+    [
+      'lost',
+      `${lostTotal(m)}`,
+      `whole run, ${fmt(m.settledAfterLoadSec)} s after the load: ${m.lostNotFound} not in orders, ${m.lostStillPending} still PENDING${lostTotal(m) > 0 && backlogAtDeadline ? ` (orders.commands still held ${backlogAtDeadline} unconsumed messages: some may be queued, not lost)` : ''}`,
+    ],
+    [
+      'duplicated',
+      `${duplicatedTotal(m)}`,
+      `whole run: ${m.repeatedIdsIn202} repeated ids in 202s, ${m.extraRowsPerRequest} extra rows per request signature, ${m.rowsNotMatching202} rows not matching their 202`,
+    ],
     ['stored without a 202', `${m.storedWithout202}`, 'rows of requests that got no 202 (informational)'],
     referenceRow(pgbench),
-    ['ratio confirmed/s ÷ reference', reference && m.confirmedPerSec !== undefined ? `${fmt((m.confirmedPerSec / reference) * 100)} %` : 'n/a', ''],
+    [
+      'ratio confirmed/s ÷ reference',
+      reference && m.confirmedPerSec !== undefined ? `${fmt((m.confirmedPerSec / reference) * 100)} %` : 'n/a',
+      '',
+    ],
   ];
   printTable(rows);
   const warnings = [
-    load.accepted202WithoutId > 0 ? `${load.accepted202WithoutId} 202 responses had no order id in the body: the accepted set is incomplete` : '',
+    load.accepted202WithoutId > 0
+      ? `${load.accepted202WithoutId} 202 responses had no order id in the body: the accepted set is incomplete`
+      : '',
     load.unmatchedResponses > 0 ? `${load.unmatchedResponses} responses could not be matched to a request` : '',
     foreignMembers.length > 0
       ? `another orderline system consumed the same Kafka groups during the run (${foreignMembers.join('; ')}): it took part of the bench's orders, possibly with other code — these numbers are not this system's alone`

@@ -35,7 +35,11 @@ function run(command: string, timeoutMs: number, hint: string): void {
 /** Kafka + Postgres up (idempotent, migrates and seeds), every project built. */
 export function prepareInfraAndBuild(): void {
   run('npm run infra:up', 10 * 60_000, 'see its output above');
-  run('npx nx run-many -t build --output-style=static', 15 * 60_000, 'the apps do not build right now (see above); rerun later or bench a running system with --url');
+  run(
+    'npx nx run-many -t build --output-style=static',
+    15 * 60_000,
+    'the apps do not build right now (see above); rerun later or bench a running system with --url',
+  );
 }
 
 function portFree(port: number): Promise<boolean> {

@@ -25,7 +25,13 @@ const FINAL = new Set(['CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVER
  */
 export async function verify(
   prisma: PrismaClient,
-  { accepted, customerId, products, initialStock, timeoutMs = 180_000 }: {
+  {
+    accepted,
+    customerId,
+    products,
+    initialStock,
+    timeoutMs = 180_000,
+  }: {
     accepted: Set<string>;
     customerId: string;
     products: string[];
@@ -37,9 +43,11 @@ export async function verify(
   const started = Date.now();
   const countFinal = async () =>
     (await prisma.order.findMany({ where: { id: { in: ids } }, select: { status: true } })).filter((o) => FINAL.has(o.status)).length;
-  await waitFor(async () => (await countFinal()) === ids.length, { timeoutMs, intervalMs: 500, what: 'every accepted order to be final' }).catch(
-    () => undefined,
-  );
+  await waitFor(async () => (await countFinal()) === ids.length, {
+    timeoutMs,
+    intervalMs: 500,
+    what: 'every accepted order to be final',
+  }).catch(() => undefined);
   const secondsToFinal = (Date.now() - started) / 1000;
   const final = await countFinal();
   const stored = await prisma.order.count({ where: { customerId } });
@@ -59,7 +67,9 @@ export async function verify(
   };
   // a rejected order's reservation is released asynchronously (a command through the outbox): wait for it, bounded
   const conserved = ({ sold, left, held }: { sold: number; left: number; held: number }) => initialStock === left + sold && held === sold;
-  await waitFor(async () => conserved(await stock()), { timeoutMs: 30_000, intervalMs: 500, what: 'stock to add up' }).catch(() => undefined);
+  await waitFor(async () => conserved(await stock()), { timeoutMs: 30_000, intervalMs: 500, what: 'stock to add up' }).catch(
+    () => undefined,
+  );
   const { sold, left, held } = await stock();
   return {
     accepted: ids.length,

@@ -84,9 +84,15 @@ async function watchReadiness(system: RunningSystem, dependency: string, outage:
   const down = Promise.all(urls.map((url) => untilStatus(url, 503, 30_000).catch(() => NaN)));
   await outage();
   const seconds = await down;
-  check(seconds.every((s) => !Number.isNaN(s)), `/health/ready answered 503 while ${dependency} was down (${urls.length} app(s))`);
+  check(
+    seconds.every((s) => !Number.isNaN(s)),
+    `/health/ready answered 503 while ${dependency} was down (${urls.length} app(s))`,
+  );
   const up = await Promise.all(urls.map((url) => untilStatus(url, 200, 60_000).catch(() => NaN)));
-  check(up.every((s) => !Number.isNaN(s)), `/health/ready answered 200 again after ${dependency} came back (in ${Math.max(...up).toFixed(1)} s)`);
+  check(
+    up.every((s) => !Number.isNaN(s)),
+    `/health/ready answered 200 again after ${dependency} came back (in ${Math.max(...up).toFixed(1)} s)`,
+  );
 }
 
 const scenarios: Record<string, { fault: Fault; share: number }> = {
@@ -94,40 +100,32 @@ const scenarios: Record<string, { fault: Fault; share: number }> = {
   'inventory-kill': { fault: killAndRestart('inventory-service'), share: 0.6 },
   'kafka-restart': {
     fault: (system) =>
-      watchReadiness(
-        system,
-        'kafka',
-        async () => {
-          sh('bash scripts/infra/kafka.sh stop');
-          await untilStatus(`${system.gatewayUrl}/health/ready`, 503, 30_000).catch(() => undefined);
-          const started = Date.now();
-          const res = await fetch(`${system.gatewayUrl}/api/v1/orders`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${signToken({ sub: 'CUST01', role: 'customer' })}`, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              items: [{ productId: 'PROD-0001', quantity: 1 }],
-              shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'DE' },
-            }),
-          }).catch(() => undefined);
-          const seconds = (Date.now() - started) / 1000;
-          check(res?.status === 503 && seconds < 10, `a POST while Kafka is down is answered ${res?.status} in ${seconds.toFixed(1)} s`);
-          await sleep(2_000);
-          sh('bash scripts/infra/kafka.sh start');
-        },
-      ),
+      watchReadiness(system, 'kafka', async () => {
+        sh('bash scripts/infra/kafka.sh stop');
+        await untilStatus(`${system.gatewayUrl}/health/ready`, 503, 30_000).catch(() => undefined);
+        const started = Date.now();
+        const res = await fetch(`${system.gatewayUrl}/api/v1/orders`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${signToken({ sub: 'CUST01', role: 'customer' })}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            items: [{ productId: 'PROD-0001', quantity: 1 }],
+            shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'DE' },
+          }),
+        }).catch(() => undefined);
+        const seconds = (Date.now() - started) / 1000;
+        check(res?.status === 503 && seconds < 10, `a POST while Kafka is down is answered ${res?.status} in ${seconds.toFixed(1)} s`);
+        await sleep(2_000);
+        sh('bash scripts/infra/kafka.sh start');
+      }),
     share: 0.6,
   },
   'postgres-restart': {
     fault: (system) =>
-      watchReadiness(
-        system,
-        'postgres',
-        async () => {
-          sh('bash scripts/infra/postgres.sh stop');
-          await sleep(4_000);
-          sh('bash scripts/infra/postgres.sh start');
-        },
-      ),
+      watchReadiness(system, 'postgres', async () => {
+        sh('bash scripts/infra/postgres.sh stop');
+        await sleep(4_000);
+        sh('bash scripts/infra/postgres.sh start');
+      }),
     share: 0.6,
   },
   poison: { fault: (_system, publisher) => publishPoison(publisher), share: 0.6 },
@@ -182,7 +180,12 @@ async function main() {
       const products = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           prisma.product.create({
-            data: { id: `F-${name.slice(0, 6)}-${Date.now() % 1e8}-${i}`, name: `fault ${name} ${i}`, unitPrice: '1.00', availableQuantity: perProduct },
+            data: {
+              id: `F-${name.slice(0, 6)}-${Date.now() % 1e8}-${i}`,
+              name: `fault ${name} ${i}`,
+              unitPrice: '1.00',
+              availableQuantity: perProduct,
+            },
           }),
         ),
       );

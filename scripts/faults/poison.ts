@@ -17,7 +17,11 @@ export async function publishPoison(publisher: Publisher): Promise<void> {
       { topic, key, value: 'not json at all {' },
       { topic, key, value: JSON.stringify({ hello: 'world' }) },
       { topic, key, value: JSON.stringify(newEnvelope('NoSuchMessageType', {}, key)) },
-      { topic, key, value: JSON.stringify(newEnvelope(type, { orderId: 'not-a-uuid', items: 'none' }, key, { replyTo: Topics.gatewayReplies })) },
+      {
+        topic,
+        key,
+        value: JSON.stringify(newEnvelope(type, { orderId: 'not-a-uuid', items: 'none' }, key, { replyTo: Topics.gatewayReplies })),
+      },
     ]);
   }
 }

@@ -103,7 +103,9 @@ export async function brokerRefusal({ kafka }: AttackContext): Promise<string> {
   const setLimit = (value: string) =>
     admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: Topics.inventoryRequests, configEntries: [{ name: 'max.message.bytes', value }] }],
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: Topics.inventoryRequests, configEntries: [{ name: 'max.message.bytes', value }] },
+      ],
     });
   try {
     await setLimit('2000');

@@ -32,7 +32,9 @@ describe('the gateway bundle', () => {
     const workspaceRoot = path.resolve(__dirname, '../../..');
     const inputs = Object.keys(result.metafile.inputs).map((input) => path.relative(workspaceRoot, path.resolve(input)));
 
-    expect(inputs).toEqual(expect.arrayContaining(['apps/gateway/src/main.ts', 'libs/runtime/src/index.ts', 'libs/messaging/src/index.ts']));
+    expect(inputs).toEqual(
+      expect.arrayContaining(['apps/gateway/src/main.ts', 'libs/runtime/src/index.ts', 'libs/messaging/src/index.ts']),
+    );
     expect(inputs.filter((input) => /^libs\/db\/|prisma|generated/i.test(input))).toEqual([]);
     expect([...required].filter((specifier) => /^(@prisma\/|prisma$|pg$|pg\/)/.test(specifier))).toEqual([]);
   });

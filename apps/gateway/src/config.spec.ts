@@ -11,7 +11,10 @@ function problems(env: NodeJS.ProcessEnv): string[] {
     return [];
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
+    return (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
   }
 }
 const production = (env: NodeJS.ProcessEnv) => problems({ NODE_ENV: 'production', ...env });
@@ -41,7 +44,11 @@ describe('gateway config', () => {
     });
 
     it.each([
-      ['none (the dev default)', undefined, /^JWT_SECRET: is the dev default, which anyone can read: set a random secret of at least 32 bytes/],
+      [
+        'none (the dev default)',
+        undefined,
+        /^JWT_SECRET: is the dev default, which anyone can read: set a random secret of at least 32 bytes/,
+      ],
       ['the dev default', DEV_JWT_SECRET, /^JWT_SECRET: is the dev default/],
       ["docker-compose.yml's old example", COMPOSE_EXAMPLE_JWT_SECRET, /^JWT_SECRET: is docker-compose.yml's old example value/],
       ['31 bytes', strong.slice(1), /^JWT_SECRET: is 31 bytes, too short for NODE_ENV=production/],
@@ -82,7 +89,9 @@ describe('gateway config', () => {
       expect(problems({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toEqual([
         'HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (20000)',
       ]);
-      expect(problems({ REQUEST_TIMEOUT_MS: '60000' })).toEqual([expect.stringMatching(/^HTTP_IDLE_TIMEOUT_MS: must be above REQUEST_TIMEOUT_MS \(60000\)/)]);
+      expect(problems({ REQUEST_TIMEOUT_MS: '60000' })).toEqual([
+        expect.stringMatching(/^HTTP_IDLE_TIMEOUT_MS: must be above REQUEST_TIMEOUT_MS \(60000\)/),
+      ]);
       expect(problems({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' })).toEqual([expect.stringMatching(/^HTTP_KEEP_ALIVE_TIMEOUT_MS: /)]);
     });
   });

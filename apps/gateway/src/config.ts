@@ -54,7 +54,9 @@ export const GatewayEnv = CommonEnv.extend({
     .min(1_048_576)
     .max(4_294_967_296)
     .default(64 * 1_048_576)
-    .describe('memory for the accepted, undecided orders each gateway answers as PENDING itself (the oldest beyond it are read from order-management)'),
+    .describe(
+      'memory for the accepted, undecided orders each gateway answers as PENDING itself (the oldest beyond it are read from order-management)',
+    ),
   JWT_SECRET: z
     .string()
     .min(16, 'at least 16 characters')
@@ -93,7 +95,7 @@ export const GatewayEnv = CommonEnv.extend({
     .number()
     .min(1)
     .default(DEFAULT_CUSTOMER_LIMITS.orderRequestBurst)
-    .describe('order requests a customer may send at once after being idle (the token bucket\'s size), all gateway instances together'),
+    .describe("order requests a customer may send at once after being idle (the token bucket's size), all gateway instances together"),
   ORDER_MAX_QUANTITY_PER_PRODUCT: z.coerce
     .number()
     .int()

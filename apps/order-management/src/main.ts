@@ -37,7 +37,9 @@ async function main() {
       const relay = startOutboxRelay({ outbox, publisher, logger, holder: instanceId });
       const orders = new OrderRepository(database.prisma, () => relay.wake());
       await consume(orderQueriesConsumer({ publisher, orders }));
-      await consume(orderCommandsConsumer({ publisher, requester, orders, logger, maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER }));
+      await consume(
+        orderCommandsConsumer({ publisher, requester, orders, logger, maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER }),
+      );
       return [() => relay.stop(), () => requester.stop()];
     },
   });

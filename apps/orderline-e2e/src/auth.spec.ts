@@ -27,7 +27,9 @@ describe('authentication', () => {
     for (const req of [
       api().get(`/api/v1/orders/${anyOrder}`),
       api().get('/api/v1/products'),
-      api().post('/api/v1/orders').send(orderBody([{ productId: 'PROD-0001', quantity: 1 }])),
+      api()
+        .post('/api/v1/orders')
+        .send(orderBody([{ productId: 'PROD-0001', quantity: 1 }])),
     ]) {
       const t = token();
       const res = t ? await req.set('authorization', `Bearer ${t}`) : await req;
@@ -35,12 +37,14 @@ describe('authentication', () => {
     }
   });
 
-  it('hides another customer\'s order (404, same as absent) but shows it to its owner and to admins', async () => {
+  it("hides another customer's order (404, same as absent) but shows it to its owner and to admins", async () => {
     const product = await createTestProduct(prisma, { stock: 5 });
     const id = await placeOrder(customerToken('CUST04'), orderBody([{ productId: product.id, quantity: 1 }]));
     await waitForDecision(id);
 
-    const other = await api().get(`/api/v1/orders/${id}`).set('authorization', `Bearer ${customerToken('CUST05')}`);
+    const other = await api()
+      .get(`/api/v1/orders/${id}`)
+      .set('authorization', `Bearer ${customerToken('CUST05')}`);
     expectProblem(other, 404);
     const absent = await api()
       .get('/api/v1/orders/11111111-1111-4111-8111-111111111111')
@@ -48,7 +52,13 @@ describe('authentication', () => {
     expectProblem(absent, 404);
     expect(other.body.title).toBe(absent.body.title);
 
-    expect((await api().get(`/api/v1/orders/${id}`).set('authorization', `Bearer ${customerToken('CUST04')}`)).status).toBe(200);
+    expect(
+      (
+        await api()
+          .get(`/api/v1/orders/${id}`)
+          .set('authorization', `Bearer ${customerToken('CUST04')}`)
+      ).status,
+    ).toBe(200);
     expect((await api().get(`/api/v1/orders/${id}`).set('authorization', `Bearer ${adminToken()}`)).status).toBe(200);
   });
 

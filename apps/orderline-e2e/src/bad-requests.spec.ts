@@ -8,7 +8,11 @@ const badBodies: [string, unknown, string][] = [
   ['empty object', {}, 'body.items'],
   ['items not an array', { items: 'PROD-0001', shippingAddress: validAddress }, 'body.items'],
   ['no items', { items: [], shippingAddress: validAddress }, 'body.items'],
-  ['101 lines', { items: Array.from({ length: 101 }, (_, i) => ({ productId: `P${i}`, quantity: 1 })), shippingAddress: validAddress }, 'body.items'],
+  [
+    '101 lines',
+    { items: Array.from({ length: 101 }, (_, i) => ({ productId: `P${i}`, quantity: 1 })), shippingAddress: validAddress },
+    'body.items',
+  ],
   ['duplicate product ids', { items: [item, item], shippingAddress: validAddress }, 'body.items'],
   ['quantity 0', { items: [{ ...item, quantity: 0 }], shippingAddress: validAddress }, 'body.items.0.quantity'],
   ['quantity 1001', { items: [{ ...item, quantity: 1001 }], shippingAddress: validAddress }, 'body.items.0.quantity'],
@@ -27,7 +31,11 @@ const badBodies: [string, unknown, string][] = [
   ['unknown address field', { items: [item], shippingAddress: { ...validAddress, planet: 'Mars' } }, 'body.shippingAddress.planet'],
   ['U+0001 in an address line', { items: [item], shippingAddress: { ...validAddress, line1: 'a\u0001b' } }, 'body.shippingAddress.line1'],
   ['U+0001 in a productId', { items: [{ ...item, productId: 'PROD\u00010001' }], shippingAddress: validAddress }, 'body.items.0.productId'],
-  ['U+0085 (C1) in a postal code', { items: [item], shippingAddress: { ...validAddress, postalCode: '10\u0085115' } }, 'body.shippingAddress.postalCode'],
+  [
+    'U+0085 (C1) in a postal code',
+    { items: [item], shippingAddress: { ...validAddress, postalCode: '10\u0085115' } },
+    'body.shippingAddress.postalCode',
+  ],
   ['a tab in customerId', { items: [item], shippingAddress: validAddress, customerId: 'CUST\t01' }, 'body.customerId'],
   ['a JSON array', [item], '(root)'],
   ['a JSON string', 'order', '(root)'],
@@ -143,7 +151,10 @@ describe('bad requests get 400 problem+json, never a 5xx', () => {
 
     it('other Unicode (CJK, emoji, accents) is accepted', async () => {
       const res = await raw(
-        JSON.stringify({ items: [{ productId: '商品-🚚', quantity: 1 }], shippingAddress: { ...validAddress, line1: '東京都千代田区 1-1 🏯', city: 'Zürich' } }),
+        JSON.stringify({
+          items: [{ productId: '商品-🚚', quantity: 1 }],
+          shippingAddress: { ...validAddress, line1: '東京都千代田区 1-1 🏯', city: 'Zürich' },
+        }),
       );
       expect(res.status).toBe(202);
     });

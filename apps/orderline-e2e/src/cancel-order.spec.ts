@@ -53,10 +53,12 @@ describe('DELETE /api/v1/orders/:id', () => {
     expect(await stockOf(prisma, product.id)).toBe(4);
   });
 
-  it("another customer cancelling → 404 and nothing changes (IDOR)", async () => {
+  it('another customer cancelling → 404 and nothing changes (IDOR)', async () => {
     const product = await createTestProduct(prisma, { stock: 5 });
     const order = await confirmedOrder(owner, [{ productId: product.id, quantity: 2 }]);
-    const res = await api().delete(`/api/v1/orders/${order.id}`).set(bearer(customerToken('CUST23')));
+    const res = await api()
+      .delete(`/api/v1/orders/${order.id}`)
+      .set(bearer(customerToken('CUST23')));
     expect(res.status).toBe(404);
     expect((await api().get(`/api/v1/orders/${order.id}`).set(bearer(owner))).body.status).toBe('CONFIRMED');
     expect(await stockOf(prisma, product.id)).toBe(3);

@@ -102,7 +102,12 @@ describe('the cap on one product in one order (default 100 units)', () => {
     const over = await api()
       .post('/api/v1/orders')
       .set(bearer(token))
-      .send(orderBody([{ productId, quantity: 1 }, { productId: `${productId}-B`, quantity: 101 }]));
+      .send(
+        orderBody([
+          { productId, quantity: 1 },
+          { productId: `${productId}-B`, quantity: 101 },
+        ]),
+      );
     expect(over.status).toBe(422);
     expect(over.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(over.body).toMatchObject({
@@ -126,11 +131,17 @@ describe('two gateway instances share one per-customer limit', () => {
     LOG_LEVEL: 'info',
   };
   const logDir = process.env['SYSTEM_LOG_DIR'] ?? path.resolve(__dirname, '../../../test-output/system');
-  const gateways = [0, 1].map((i) => new AppInstance('gateway', 10 + i, 3700 + 10 * i, { logDir, env, gatewayPort: 3700 + 10 * i, echo: false }));
+  const gateways = [0, 1].map(
+    (i) => new AppInstance('gateway', 10 + i, 3700 + 10 * i, { logDir, env, gatewayPort: 3700 + 10 * i, echo: false }),
+  );
   const urlOf = (gateway: AppInstance) => `http://127.0.0.1:${gateway.port}`;
 
   const untilPeers = (gateway: AppInstance, count: number) =>
-    waitFor(async () => (await peersSeenBy(urlOf(gateway), group)) === count, { timeoutMs: 45_000, intervalMs: 200, what: `${gateway.name} to count ${count} gateway(s)` });
+    waitFor(async () => (await peersSeenBy(urlOf(gateway), group)) === count, {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      what: `${gateway.name} to count ${count} gateway(s)`,
+    });
 
   /** statuses of `n` order requests sent one after the other */
   const statuses = async (gateway: AppInstance, token: string, n: number) => {

@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import * as contracts from '@orderline/contracts';
-import { CreateOrder, Envelope, GetProduct, Headers, ListOrders, ReleaseStock, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
+import {
+  CreateOrder,
+  Envelope,
+  GetProduct,
+  Headers,
+  ListOrders,
+  ReleaseStock,
+  Topics,
+  deadLetterTopic,
+  topicSpecs,
+} from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { createKafka, newEnvelope } from '@orderline/messaging';
 import { createTestCustomer, createTestProduct, stockOf, testPrisma, validAddress } from '@orderline/testing';
@@ -25,7 +35,13 @@ const prisma = testPrisma();
 const runId = randomUUID().slice(0, 8);
 const token = customerToken('CUST01');
 
-const consumedTopics = [Topics.orderCommands, Topics.orderQueries, Topics.customerRequests, Topics.inventoryRequests, Topics.inventoryQueries];
+const consumedTopics = [
+  Topics.orderCommands,
+  Topics.orderQueries,
+  Topics.customerRequests,
+  Topics.inventoryRequests,
+  Topics.inventoryQueries,
+];
 const dlqReader = new TopicReader(kafka, consumedTopics.map(deadLetterTopic), true, 'dlq-reader');
 // replies to the requests planted here (replyTo: gateway.replies; the gateways ignore replies they do not wait for)
 const replyReader = new TopicReader(kafka, [Topics.gatewayReplies], false, 'reply-reader');
@@ -39,11 +55,12 @@ const replyTo = (messageId: string) =>
       return false;
     }
   }, `the reply to ${messageId}`);
-const replyPayload = (m: Received) => Envelope.parse(JSON.parse(m.value?.toString('utf8') ?? '')).payload as {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string };
-};
+const replyPayload = (m: Received) =>
+  Envelope.parse(JSON.parse(m.value?.toString('utf8') ?? '')).payload as {
+    ok: boolean;
+    result?: unknown;
+    error?: { code: string; message: string };
+  };
 
 /** Produces one message (to an explicit partition when given) and returns where it landed. */
 async function produce(
@@ -98,7 +115,11 @@ beforeAll(async () => {
   try {
     const dlq = deadLetterTopic(Topics.orderCommands);
     const ends = await admin.fetchTopicOffsets(dlq);
-    await admin.setOffsets({ groupId: replayGroup, topic: dlq, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    await admin.setOffsets({
+      groupId: replayGroup,
+      topic: dlq,
+      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+    });
   } finally {
     await admin.disconnect();
   }
@@ -154,7 +175,11 @@ interface SchemaLike {
 function requestContract(topic: string, type: string): { type: string; request: SchemaLike } {
   const onTopic = Object.values(contracts as Record<string, unknown>).filter(
     (value): value is { type: string; topic: string; request: SchemaLike } =>
-      typeof value === 'object' && value !== null && 'type' in value && 'request' in value && (value as { topic?: unknown }).topic === topic,
+      typeof value === 'object' &&
+      value !== null &&
+      'type' in value &&
+      'request' in value &&
+      (value as { topic?: unknown }).topic === topic,
   );
   const contract = onTopic.find((c) => c.type === type) ?? onTopic[0];
   if (!contract) throw new Error(`no request contract on ${topic}`);
@@ -189,7 +214,12 @@ const cases: TopicCase[] = [
         { orderId, customerId: 'CUST01', items: [{ productId: product.id, quantity: 2 }], shippingAddress: validAddress },
         `e2e-probe-${orderId}`,
       );
-      await produce(Topics.orderCommands, { key: orderId, partition, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope, orderId) });
+      await produce(Topics.orderCommands, {
+        key: orderId,
+        partition,
+        value: JSON.stringify(envelope),
+        headers: envelopeHeaders(envelope, orderId),
+      });
       expect(await waitForDecision(orderId)).toMatchObject({ status: 'CONFIRMED', totalAmount: '6.00' });
     },
   },
@@ -348,7 +378,14 @@ describe('npm run dlq', () => {
   });
 
   it('bad arguments → usage and exit code 2', async () => {
-    const bad = [[], ['list'], ['frobnicate', 'orders.commands'], ['list', 'orders.commands', '--limit', 'x'], ['list', 'orders.commands', '--dry-run'], ['replay', 'orders.commands', '--group']];
+    const bad = [
+      [],
+      ['list'],
+      ['frobnicate', 'orders.commands'],
+      ['list', 'orders.commands', '--limit', 'x'],
+      ['list', 'orders.commands', '--dry-run'],
+      ['replay', 'orders.commands', '--group'],
+    ];
     const results = await Promise.all(bad.map(async (args) => ({ args, ...(await runCli(args)) })));
     for (const { args, code, stderr } of results) {
       expect({ args, code }).toEqual({ args, code: 2 });
@@ -385,7 +422,9 @@ describe('npm run dlq', () => {
 
     const dry = await runCli(['replay', Topics.orderCommands, '--group', replayGroup, '--dry-run'], { viaNpm: true });
     expect(dry.code).toBe(0);
-    expect(replayedLines(dry.stdout)).toEqual([expect.objectContaining({ action: 'would-replay', to: Topics.orderCommands, key: orderId })]);
+    expect(replayedLines(dry.stdout)).toEqual([
+      expect.objectContaining({ action: 'would-replay', to: Topics.orderCommands, key: orderId }),
+    ]);
     expect(dry.stdout).toMatch(/dry run: would replay \d+ dead letter\(s\)/);
 
     const first = await runCli(['replay', Topics.orderCommands, '--group', replayGroup], { viaNpm: true });

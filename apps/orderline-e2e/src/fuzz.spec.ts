@@ -75,7 +75,13 @@ const show = (value: unknown) => {
 const stats = new Map<string, Map<number, number>>();
 afterAll(() => {
   if (process.env['FUZZ_STATS'] !== '1') return;
-  const lines = [...stats].map(([what, counts]) => `${what}: ${[...counts].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ')}`);
+  const lines = [...stats].map(
+    ([what, counts]) =>
+      `${what}: ${[...counts]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `${status}×${n}`)
+        .join(' ')}`,
+  );
   console.log(`statuses seen:\n${lines.join('\n')}`);
 });
 const count = (what: string, status: number) => {
@@ -104,7 +110,8 @@ function checkResponse(what: string, res: Response): void {
   }
   if (problem.status !== res.status) fail(`problem.status is ${show(problem.status)}`);
   if (typeof problem.correlationId !== 'string' || problem.correlationId.length === 0) fail('no problem.correlationId');
-  if (problem.correlationId !== correlationId) fail(`problem.correlationId ${show(problem.correlationId)} is not the header's ${correlationId}`);
+  if (problem.correlationId !== correlationId)
+    fail(`problem.correlationId ${show(problem.correlationId)} is not the header's ${correlationId}`);
   if (typeof problem.type !== 'string' || typeof problem.title !== 'string') fail('no problem type/title');
 }
 
@@ -130,12 +137,21 @@ async function checkReadBack(orderId: string, body: CreateOrderBody): Promise<vo
   const res = await api().get(`/api/v1/orders/${orderId}`).set('authorization', auth);
   checkResponse(`GET the accepted order ${orderId}`, res);
   if (res.status !== 200) throw new Error(`accepted order ${orderId} cannot be read back: ${res.status} ${show(res.text)}`);
-  const order = res.body as { customerId: string; items: { productId: string; quantity: number }[]; shippingAddress: Record<string, unknown> };
+  const order = res.body as {
+    customerId: string;
+    items: { productId: string; quantity: number }[];
+    shippingAddress: Record<string, unknown>;
+  };
   const sortLines = (lines: { productId: string; quantity: number }[]) =>
-    lines.map(({ productId: id, quantity }) => ({ productId: id, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+    lines
+      .map(({ productId: id, quantity }) => ({ productId: id, quantity }))
+      .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
   const expected = { customerId: 'CUST01', items: sortLines(body.items), shippingAddress: body.shippingAddress };
   const actual = { customerId: order.customerId, items: sortLines(order.items), shippingAddress: order.shippingAddress };
-  if (JSON.stringify(actual) !== JSON.stringify({ ...expected, shippingAddress: orderedLike(actual.shippingAddress, expected.shippingAddress) })) {
+  if (
+    JSON.stringify(actual) !==
+    JSON.stringify({ ...expected, shippingAddress: orderedLike(actual.shippingAddress, expected.shippingAddress) })
+  ) {
     throw new Error(`order ${orderId} reads back as ${show(actual)}, sent ${show(expected)}`);
   }
 }
@@ -150,8 +166,46 @@ function orderedLike(actual: Record<string, unknown>, expected: Record<string, u
 // arbitraries
 
 const specialChars = [
-  '\u0000', '\ud800', '\udfff', '\u202e', '\ufeff', '\u2028', '\u200b', '\u00a0', ' ', '\t', '\n', '\r', '%', '\\', '"', "'",
-  '<', '>', '&', '/', '?', '#', '=', '+', ';', ',', '😀', 'é', 'e\u0301', 'ß', 'İ', 'A', 'z', '0', '-', '.', '{', '}', '[', ']',
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\ufeff',
+  '\u2028',
+  '\u200b',
+  '\u00a0',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '%',
+  '\\',
+  '"',
+  "'",
+  '<',
+  '>',
+  '&',
+  '/',
+  '?',
+  '#',
+  '=',
+  '+',
+  ';',
+  ',',
+  '😀',
+  'é',
+  'e\u0301',
+  'ß',
+  'İ',
+  'A',
+  'z',
+  '0',
+  '-',
+  '.',
+  '{',
+  '}',
+  '[',
+  ']',
 ];
 /** Strings for JSON bodies: printable, any code point, control characters, lone surrogates, edge lengths. */
 const text = fc.oneof(
@@ -175,14 +229,30 @@ const urlText = fc.oneof(
 );
 /** Header values Node will send: tab, printable ASCII and Latin-1. */
 const headerText = fc.string({
-  unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((c) => String.fromCharCode(c)),
+  unit: fc
+    .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09))
+    .map((c) => String.fromCharCode(c)),
   maxLength: 60,
 });
 /** Number literals JSON.stringify never writes (put into the body text as they are). */
 const rawNumber = fc.oneof(
   fc.constantFrom(
-    '1e400', '-1e400', '1e-400', '-0', '0.0', '1.0', '1e3', '1E2', '0.1e1', '1000.0000000000001', '999.9999999999999999',
-    '123456789012345678901234567890', '9007199254740993', '-9007199254740993', '1e309', '5e-324',
+    '1e400',
+    '-1e400',
+    '1e-400',
+    '-0',
+    '0.0',
+    '1.0',
+    '1e3',
+    '1E2',
+    '0.1e1',
+    '1000.0000000000001',
+    '999.9999999999999999',
+    '123456789012345678901234567890',
+    '9007199254740993',
+    '-9007199254740993',
+    '1e309',
+    '5e-324',
   ),
   fc.double().filter(Number.isFinite).map(String),
   fc.bigInt().map(String),
@@ -208,7 +278,19 @@ type Mutation =
   | { op: 'bigString'; path: Path; length: number };
 
 const keyName = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'id', 'status', 'unitPrice', 'totalAmount', 'customerId', 'orderId', ''),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'id',
+    'status',
+    'unitPrice',
+    'totalAmount',
+    'customerId',
+    'orderId',
+    '',
+  ),
   fc.string({ maxLength: 10 }),
   fc.string({ unit: 'grapheme', maxLength: 5 }),
 );
@@ -263,7 +345,8 @@ function mutate(base: unknown, mutations: Mutation[]): string {
       case 'extraKeys': {
         const target = parent[last];
         if (target !== null && typeof target === 'object') {
-          for (const [k, v] of Object.entries(m.keys)) Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+          for (const [k, v] of Object.entries(m.keys))
+            Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
         }
         break;
       }
@@ -299,9 +382,19 @@ function bodySeen(body: string): { tooLarge: true } | { tooLarge: false; parsed:
 // POST /api/v1/orders
 
 const orderPaths: Path[] = [
-  [], ['items'], ['items', 0], ['items', 1], ['items', 0, 'productId'], ['items', 0, 'quantity'], ['shippingAddress'],
-  ['shippingAddress', 'line1'], ['shippingAddress', 'line2'], ['shippingAddress', 'city'], ['shippingAddress', 'postalCode'],
-  ['shippingAddress', 'country'], ['customerId'],
+  [],
+  ['items'],
+  ['items', 0],
+  ['items', 1],
+  ['items', 0, 'productId'],
+  ['items', 0, 'quantity'],
+  ['shippingAddress'],
+  ['shippingAddress', 'line1'],
+  ['shippingAddress', 'line2'],
+  ['shippingAddress', 'city'],
+  ['shippingAddress', 'postalCode'],
+  ['shippingAddress', 'country'],
+  ['customerId'],
 ];
 const orderObjects: Path[] = [[], ['items', 0], ['shippingAddress']];
 const validOrder = () => ({ items: [{ productId, quantity: 1 }], shippingAddress: { ...validAddress, line2: 'c/o Fuzz' } });
@@ -329,50 +422,83 @@ async function postOrder(body: string, idempotencyKey?: string): Promise<void> {
 }
 
 describe(SUITE, () => {
-  it('POST /api/v1/orders with arbitrary JSON', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.jsonValue({ stringUnit: 'binary' }), fc.jsonValue({ maxDepth: 2, stringUnit: 'grapheme' })), (value) =>
-        postOrder(JSON.stringify(value) ?? 'null'),
-      ),
-      fcOptions(150),
-    );
-  }, propertyTimeout);
-
-  it('POST /api/v1/orders with mutated valid bodies (a field replaced, removed, extra keys, huge numbers, unicode, deep nesting, big strings; Idempotency-Key)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          { weight: 3, arbitrary: fc.array(mutationsFor(orderPaths, orderObjects), { minLength: 0, maxLength: 3 }).map((mutations) => mutate(validOrder(), mutations)) },
-          // every string of a valid body arbitrary (often still valid: unicode, whitespace, edge lengths)
-          {
-            weight: 1,
-            arbitrary: fc
-              .record({
-                productIds: fc.array(fc.oneof(fc.constant('<product>'), text), { minLength: 1, maxLength: 3 }),
-                quantity: fc.oneof(fc.constant(1), fc.integer({ min: -2, max: 1002 })),
-                shippingAddress: fc.record(
-                  { line1: text, line2: text, city: text, postalCode: text, country: fc.oneof(fc.constantFrom('DE', 'FR', 'ZZ'), text) },
-                  { requiredKeys: ['line1', 'city', 'postalCode', 'country'] },
-                ),
-              })
-              .map(({ productIds, quantity, shippingAddress }) =>
-                JSON.stringify({ items: productIds.map((id) => ({ productId: id === '<product>' ? productId : id, quantity })), shippingAddress }),
-              ),
-          },
+  it(
+    'POST /api/v1/orders with arbitrary JSON',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.jsonValue(), fc.jsonValue({ stringUnit: 'binary' }), fc.jsonValue({ maxDepth: 2, stringUnit: 'grapheme' })),
+          (value) => postOrder(JSON.stringify(value) ?? 'null'),
         ),
-        fc.option(fc.oneof(headerText, fc.uuid(), fc.integer({ min: 250, max: 260 }).map((n) => 'k'.repeat(n))), { freq: 4 }),
-        (body, key) => postOrder(body, key ?? undefined),
-      ),
-      fcOptions(200),
-    );
-  }, propertyTimeout);
+        fcOptions(150),
+      );
+    },
+    propertyTimeout,
+  );
+
+  it(
+    'POST /api/v1/orders with mutated valid bodies (a field replaced, removed, extra keys, huge numbers, unicode, deep nesting, big strings; Idempotency-Key)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            {
+              weight: 3,
+              arbitrary: fc
+                .array(mutationsFor(orderPaths, orderObjects), { minLength: 0, maxLength: 3 })
+                .map((mutations) => mutate(validOrder(), mutations)),
+            },
+            // every string of a valid body arbitrary (often still valid: unicode, whitespace, edge lengths)
+            {
+              weight: 1,
+              arbitrary: fc
+                .record({
+                  productIds: fc.array(fc.oneof(fc.constant('<product>'), text), { minLength: 1, maxLength: 3 }),
+                  quantity: fc.oneof(fc.constant(1), fc.integer({ min: -2, max: 1002 })),
+                  shippingAddress: fc.record(
+                    { line1: text, line2: text, city: text, postalCode: text, country: fc.oneof(fc.constantFrom('DE', 'FR', 'ZZ'), text) },
+                    { requiredKeys: ['line1', 'city', 'postalCode', 'country'] },
+                  ),
+                })
+                .map(({ productIds, quantity, shippingAddress }) =>
+                  JSON.stringify({
+                    items: productIds.map((id) => ({ productId: id === '<product>' ? productId : id, quantity })),
+                    shippingAddress,
+                  }),
+                ),
+            },
+          ),
+          fc.option(
+            fc.oneof(
+              headerText,
+              fc.uuid(),
+              fc.integer({ min: 250, max: 260 }).map((n) => 'k'.repeat(n)),
+            ),
+            { freq: 4 },
+          ),
+          (body, key) => postOrder(body, key ?? undefined),
+        ),
+        fcOptions(200),
+      );
+    },
+    propertyTimeout,
+  );
 
   // ---------------------------------------------------------------------------------------------
   // PATCH / PUT /api/v1/orders/:id
 
   const patchPaths: Path[] = [
-    [], ['shippingAddress'], ['shippingAddress', 'line1'], ['shippingAddress', 'line2'], ['shippingAddress', 'city'],
-    ['shippingAddress', 'postalCode'], ['shippingAddress', 'country'], ['status'], ['trackingCompany'], ['trackingNumber'], ['id'],
+    [],
+    ['shippingAddress'],
+    ['shippingAddress', 'line1'],
+    ['shippingAddress', 'line2'],
+    ['shippingAddress', 'city'],
+    ['shippingAddress', 'postalCode'],
+    ['shippingAddress', 'country'],
+    ['status'],
+    ['trackingCompany'],
+    ['trackingNumber'],
+    ['id'],
   ];
   const patchBases = [
     { shippingAddress: { line1: '5 Fuzz Lane', city: 'Köln', postalCode: '50667', country: 'DE' } },
@@ -382,53 +508,67 @@ describe(SUITE, () => {
     {},
   ];
 
-  it('PATCH and PUT /api/v1/orders/:id bodies, on an order of the caller and on random ids', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('patch' as const, 'put' as const),
-        fc.oneof(fc.constant('mine'), fc.uuid()),
-        fc.oneof(
-          { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null') },
-          // a valid address whose fields are arbitrary strings (often still valid: unicode, whitespace, edge lengths)
-          {
-            weight: 2,
-            arbitrary: fc
-              .record(
-                { line1: text, line2: text, city: text, postalCode: text, country: fc.oneof(fc.constantFrom('DE', 'FR', 'US', 'ZZ'), text) },
-                { requiredKeys: ['line1', 'city', 'postalCode', 'country'] },
-              )
-              .map((shippingAddress) => JSON.stringify({ shippingAddress })),
-          },
-          {
-            weight: 3,
-            arbitrary: fc
-              .tuple(fc.constantFrom(...patchBases), fc.array(mutationsFor(patchPaths, [[], ['shippingAddress']]), { maxLength: 3 }))
-              .map(([base, mutations]) => mutate(base, mutations)),
+  it(
+    'PATCH and PUT /api/v1/orders/:id bodies, on an order of the caller and on random ids',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('patch' as const, 'put' as const),
+          fc.oneof(fc.constant('mine'), fc.uuid()),
+          fc.oneof(
+            { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null') },
+            // a valid address whose fields are arbitrary strings (often still valid: unicode, whitespace, edge lengths)
+            {
+              weight: 2,
+              arbitrary: fc
+                .record(
+                  {
+                    line1: text,
+                    line2: text,
+                    city: text,
+                    postalCode: text,
+                    country: fc.oneof(fc.constantFrom('DE', 'FR', 'US', 'ZZ'), text),
+                  },
+                  { requiredKeys: ['line1', 'city', 'postalCode', 'country'] },
+                )
+                .map((shippingAddress) => JSON.stringify({ shippingAddress })),
+            },
+            {
+              weight: 3,
+              arbitrary: fc
+                .tuple(fc.constantFrom(...patchBases), fc.array(mutationsFor(patchPaths, [[], ['shippingAddress']]), { maxLength: 3 }))
+                .map(([base, mutations]) => mutate(base, mutations)),
+            },
+          ),
+          async (method, target, body) => {
+            const id = target === 'mine' ? myOrderId : target;
+            const seen = bodySeen(body);
+            const parsed = !seen.tooLarge && seen.parsed.ok ? UpdateOrderBody.safeParse(seen.parsed.value) : undefined;
+            const res = await api()
+              [method](`/api/v1/orders/${id}`)
+              .set('authorization', auth)
+              .set('content-type', 'application/json')
+              .send(body);
+            const what = `${method.toUpperCase()} /api/v1/orders/${target === 'mine' ? '<mine>' : id} ${show(body)}`;
+            checkResponse(what, res);
+            if (seen.tooLarge) return expectStatus(what, res, [413]);
+            if (!parsed?.success) return expectStatus(what, res, [400]);
+            if (parsed.data.status) return expectStatus(what, res, [403]); // a customer may not set the status
+            if (target !== 'mine') return expectStatus(what, res, [404]);
+            expectStatus(what, res, [200]);
+            if (parsed.data.shippingAddress) {
+              const got = res.body.shippingAddress as Record<string, unknown>;
+              if (JSON.stringify(got) !== JSON.stringify(orderedLike(got, parsed.data.shippingAddress))) {
+                throw new Error(`${what}: the order's address became ${show(got)}`);
+              }
+            }
           },
         ),
-        async (method, target, body) => {
-          const id = target === 'mine' ? myOrderId : target;
-          const seen = bodySeen(body);
-          const parsed = !seen.tooLarge && seen.parsed.ok ? UpdateOrderBody.safeParse(seen.parsed.value) : undefined;
-          const res = await api()[method](`/api/v1/orders/${id}`).set('authorization', auth).set('content-type', 'application/json').send(body);
-          const what = `${method.toUpperCase()} /api/v1/orders/${target === 'mine' ? '<mine>' : id} ${show(body)}`;
-          checkResponse(what, res);
-          if (seen.tooLarge) return expectStatus(what, res, [413]);
-          if (!parsed?.success) return expectStatus(what, res, [400]);
-          if (parsed.data.status) return expectStatus(what, res, [403]); // a customer may not set the status
-          if (target !== 'mine') return expectStatus(what, res, [404]);
-          expectStatus(what, res, [200]);
-          if (parsed.data.shippingAddress) {
-            const got = res.body.shippingAddress as Record<string, unknown>;
-            if (JSON.stringify(got) !== JSON.stringify(orderedLike(got, parsed.data.shippingAddress))) {
-              throw new Error(`${what}: the order's address became ${show(got)}`);
-            }
-          }
-        },
-      ),
-      fcOptions(150),
-    );
-  }, propertyTimeout);
+        fcOptions(150),
+      );
+    },
+    propertyTimeout,
+  );
 
   // ---------------------------------------------------------------------------------------------
   // query strings
@@ -462,7 +602,13 @@ describe(SUITE, () => {
           .map((pairs) => pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')),
       },
       // raw: unencoded separators, stray and broken percent escapes
-      { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'abkl1=&%;+[]._~-', ...knownKeys.map((k) => `${k}=`), '%2', '%00', '%ZZ', '%E2%82'), maxLength: 12 }) },
+      {
+        weight: 1,
+        arbitrary: fc.string({
+          unit: fc.constantFrom(...'abkl1=&%;+[]._~-', ...knownKeys.map((k) => `${k}=`), '%2', '%00', '%ZZ', '%E2%82'),
+          maxLength: 12,
+        }),
+      },
     );
 
   /** Just a cursor (and sometimes a limit): the part of a query that goes furthest, to the database. */
@@ -476,85 +622,132 @@ describe(SUITE, () => {
 
   /** The order-management cursor check, to know when a cursor gets as far as the database. */
 
-  it('GET /api/v1/orders with arbitrary query strings', async () => {
-    const known = fc.oneof(
-      fc.constantFrom('PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED', 'pending', 'CUST01', 'CUST02', '1', '20', '100', '101', '0'),
-      forgedOrderCursor,
-      mutatedCursor(() => realOrderCursor),
-      fc.constant(0).map(() => realOrderCursor),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: queryString(['status', 'customerId', 'limit', 'cursor'], known) }, { weight: 1, arbitrary: cursorOnly(known) }), async (qs) => {
-        const query = parsedQuery(qs);
-        const parsed = ListOrdersQuery.safeParse(query);
-        const res = await api().get(`/api/v1/orders?${qs}`).set('authorization', auth);
-        const what = `GET /api/v1/orders?${qs}`;
-        checkResponse(what, res);
-        if (!parsed.success) return expectStatus(what, res, [400]);
-        if (parsed.data.customerId !== undefined && parsed.data.customerId !== 'CUST01') return expectStatus(what, res, [403]);
-        expectStatus(what, res, parsed.data.cursor === undefined ? [200] : [200, 400]); // 400: a cursor the API never gave out
-        if (res.status === 200 && !res.body.items.every((o: { customerId: string }) => o.customerId === 'CUST01')) {
-          throw new Error(`${what}: someone else's orders listed`);
-        }
-      }),
-      fcOptions(150),
-    );
-  }, propertyTimeout);
+  it(
+    'GET /api/v1/orders with arbitrary query strings',
+    async () => {
+      const known = fc.oneof(
+        fc.constantFrom(
+          'PENDING',
+          'CONFIRMED',
+          'REJECTED',
+          'CANCELLED',
+          'SHIPPED',
+          'DELIVERED',
+          'pending',
+          'CUST01',
+          'CUST02',
+          '1',
+          '20',
+          '100',
+          '101',
+          '0',
+        ),
+        forgedOrderCursor,
+        mutatedCursor(() => realOrderCursor),
+        fc.constant(0).map(() => realOrderCursor),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            { weight: 3, arbitrary: queryString(['status', 'customerId', 'limit', 'cursor'], known) },
+            { weight: 1, arbitrary: cursorOnly(known) },
+          ),
+          async (qs) => {
+            const query = parsedQuery(qs);
+            const parsed = ListOrdersQuery.safeParse(query);
+            const res = await api().get(`/api/v1/orders?${qs}`).set('authorization', auth);
+            const what = `GET /api/v1/orders?${qs}`;
+            checkResponse(what, res);
+            if (!parsed.success) return expectStatus(what, res, [400]);
+            if (parsed.data.customerId !== undefined && parsed.data.customerId !== 'CUST01') return expectStatus(what, res, [403]);
+            expectStatus(what, res, parsed.data.cursor === undefined ? [200] : [200, 400]); // 400: a cursor the API never gave out
+            if (res.status === 200 && !res.body.items.every((o: { customerId: string }) => o.customerId === 'CUST01')) {
+              throw new Error(`${what}: someone else's orders listed`);
+            }
+          },
+        ),
+        fcOptions(150),
+      );
+    },
+    propertyTimeout,
+  );
 
-  it('GET /api/v1/products with arbitrary query strings', async () => {
-    const known = fc.oneof(
-      fc.constantFrom('1', '20', '100', '101', '0', '-1', '1.5', 'PROD-0001', 'PROD-0999', 'T-', 'zzzz'),
-      mutatedCursor(() => realProductCursor),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: queryString(['limit', 'cursor'], known) }, { weight: 1, arbitrary: cursorOnly(fc.oneof(known, urlText)) }), async (qs) => {
-        const parsed = ListProductsQuery.safeParse(parsedQuery(qs));
-        const res = await api().get(`/api/v1/products?${qs}`).set('authorization', auth);
-        const what = `GET /api/v1/products?${qs}`;
-        checkResponse(what, res);
-        expectStatus(what, res, parsed.success ? [200] : [400]);
-      }),
-      fcOptions(150),
-    );
-  }, propertyTimeout);
+  it(
+    'GET /api/v1/products with arbitrary query strings',
+    async () => {
+      const known = fc.oneof(
+        fc.constantFrom('1', '20', '100', '101', '0', '-1', '1.5', 'PROD-0001', 'PROD-0999', 'T-', 'zzzz'),
+        mutatedCursor(() => realProductCursor),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            { weight: 3, arbitrary: queryString(['limit', 'cursor'], known) },
+            { weight: 1, arbitrary: cursorOnly(fc.oneof(known, urlText)) },
+          ),
+          async (qs) => {
+            const parsed = ListProductsQuery.safeParse(parsedQuery(qs));
+            const res = await api().get(`/api/v1/products?${qs}`).set('authorization', auth);
+            const what = `GET /api/v1/products?${qs}`;
+            checkResponse(what, res);
+            expectStatus(what, res, parsed.success ? [200] : [400]);
+          },
+        ),
+        fcOptions(150),
+      );
+    },
+    propertyTimeout,
+  );
 
   // ---------------------------------------------------------------------------------------------
   // path ids
 
-  it('arbitrary path ids (URL-encoded, and raw percent escapes) on every :id route', async () => {
-    const rawEscapes = fc.string({ unit: fc.constantFrom('a', 'F', '0', '-', '.', '%', '%2', '%00', '%2F', '%2f', '%25', '%C3', '%C3%A9', '%FF', '%E2%80%AE', '%zz'), minLength: 1, maxLength: 8 });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('GET order', 'DELETE order', 'PATCH order', 'PUT order', 'GET product'),
-        fc.oneof({ weight: 4, arbitrary: urlText.map((id) => ({ id, encoded: enc(id) })) }, { weight: 1, arbitrary: rawEscapes.map((raw) => ({ id: undefined, encoded: raw })) }),
-        async (route, { id, encoded }) => {
-          // what express hands to validation (it decodes the path segment; undefined if it cannot)
-          let decoded: string | undefined = id;
-          if (decoded === undefined) {
-            try {
-              decoded = decodeURIComponent(encoded);
-            } catch {
-              decoded = undefined;
+  it(
+    'arbitrary path ids (URL-encoded, and raw percent escapes) on every :id route',
+    async () => {
+      const rawEscapes = fc.string({
+        unit: fc.constantFrom('a', 'F', '0', '-', '.', '%', '%2', '%00', '%2F', '%2f', '%25', '%C3', '%C3%A9', '%FF', '%E2%80%AE', '%zz'),
+        minLength: 1,
+        maxLength: 8,
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('GET order', 'DELETE order', 'PATCH order', 'PUT order', 'GET product'),
+          fc.oneof(
+            { weight: 4, arbitrary: urlText.map((id) => ({ id, encoded: enc(id) })) },
+            { weight: 1, arbitrary: rawEscapes.map((raw) => ({ id: undefined, encoded: raw })) },
+          ),
+          async (route, { id, encoded }) => {
+            // what express hands to validation (it decodes the path segment; undefined if it cannot)
+            let decoded: string | undefined = id;
+            if (decoded === undefined) {
+              try {
+                decoded = decodeURIComponent(encoded);
+              } catch {
+                decoded = undefined;
+              }
             }
-          }
-          const isProduct = route === 'GET product';
-          const [method, kind] = route.split(' ') as ['GET' | 'DELETE' | 'PATCH' | 'PUT', string];
-          const path = `/api/v1/${kind}s/${encoded}`;
-          let req = api()[method.toLowerCase() as 'get' | 'delete' | 'patch' | 'put'](path).set('authorization', auth);
-          if (method === 'PATCH' || method === 'PUT') req = req.set('content-type', 'application/json').send(JSON.stringify({ shippingAddress: validAddress }));
-          const res = await req;
-          const what = `${method} ${path}`;
-          checkResponse(what, res);
-          // exact expectations only where the URL reaches the route as written
-          if (decoded === undefined || decoded === '' || decoded === '.' || decoded === '..' || id === undefined) return;
-          const valid = (isProduct ? ProductIdParam : OrderIdParam).safeParse({ id: decoded }).success;
-          if (!valid) return expectStatus(what, res, [400]);
-          expectStatus(what, res, isProduct ? [200, 404] : [404]); // random ids: nobody's orders
-        },
-      ),
-      fcOptions(200),
-    );
-  }, propertyTimeout);
+            const isProduct = route === 'GET product';
+            const [method, kind] = route.split(' ') as ['GET' | 'DELETE' | 'PATCH' | 'PUT', string];
+            const path = `/api/v1/${kind}s/${encoded}`;
+            let req = api()[method.toLowerCase() as 'get' | 'delete' | 'patch' | 'put'](path).set('authorization', auth);
+            if (method === 'PATCH' || method === 'PUT')
+              req = req.set('content-type', 'application/json').send(JSON.stringify({ shippingAddress: validAddress }));
+            const res = await req;
+            const what = `${method} ${path}`;
+            checkResponse(what, res);
+            // exact expectations only where the URL reaches the route as written
+            if (decoded === undefined || decoded === '' || decoded === '.' || decoded === '..' || id === undefined) return;
+            const valid = (isProduct ? ProductIdParam : OrderIdParam).safeParse({ id: decoded }).success;
+            if (!valid) return expectStatus(what, res, [400]);
+            expectStatus(what, res, isProduct ? [200, 404] : [404]); // random ids: nobody's orders
+          },
+        ),
+        fcOptions(200),
+      );
+    },
+    propertyTimeout,
+  );
 
   // ---------------------------------------------------------------------------------------------
   // headers and raw bodies
@@ -586,7 +779,10 @@ describe(SUITE, () => {
     headerText,
     headerText.map((suffix) => `application/json;${suffix}`),
   );
-  const encodings = fc.oneof(fc.constantFrom(undefined, undefined, 'identity', 'gzip', 'deflate', 'br', 'compress', 'x-unknown', 'gzip, gzip', 'GZIP'), headerText);
+  const encodings = fc.oneof(
+    fc.constantFrom(undefined, undefined, 'identity', 'gzip', 'deflate', 'br', 'compress', 'x-unknown', 'gzip, gzip', 'GZIP'),
+    headerText,
+  );
   const rawBodies = fc.oneof(
     fc.string().map((s) => Buffer.from(s)),
     fc.string({ unit: 'binary' }).map((s) => Buffer.from(s)),
@@ -598,57 +794,67 @@ describe(SUITE, () => {
     fc.constant(0).map(() => Buffer.from(JSON.stringify(validOrder()), 'utf16le')),
   );
 
-  it('arbitrary Content-Type and Content-Encoding headers with raw (non-JSON) bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('POST /api/v1/orders', 'PATCH /api/v1/orders/<random>'),
-        contentTypes,
-        encodings,
-        rawBodies,
-        fc.option(fc.oneof(headerText, fc.constantFrom('my-id.1:2', 'x'.repeat(201))), { freq: 3 }),
-        async (route, contentType, encoding, body, correlationId) => {
-          const isPost = route.startsWith('POST');
-          let req = isPost
-            ? api().post('/api/v1/orders')
-            : api().patch(`/api/v1/orders/${'00000000-0000-4000-8000-00000000f022'}`);
-          req = req.set('authorization', auth);
-          if (contentType !== undefined) req = req.set('content-type', contentType);
-          if (encoding !== undefined) req = req.set('content-encoding', encoding);
-          if (correlationId !== null) req = req.set('x-correlation-id', correlationId);
-          const res = await req.send(body);
-          const what = `${route} content-type ${show(contentType)} content-encoding ${show(encoding)} body ${show(body.toString('base64'))} (base64)`;
-          checkResponse(what, res);
-          if (correlationId !== null && /^[A-Za-z0-9._:-]{1,200}$/.test(trimOws(correlationId)) && res.headers['x-correlation-id'] !== trimOws(correlationId)) {
-            throw new Error(`${what}: x-correlation-id ${show(correlationId)} not echoed (got ${res.headers['x-correlation-id']})`);
-          }
-        },
-      ),
-      fcOptions(200),
-    );
-  }, propertyTimeout);
-
-  it('arbitrary Authorization headers → 401 problem+json (or through, for the real token)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          headerText,
-          headerText.map((t) => `Bearer ${t}`),
-          fc.constant(0).map(() => `Bearer ${token}x`),
-          fc.constant(0).map(() => `bearer ${token}`),
-          fc.constant(0).map(() => `Bearer ${token.split('.').slice(0, 2).join('.')}.`),
-          fc.constant(0).map(() => `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${token.split('.')[1]}.`),
+  it(
+    'arbitrary Content-Type and Content-Encoding headers with raw (non-JSON) bodies',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('POST /api/v1/orders', 'PATCH /api/v1/orders/<random>'),
+          contentTypes,
+          encodings,
+          rawBodies,
+          fc.option(fc.oneof(headerText, fc.constantFrom('my-id.1:2', 'x'.repeat(201))), { freq: 3 }),
+          async (route, contentType, encoding, body, correlationId) => {
+            const isPost = route.startsWith('POST');
+            let req = isPost ? api().post('/api/v1/orders') : api().patch(`/api/v1/orders/${'00000000-0000-4000-8000-00000000f022'}`);
+            req = req.set('authorization', auth);
+            if (contentType !== undefined) req = req.set('content-type', contentType);
+            if (encoding !== undefined) req = req.set('content-encoding', encoding);
+            if (correlationId !== null) req = req.set('x-correlation-id', correlationId);
+            const res = await req.send(body);
+            const what = `${route} content-type ${show(contentType)} content-encoding ${show(encoding)} body ${show(body.toString('base64'))} (base64)`;
+            checkResponse(what, res);
+            if (
+              correlationId !== null &&
+              /^[A-Za-z0-9._:-]{1,200}$/.test(trimOws(correlationId)) &&
+              res.headers['x-correlation-id'] !== trimOws(correlationId)
+            ) {
+              throw new Error(`${what}: x-correlation-id ${show(correlationId)} not echoed (got ${res.headers['x-correlation-id']})`);
+            }
+          },
         ),
-        fc.constantFrom('/api/v1/orders', '/api/v1/products', `/api/v1/orders/00000000-0000-4000-8000-000000000000`),
-        async (authorization, path) => {
-          const res = await api().get(path).set('authorization', authorization);
-          const what = `GET ${path} Authorization ${show(authorization)}`;
-          checkResponse(what, res);
-          expectStatus(what, res, [401]);
-        },
-      ),
-      fcOptions(100),
-    );
-  }, propertyTimeout);
+        fcOptions(200),
+      );
+    },
+    propertyTimeout,
+  );
+
+  it(
+    'arbitrary Authorization headers → 401 problem+json (or through, for the real token)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            headerText,
+            headerText.map((t) => `Bearer ${t}`),
+            fc.constant(0).map(() => `Bearer ${token}x`),
+            fc.constant(0).map(() => `bearer ${token}`),
+            fc.constant(0).map(() => `Bearer ${token.split('.').slice(0, 2).join('.')}.`),
+            fc.constant(0).map(() => `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${token.split('.')[1]}.`),
+          ),
+          fc.constantFrom('/api/v1/orders', '/api/v1/products', `/api/v1/orders/00000000-0000-4000-8000-000000000000`),
+          async (authorization, path) => {
+            const res = await api().get(path).set('authorization', authorization);
+            const what = `GET ${path} Authorization ${show(authorization)}`;
+            checkResponse(what, res);
+            expectStatus(what, res, [401]);
+          },
+        ),
+        fcOptions(100),
+      );
+    },
+    propertyTimeout,
+  );
 });
 
 describe('fixed bugs stay fixed', () => {
@@ -658,18 +864,27 @@ describe('fixed bugs stay fixed', () => {
   });
 
   it('B3: GET /api/v1/orders with a forged cursor dated year -200000 → 400 (it used to be a 500)', async () => {
-    const cursor = Buffer.from(JSON.stringify(['-200000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    const cursor = Buffer.from(JSON.stringify(['-200000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString(
+      'base64url',
+    );
     const res = await api().get(`/api/v1/orders?cursor=${cursor}`).set('authorization', auth);
     expect(res.status).toBe(400);
   });
 
   it('B1 (73946d6): U+0000 and unpaired surrogates are refused with 400 in bodies and ids', async () => {
     const address = { ...validAddress, line1: 'a\u0000b' };
-    const withNul = await api().post('/api/v1/orders').set('authorization', auth).send(orderBody([{ productId, quantity: 1 }], { shippingAddress: address }));
+    const withNul = await api()
+      .post('/api/v1/orders')
+      .set('authorization', auth)
+      .send(orderBody([{ productId, quantity: 1 }], { shippingAddress: address }));
     checkResponse('POST with NUL in line1', withNul);
     expect(withNul.status).toBe(400);
     const loneSurrogate = JSON.stringify(orderBody([{ productId, quantity: 1 }], { shippingAddress: { ...validAddress, city: '\ud800' } }));
-    const withSurrogate = await api().post('/api/v1/orders').set('authorization', auth).set('content-type', 'application/json').send(loneSurrogate);
+    const withSurrogate = await api()
+      .post('/api/v1/orders')
+      .set('authorization', auth)
+      .set('content-type', 'application/json')
+      .send(loneSurrogate);
     checkResponse('POST with a lone surrogate in city', withSurrogate);
     expect(withSurrogate.status).toBe(400);
     const patch = await api().patch(`/api/v1/orders/${myOrderId}`).set('authorization', auth).send({ shippingAddress: address });
@@ -681,7 +896,10 @@ describe('fixed bugs stay fixed', () => {
   });
 
   it('B2 (b0f4840): a productId of 33 characters is refused with 400', async () => {
-    const res = await api().post('/api/v1/orders').set('authorization', auth).send(orderBody([{ productId: 'P'.repeat(33), quantity: 1 }]));
+    const res = await api()
+      .post('/api/v1/orders')
+      .set('authorization', auth)
+      .send(orderBody([{ productId: 'P'.repeat(33), quantity: 1 }]));
     checkResponse('POST with a 33-character productId', res);
     expect(res.status).toBe(400);
   });

@@ -18,7 +18,10 @@ it('200 concurrent orders of 100 lines each → all CONFIRMED, stock taken exact
 
   const responses = await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
-      api().post('/api/v1/orders').set('authorization', `Bearer ${tokens[i % tokens.length]}`).send(orderBody(items)),
+      api()
+        .post('/api/v1/orders')
+        .set('authorization', `Bearer ${tokens[i % tokens.length]}`)
+        .send(orderBody(items)),
     ),
   );
   expect(responses.map((r) => r.status)).toEqual(Array(200).fill(202));

@@ -11,7 +11,9 @@ async function ordersFor(customerId: string, count: number, productId: string): 
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push(await placeOrder(token, orderBody([{ productId, quantity: 1 }])));
   const orders = await Promise.all(ids.map((id) => waitForDecision(id)));
-  return orders.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).map((o) => o.id);
+  return orders
+    .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+    .map((o) => o.id);
 }
 
 async function listAll(token: string, query: string): Promise<Order[]> {
@@ -86,7 +88,9 @@ describe('GET /api/v1/orders', () => {
   });
 
   it("a customer asking for another customer's orders → 403", async () => {
-    const res = await api().get(`/api/v1/orders?customerId=${bob}`).set(bearer(signToken({ sub: alice, role: 'customer' })));
+    const res = await api()
+      .get(`/api/v1/orders?customerId=${bob}`)
+      .set(bearer(signToken({ sub: alice, role: 'customer' })));
     expect(res.status).toBe(403);
   });
 

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Topics, ConsumerGroups } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { Publisher, createKafka } from '@orderline/messaging';
-import { createTestCustomer, createTestProduct, parsePrometheus, sumOf, samplesOf, testPrisma, waitFor, type Sample } from '@orderline/testing';
+import {
+  createTestCustomer,
+  createTestProduct,
+  parsePrometheus,
+  sumOf,
+  samplesOf,
+  testPrisma,
+  waitFor,
+  type Sample,
+} from '@orderline/testing';
 import { api, bearer, customerToken, orderBody, placeOrder, waitForDecision } from './support/api';
 
 /**
@@ -15,7 +24,11 @@ import { api, bearer, customerToken, orderBody, placeOrder, waitForDecision } fr
 type AppName = 'gateway' | 'order-management' | 'customer-service' | 'inventory-service';
 const targets = JSON.parse(process.env['SYSTEM_METRICS_URLS'] ?? '[]') as { app: AppName; url: string }[];
 const prisma = testPrisma();
-const kafka = createKafka({ clientId: 'e2e-metrics', brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','), logger: createLogger('e2e', 'error') });
+const kafka = createKafka({
+  clientId: 'e2e-metrics',
+  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+  logger: createLogger('e2e', 'error'),
+});
 const publisher = new Publisher(kafka);
 
 beforeAll(() => publisher.connect());
@@ -64,8 +77,16 @@ describe('Prometheus /metrics', () => {
     const rejected = await placeOrder(customerToken(blocked), orderBody([{ productId: product.id, quantity: 1 }]));
     for (const id of confirmed) expect((await waitForDecision(id)).status).toBe('CONFIRMED');
     expect((await waitForDecision(rejected)).rejectionReason).toBe('CUSTOMER_BLOCKED');
-    expect((await api().delete(`/api/v1/orders/${confirmed[0]}`).set(bearer(customerToken('CUST01')))).status).toBe(200);
-    const notFound = await api().get(`/api/v1/orders/${randomUUID()}`).set(bearer(customerToken('CUST01')));
+    expect(
+      (
+        await api()
+          .delete(`/api/v1/orders/${confirmed[0]}`)
+          .set(bearer(customerToken('CUST01')))
+      ).status,
+    ).toBe(200);
+    const notFound = await api()
+      .get(`/api/v1/orders/${randomUUID()}`)
+      .set(bearer(customerToken('CUST01')));
     expect(notFound.status).toBe(404);
     // a message order-management cannot read: dead-lettered, counted
     await publisher.sendRaw([{ topic: Topics.orderCommands, key: `metrics-${randomUUID()}`, value: 'not an envelope' }]);
@@ -80,7 +101,9 @@ describe('Prometheus /metrics', () => {
       moved(gatewayBefore, gateway, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/orders/:id', status: '404' }),
     ).toBeGreaterThanOrEqual(1);
     // raw paths never become labels
-    expect(samplesOf(gateway, 'http_request_duration_seconds_count').every((s) => !/[0-9a-f]{8}-[0-9a-f]{4}/.test(s.labels['route']))).toBe(true);
+    expect(samplesOf(gateway, 'http_request_duration_seconds_count').every((s) => !/[0-9a-f]{8}-[0-9a-f]{4}/.test(s.labels['route']))).toBe(
+      true,
+    );
 
     // the dead letter is counted once order-management has moved it, so wait for that
     const orders = await waitFor(

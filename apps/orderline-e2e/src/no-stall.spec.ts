@@ -46,10 +46,12 @@ async function bystanderDecidedThroughout(during: () => Promise<void>, withinMs 
     while (running) {
       const started = Date.now();
       const id = await placeOrder(token, orderBody([{ productId: product.id, quantity: 1 }]));
-      decisions.push(waitForDecision(id, token, withinMs).then((order) => {
-        expect(order.status).toBe('CONFIRMED');
-        return Date.now() - started;
-      }));
+      decisions.push(
+        waitForDecision(id, token, withinMs).then((order) => {
+          expect(order.status).toBe('CONFIRMED');
+          return Date.now() - started;
+        }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
@@ -158,7 +160,10 @@ describe('no message and no client can stall the system', () => {
         .set('idempotency-key', `refused-${run}`)
         .send(orderBody([{ productId: product.id, quantity: 3 }]));
       expect(keyed.status).toBe(202);
-      expect(await waitForDecision(keyed.body.id, token, 30_000)).toMatchObject({ status: 'REJECTED', rejectionReason: 'PROCESSING_FAILED' });
+      expect(await waitForDecision(keyed.body.id, token, 30_000)).toMatchObject({
+        status: 'REJECTED',
+        rejectionReason: 'PROCESSING_FAILED',
+      });
       // the stock they had reserved comes back (a ReleaseReservations command through the outbox)
       await waitFor(async () => ((await stockOf(prisma, product.id)) === 50 ? true : undefined), { what: 'the stock to come back' });
     } finally {
@@ -174,7 +179,9 @@ describe('no message and no client can stall the system', () => {
     const setLimit = (value: string) =>
       admin.alterConfigs({
         validateOnly: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: Topics.inventoryRequests, configEntries: [{ name: 'max.message.bytes', value }] }],
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: Topics.inventoryRequests, configEntries: [{ name: 'max.message.bytes', value }] },
+        ],
       });
     // a limit far below ours: one 40-line reservation (~2.5 kB) is over it, a small one still fits
     await setLimit('2000');

@@ -15,7 +15,12 @@ describe('create → confirm → read', () => {
     const res = await api()
       .post('/api/v1/orders')
       .set('authorization', `Bearer ${token}`)
-      .send(orderBody([{ productId: a.id, quantity: 3 }, { productId: b.id, quantity: 5 }]));
+      .send(
+        orderBody([
+          { productId: a.id, quantity: 3 },
+          { productId: b.id, quantity: 5 },
+        ]),
+      );
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ id: expect.any(String), status: 'PENDING' });
     expect(res.headers['location']).toBe(`/api/v1/orders/${res.body.id}`);
@@ -59,11 +64,13 @@ describe('create → confirm → read', () => {
     const order = await waitForDecision(id, adminToken());
     expect(order).toMatchObject({ customerId: 'CUST02', status: 'CONFIRMED', totalAmount: '3.00' });
     // the customer sees it as theirs
-    const own = await api().get(`/api/v1/orders/${id}`).set('authorization', `Bearer ${customerToken('CUST02')}`);
+    const own = await api()
+      .get(`/api/v1/orders/${id}`)
+      .set('authorization', `Bearer ${customerToken('CUST02')}`);
     expect(own.status).toBe(200);
   });
 
-  it('carries the caller\'s correlation id to the response and to order-management\'s log', async () => {
+  it("carries the caller's correlation id to the response and to order-management's log", async () => {
     const a = await createTestProduct(prisma, { stock: 3 });
     const correlationId = `e2e-${Date.now()}`;
     const res = await api()

@@ -84,7 +84,11 @@ describe('ETag and If-Match on /api/v1/orders/:id', () => {
 
   it('a malformed If-Match is a 400 naming the header', async () => {
     const order = await anOrder();
-    const res = await api().patch(`/api/v1/orders/${order.id}`).set(bearer(owner)).set('if-match', '1').send({ shippingAddress: newAddress });
+    const res = await api()
+      .patch(`/api/v1/orders/${order.id}`)
+      .set(bearer(owner))
+      .set('if-match', '1')
+      .send({ shippingAddress: newAddress });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'headers.if-match', message: expect.any(String) }]);
     expect((await getOrder(order.id)).body.version).toBe(1);
@@ -110,7 +114,12 @@ describe('a replayed UpdateOrder older than the order', () => {
 
     // the first change as the gateway sent it: made against version 1
     const sent = await waitFor(
-      () => commands.received(order.id).find((e) => e.type === 'UpdateOrder' && (e.payload as { shippingAddress?: { city: string } }).shippingAddress?.city === 'Hamburg'),
+      () =>
+        commands
+          .received(order.id)
+          .find(
+            (e) => e.type === 'UpdateOrder' && (e.payload as { shippingAddress?: { city: string } }).shippingAddress?.city === 'Hamburg',
+          ),
       { what: 'the first UpdateOrder on orders.commands' },
     );
     expect(sent.payload).toMatchObject({ orderId: order.id, expectedVersion: 1 });

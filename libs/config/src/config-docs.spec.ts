@@ -69,9 +69,9 @@ describe('configDocProblems', () => {
   });
 
   it('finds a changed default, format or description', () => {
-    expect(configDocProblems(doc, 'worker', Worker.extend({ PORT: Worker.shape.PORT.unwrap().default(4000).describe('HTTP port') }))).toEqual([
-      'PORT: default is "`3000` (api)<br>`3001` (worker)", the schema says "`4000`"',
-    ]);
+    expect(
+      configDocProblems(doc, 'worker', Worker.extend({ PORT: Worker.shape.PORT.unwrap().default(4000).describe('HTTP port') })),
+    ).toEqual(['PORT: default is "`3000` (api)<br>`3001` (worker)", the schema says "`4000`"']);
     expect(configDocProblems(doc, 'api', Api.extend({ SECRET: z.string().min(32).describe('signing key, a | b') }))).toEqual([
       'SECRET: allowed values / format is "string, at least 16 characters", the schema says "string, at least 32 characters"',
     ]);
@@ -83,10 +83,10 @@ describe('configDocProblems', () => {
   it('finds a variable added to or removed from a schema', () => {
     expect(configDocProblems(doc, 'api', Api.extend({ NEW_ONE: z.string().default('x').describe('new') }))).toEqual(['NEW_ONE: no row']);
     expect(configDocProblems(doc, 'worker', Worker.omit({ TAG: true }))).toEqual([
-      "TAG: documented for worker (apps \"worker\"), but worker's schema has no such variable",
+      'TAG: documented for worker (apps "worker"), but worker\'s schema has no such variable',
     ]);
     expect(configDocProblems(doc, 'worker', Worker.omit({ KAFKA_BROKERS: true }))).toEqual([
-      "KAFKA_BROKERS: documented for worker (apps \"all\"), but worker's schema has no such variable",
+      'KAFKA_BROKERS: documented for worker (apps "all"), but worker\'s schema has no such variable',
     ]);
   });
 

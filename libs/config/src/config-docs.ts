@@ -100,7 +100,13 @@ function perApp(values: [app: string, value: string][]): string {
   const distinct = [...new Set(values.map(([, value]) => value))];
   if (distinct.length === 1) return distinct[0] as string;
   return distinct
-    .map((value) => `${value} (${values.filter(([, v]) => v === value).map(([app]) => app).join(', ')})`)
+    .map(
+      (value) =>
+        `${value} (${values
+          .filter(([, v]) => v === value)
+          .map(([app]) => app)
+          .join(', ')})`,
+    )
     .join(PER_APP_SEPARATOR);
 }
 
@@ -149,7 +155,15 @@ function cellSays(cell: string, app: string, expected: string): boolean {
   if (cell === expected) return true;
   return cell.split(PER_APP_SEPARATOR).some((part) => {
     const open = part.lastIndexOf(' (');
-    return open >= 0 && part.endsWith(')') && part.slice(0, open) === expected && part.slice(open + 2, -1).split(', ').includes(app);
+    return (
+      open >= 0 &&
+      part.endsWith(')') &&
+      part.slice(0, open) === expected &&
+      part
+        .slice(open + 2, -1)
+        .split(', ')
+        .includes(app)
+    );
   });
 }
 

@@ -4,10 +4,7 @@ import { z } from 'zod';
  * Parses `env` with the app's schema. A missing or bad value stops the app before it serves,
  * with one line per problem naming the variable.
  */
-export function loadConfig<S extends z.ZodType>(
-  schema: S,
-  env: NodeJS.ProcessEnv = process.env,
-): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
@@ -33,7 +30,12 @@ export const CommonEnv = z.object({
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1))
     .describe('Kafka brokers, comma-separated `host:port`'),
   INSTANCE_ID: z
@@ -77,7 +79,9 @@ export const DatabaseEnv = z.object({
     .min(100)
     .max(600_000)
     .default(15_000)
-    .describe("Postgres `statement_timeout` of every connection: a statement running longer is cancelled and the caller's bounded retry takes over"),
+    .describe(
+      "Postgres `statement_timeout` of every connection: a statement running longer is cancelled and the caller's bounded retry takes over",
+    ),
   DATABASE_LOCK_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -100,9 +104,7 @@ export const DatabaseEnv = z.object({
     .min(100)
     .max(600_000)
     .default(5_000)
-    .describe(
-      'how long a query waits for a pool connection (all busy, or a new one connecting) before it fails as "database unavailable"',
-    ),
+    .describe('how long a query waits for a pool connection (all busy, or a new one connecting) before it fails as "database unavailable"'),
 });
 
 export const DEV_JWT_SECRET = 'dev-secret-change-me';
@@ -136,6 +138,12 @@ export function backendServiceEnv(defaultHealthPort: number) {
   return CommonEnv.extend(DatabaseEnv.shape)
     .extend(ConsumerEnv.shape)
     .extend({
-      HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).default(defaultHealthPort).describe('port of /health/live, /health/ready and /metrics'),
+      HEALTH_PORT: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(65_535)
+        .default(defaultHealthPort)
+        .describe('port of /health/live, /health/ready and /metrics'),
     });
 }

@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { Money } from './money';
 
-export const OrderStatus = z.enum([
-  'PENDING',
-  'CONFIRMED',
-  'REJECTED',
-  'CANCELLED',
-  'SHIPPED',
-  'DELIVERED',
-]);
+export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
 export const RejectionReason = z.enum([
@@ -29,10 +22,7 @@ export type RejectionReason = z.infer<typeof RejectionReason>;
  */
 const Text = z
   .string()
-  .refine(
-    (value) => value.isWellFormed() && !value.includes('\u0000'),
-    'must be well-formed Unicode text without NUL',
-  );
+  .refine((value) => value.isWellFormed() && !value.includes('\u0000'), 'must be well-formed Unicode text without NUL');
 
 /**
  * The text fields of orders, built on a text schema: `Text` for what is stored and travels in
@@ -47,9 +37,7 @@ export function textFieldsOf(text: z.ZodString) {
     line2: addressText(0, 200).optional(),
     city: addressText(1, 100),
     postalCode: addressText(1, 20),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
+    country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. "DE"'),
   });
   const orderLine = z.strictObject({
     productId: id,
@@ -59,12 +47,9 @@ export function textFieldsOf(text: z.ZodString) {
     .array(orderLine)
     .min(1)
     .max(100)
-    .refine(
-      (items) => new Set(items.map((i) => i.productId)).size === items.length,
-      {
-        message: 'product ids must be unique within an order',
-      },
-    );
+    .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, {
+      message: 'product ids must be unique within an order',
+    });
   const trackingText = text.pipe(z.string().trim().min(1).max(100));
   return { id, shippingAddress, orderLine, orderLines, trackingText };
 }

@@ -35,12 +35,7 @@ export const ProblemKinds = {
 } as const;
 export type ProblemKind = keyof typeof ProblemKinds;
 
-export function problem(
-  kind: ProblemKind,
-  detail: string,
-  correlationId: string,
-  errors?: Problem['errors'],
-): Problem {
+export function problem(kind: ProblemKind, detail: string, correlationId: string, errors?: Problem['errors']): Problem {
   const { status, slug, title } = ProblemKinds[kind];
   return { type: `/problems/${slug}`, title, status, detail, ...(errors ? { errors } : {}), correlationId };
 }

@@ -17,7 +17,13 @@ interface Row {
 /** The rows of the table whose header starts with `| topic | partitions |`. */
 function topicRows(markdown: string): Row[] | undefined {
   const lines = markdown.split(/\r?\n/);
-  const cells = (line: string) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((cell) => cell.trim());
+  const cells = (line: string) =>
+    line
+      .trim()
+      .replace(/^\|/, '')
+      .replace(/\|$/, '')
+      .split('|')
+      .map((cell) => cell.trim());
   const start = lines.findIndex((line) => /^\|\s*topic\s*\|\s*partitions\s*\|/.test(line.trim()));
   if (start < 0) return undefined;
   const rows: Row[] = [];
@@ -59,7 +65,8 @@ function topicDocProblems(markdown: string, specs: TopicSpec[]): string[] {
   }
   const dlqSpecs = specs.filter((s) => isDlq(s.topic));
   const [dlqRow, ...extra] = rowOf(DLQ_PATTERN);
-  if (dlqSpecs.length > 0 && (!dlqRow || extra.length > 0)) problems.push(`${DLQ_PATTERN}: expected one row describing every dead-letter topic`);
+  if (dlqSpecs.length > 0 && (!dlqRow || extra.length > 0))
+    problems.push(`${DLQ_PATTERN}: expected one row describing every dead-letter topic`);
   for (const spec of dlqSpecs) {
     if (dlqRow && dlqRow.partitions !== String(spec.numPartitions)) {
       problems.push(`${spec.topic}: partitions ${spec.numPartitions} in topicSpecs, the ${DLQ_PATTERN} row says ${dlqRow.partitions}`);

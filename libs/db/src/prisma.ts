@@ -51,7 +51,13 @@ export function createPrismaClient(connectionString: string, options: DatabaseOp
     ...DEFAULT_DATABASE_OPTIONS,
     ...options,
   };
-  for (const [name, value] of Object.entries({ poolSize, statementTimeoutMs, lockTimeoutMs, idleInTransactionTimeoutMs, poolWaitTimeoutMs })) {
+  for (const [name, value] of Object.entries({
+    poolSize,
+    statementTimeoutMs,
+    lockTimeoutMs,
+    idleInTransactionTimeoutMs,
+    poolWaitTimeoutMs,
+  })) {
     // node-postgres treats 0 as "not set", i.e. no limit
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
@@ -119,9 +125,7 @@ export function pgErrorCode(error: unknown): string | undefined {
     cause?: { originalCode?: string };
     meta?: { driverAdapterError?: { cause?: { originalCode?: string } } };
   };
-  return (
-    e?.meta?.driverAdapterError?.cause?.originalCode ?? (e?.name === 'DriverAdapterError' ? e.cause?.originalCode : undefined)
-  );
+  return e?.meta?.driverAdapterError?.cause?.originalCode ?? (e?.name === 'DriverAdapterError' ? e.cause?.originalCode : undefined);
 }
 
 export function isUniqueViolation(error: unknown): boolean {

@@ -1,4 +1,11 @@
-import { DEFAULT_DATABASE_OPTIONS, createPrismaClient, isDatabaseUnavailable, isPermanentDataError, pgErrorCode, type DatabaseOptions } from './prisma';
+import {
+  DEFAULT_DATABASE_OPTIONS,
+  createPrismaClient,
+  isDatabaseUnavailable,
+  isPermanentDataError,
+  pgErrorCode,
+  type DatabaseOptions,
+} from './prisma';
 import { inTransaction, poolOf } from './sql';
 
 /** Against the real Postgres (npm run infra:up): every bound of a connection is hit once. */
@@ -41,7 +48,9 @@ describe('connection timeouts', () => {
       poolWaitTimeoutMs: 5_000,
     });
     expect(await settings(client({ poolSize: 1 }))).toEqual({ statement: '15s', lock: '5s', idle: '30s' });
-    expect(await settings(client({ poolSize: 1, statementTimeoutMs: 1_234, lockTimeoutMs: 567, idleInTransactionTimeoutMs: 8_900 }))).toEqual({
+    expect(
+      await settings(client({ poolSize: 1, statementTimeoutMs: 1_234, lockTimeoutMs: 567, idleInTransactionTimeoutMs: 8_900 })),
+    ).toEqual({
       statement: '1234ms',
       lock: '567ms',
       idle: '8900ms',

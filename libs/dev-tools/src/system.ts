@@ -33,7 +33,10 @@ export class AppInstance {
     const { logDir, env, echo } = this.options;
     // APP_NODE_ARGS: extra node flags for every app, `%APP%` standing for its name, e.g.
     // APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof/%APP%" (node refuses --cpu-prof in NODE_OPTIONS)
-    const nodeArgs = (process.env['APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean).map((arg) => arg.replaceAll('%APP%', this.app));
+    const nodeArgs = (process.env['APP_NODE_ARGS'] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((arg) => arg.replaceAll('%APP%', this.app));
     this.child = spawn(process.execPath, [...nodeArgs, path.join(workspaceRoot, 'apps', this.app, 'dist', 'main.js')], {
       cwd: workspaceRoot,
       env: {
@@ -64,10 +67,11 @@ export class AppInstance {
     const exited = new Promise<never>((_, reject) =>
       this.child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${code ?? signal}); see its log`))),
     );
-    const up = waitFor(
-      async () => (await fetch(`http://127.0.0.1:${this.port}/health/ready`).catch(() => undefined))?.status === 200,
-      { timeoutMs, intervalMs: 200, what: `${this.name} to be ready` },
-    );
+    const up = waitFor(async () => (await fetch(`http://127.0.0.1:${this.port}/health/ready`).catch(() => undefined))?.status === 200, {
+      timeoutMs,
+      intervalMs: 200,
+      what: `${this.name} to be ready`,
+    });
     exited.catch(() => undefined);
     await Promise.race([up, exited]);
   }

@@ -28,7 +28,14 @@ describe('logger', () => {
       logger.info('inside', { extra: 1 });
     });
     logger.warn('outside');
-    expect(lines[0]).toMatchObject({ level: 'info', message: 'inside', service: 'test-service', correlationId: 'corr-1', orderId: 'order-9', extra: 1 });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      message: 'inside',
+      service: 'test-service',
+      correlationId: 'corr-1',
+      orderId: 'order-9',
+      extra: 1,
+    });
     expect(lines[0]['timestamp']).toEqual(expect.any(String));
     expect(lines[1]).toMatchObject({ level: 'warn', message: 'outside' });
     expect(lines[1]['correlationId']).toBeUndefined();

@@ -52,7 +52,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const progress = new ConsumerProgress();
   let stopping = false;
   const dispatcher = new MessageDispatcher({ ...options, isStopping: () => stopping });
-  const gather = dispatcher.batches ? new Gatherer<Delivery>((deliveries) => dispatcher.dispatch(deliveries), maxBatchMessages, lingerMs) : undefined;
+  const gather = dispatcher.batches
+    ? new Gatherer<Delivery>((deliveries) => dispatcher.dispatch(deliveries), maxBatchMessages, lingerMs)
+    : undefined;
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,

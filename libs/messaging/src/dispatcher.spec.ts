@@ -119,7 +119,9 @@ describe('MessageDispatcher', () => {
       [3, true],
     ]);
     expect(reasons()).toEqual(['failed 3 times: Error: bug', 'failed 3 times: Error: bug']);
-    expect(sent.replies.map((r) => r.envelope.payload)).toEqual([{ ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } }]);
+    expect(sent.replies.map((r) => r.envelope.payload)).toEqual([
+      { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } },
+    ]);
     expect(sent.replies[0].envelope.inReplyTo).toBeDefined();
   });
 
@@ -158,7 +160,7 @@ describe('MessageDispatcher', () => {
     expect(reasons()).toEqual(['a dependency was unavailable for 50 ms: BrokerUnavailableError: away for good']);
   });
 
-  it('calls the route\'s onDeadLetter for a message whose handling was tried; its failure does not keep the letter back', async () => {
+  it("calls the route's onDeadLetter for a message whose handling was tried; its failure does not keep the letter back", async () => {
     const recorded: [number, string][] = [];
     const { deliver, reasons } = harness(() => [
       {
@@ -211,7 +213,10 @@ describe('MessageDispatcher', () => {
         ),
       ]);
       await deliver([1, 2, 3, 4, 5, 6, 7, 8].map((n) => note(n)));
-      const handled = batches.filter((ns) => !ns.includes(6)).flat().sort();
+      const handled = batches
+        .filter((ns) => !ns.includes(6))
+        .flat()
+        .sort();
       expect(handled).toEqual([1, 2, 3, 4, 5, 7, 8]);
       // each size tried twice before it is split: 8, 4 (5-8), 2 (5-6), then 6 alone through the single-message fallback 3 times
       expect(batches.filter((ns) => ns.includes(6)).map((ns) => ns.length)).toEqual([8, 8, 4, 4, 2, 2, 1, 1, 1]);

@@ -8,7 +8,14 @@ const RequestQueue = fixRequestQueueTimer() as unknown as new (options: object) 
 const ignore = () => undefined;
 const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 const newQueue = () =>
-  new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1_000, enforceRequestTimeout: false, clientId: 'c', broker: 'b', logger: silent });
+  new RequestQueue({
+    maxInFlightRequests: 1,
+    requestTimeout: 1_000,
+    enforceRequestTimeout: false,
+    clientId: 'c',
+    broker: 'b',
+    logger: silent,
+  });
 
 afterEach(() => jest.useRealTimers());
 

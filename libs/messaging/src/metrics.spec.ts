@@ -13,7 +13,16 @@ describe('lagOf', () => {
   ]);
 
   it('is the distance from the committed offset to the end of each partition', () => {
-    const committed = [{ topic: 'orders.commands', partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '8' }, { partition: 2, offset: '-1' }] }];
+    const committed = [
+      {
+        topic: 'orders.commands',
+        partitions: [
+          { partition: 0, offset: '7' },
+          { partition: 1, offset: '8' },
+          { partition: 2, offset: '-1' },
+        ],
+      },
+    ];
     expect(lagOf(committed, ends)).toEqual([
       { topic: 'orders.commands', partition: 0, lag: 3 },
       { topic: 'orders.commands', partition: 1, lag: 0 },

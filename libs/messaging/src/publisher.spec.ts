@@ -73,7 +73,7 @@ describe('Publisher', () => {
     }
   });
 
-  it("a message the broker refuses as too large fails at once as permanent, and only its own call: others sharing the request go through", async () => {
+  it('a message the broker refuses as too large fails at once as permanent, and only its own call: others sharing the request go through', async () => {
     const small = `test.${run}.small-messages`;
     const admin = kafka.admin();
     await admin.connect();

@@ -166,7 +166,10 @@ export class Publisher {
   /** Why this message would be refused before it reaches the broker, or undefined when it may go. */
   refusalOf(message: RawMessage): PublishRefusedError | undefined {
     if (this.knownTopics && !this.knownTopics.has(message.topic)) {
-      return new PublishRefusedError(`topic ${JSON.stringify(message.topic.slice(0, 300))} is not one of this system's topics`, 'UNKNOWN_TOPIC');
+      return new PublishRefusedError(
+        `topic ${JSON.stringify(message.topic.slice(0, 300))} is not one of this system's topics`,
+        'UNKNOWN_TOPIC',
+      );
     }
     const size = sizeOf(message);
     if (size > this.maxMessageBytes) {

@@ -87,9 +87,7 @@ describe('request/reply over Kafka', () => {
   it('matches concurrent replies to their own requests', async () => {
     const requester = await newRequester();
     const numbers = Array.from({ length: 50 }, (_, i) => 100 + i);
-    const results = await Promise.all(
-      numbers.map((n) => requester.request(Double, { n }, { key: String(n), correlationId: `c-${n}` })),
-    );
+    const results = await Promise.all(numbers.map((n) => requester.request(Double, { n }, { key: String(n), correlationId: `c-${n}` })));
     expect(results).toEqual(numbers.map((n) => ({ doubled: n * 2 })));
   });
 
@@ -102,11 +100,10 @@ describe('request/reply over Kafka', () => {
     expect([ra, rb]).toEqual([{ doubled: 2 }, { doubled: 4 }]);
   });
 
-  it('reports the responder group\'s lag per partition, down to 0 once everything is handled', async () => {
+  it("reports the responder group's lag per partition, down to 0 once everything is handled", async () => {
     const requester = await newRequester();
     await Promise.all([1, 2, 3, 4].map((n) => requester.request(Double, { n }, { key: `lag-${n}`, correlationId: 'lag' })));
-    const lagOfGroup = async () =>
-      (await consumerLag.get()).values.filter((v) => v.labels['group'] === `test-${run}-responder`);
+    const lagOfGroup = async () => (await consumerLag.get()).values.filter((v) => v.labels['group'] === `test-${run}-responder`);
     // (@orderline/testing depends on this lib, so a local wait instead of its waitFor)
     let lags = await lagOfGroup();
     for (const deadline = Date.now() + 15_000; Date.now() < deadline; lags = await lagOfGroup()) {
@@ -118,7 +115,7 @@ describe('request/reply over Kafka', () => {
     expect(lags.map((v) => v.labels['partition']).sort()).toEqual(['0', '1', '2']);
   });
 
-  it('turns a responder\'s deliberate error into ReplyFailedError with its code', async () => {
+  it("turns a responder's deliberate error into ReplyFailedError with its code", async () => {
     const requester = await newRequester();
     const failure = requester.request(Double, { n: -1 }, { key: 'k', correlationId: 'c' });
     await expect(failure).rejects.toBeInstanceOf(ReplyFailedError);
@@ -143,9 +140,7 @@ describe('request/reply over Kafka', () => {
     const Unanswered = { ...Double, topic: deadLetterTopic(requestTopic) }; // nothing consumes this topic as requests
     const timeoutsBefore = await counterValue(requestTimeouts, { type: Double.type });
     const started = Date.now();
-    await expect(requester.request(Unanswered, { n: 1 }, { key: 'k', correlationId: 'c' })).rejects.toBeInstanceOf(
-      RequestTimeoutError,
-    );
+    await expect(requester.request(Unanswered, { n: 1 }, { key: 'k', correlationId: 'c' })).rejects.toBeInstanceOf(RequestTimeoutError);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(await counterValue(requestTimeouts, { type: Double.type })).toBe(timeoutsBefore + 1);
   });
@@ -190,7 +185,7 @@ describe('request/reply over Kafka', () => {
     await expect(requester.request(Double, { n: 6 }, { key: 'k', correlationId: 'after-outage' })).resolves.toEqual({ doubled: 12 });
   });
 
-  it("dead-letters a request whose replyTo is not a reply topic, answering nothing, and keeps consuming", async () => {
+  it('dead-letters a request whose replyTo is not a reply topic, answering nothing, and keeps consuming', async () => {
     const requester = await newRequester();
     const before = handled;
     const forged = newEnvelope(Double.type, { n: 3 }, `forged-${run}`, { replyTo: 'no-such-topic' });

@@ -28,7 +28,9 @@ describe('RetryPolicy', () => {
     expect(policy.maxAttempts).toBe(5);
     expect(policy.maxOutageMs).toBe(DEFAULT_MAX_OUTAGE_MS);
     expect(policy.outageDeadline(1_000)).toBe(1_000 + 120_000);
-    expect([1, 2, 3, 4, 5, 6, 30].map((attempt) => policy.delayMs(attempt, Infinity, 0))).toEqual([200, 400, 800, 1_600, 3_200, 5_000, 5_000]);
+    expect([1, 2, 3, 4, 5, 6, 30].map((attempt) => policy.delayMs(attempt, Infinity, 0))).toEqual([
+      200, 400, 800, 1_600, 3_200, 5_000, 5_000,
+    ]);
   });
 
   it('never waits past the outage deadline', () => {

@@ -92,8 +92,7 @@ export function onMessages<P extends z.ZodType>(
         const parsed = contract.payload.safeParse(envelope.payload);
         return parsed.success ? undefined : `invalid ${envelope.type} payload: ${parsed.error.message}`;
       },
-      handleMany: (envelopes) =>
-        handle(envelopes.map((envelope) => ({ payload: contract.payload.parse(envelope.payload), envelope }))),
+      handleMany: (envelopes) => handle(envelopes.map((envelope) => ({ payload: contract.payload.parse(envelope.payload), envelope }))),
     },
     ...options,
   };

@@ -81,7 +81,11 @@ export class TopicFollower {
           }),
         );
       }
-      await this.admin.setOffsets({ groupId, topic, partitions: [...starts].map(([partition, offset]) => ({ partition, offset: String(offset) })) });
+      await this.admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [...starts].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      });
       for (const [partition, offset] of starts) this.positions.set(`${topic}/${partition}`, offset);
     }
     await this.consumer.connect();

@@ -18,8 +18,7 @@ export function startHealthServer(options: {
 }): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = req.url?.split('?')[0];
-    if (req.method === 'GET' && url === '/health/live')
-      return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && url === '/health/live') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && url === '/metrics') {
       void renderMetrics().then(
         ({ contentType, body }) => {
@@ -55,25 +54,14 @@ export function startHealthServer(options: {
 export async function runChecks(
   checks: Record<string, ReadinessCheck>,
 ): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
-  const results = await Promise.all(
-    Object.entries(checks).map(
-      async ([name, check]) =>
-        [name, await check().catch(() => false)] as const,
-    ),
-  );
+  const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
   return {
     ready: results.every(([, up]) => up),
-    checks: Object.fromEntries(
-      results.map(([name, up]) => [name, up ? 'up' : 'down']),
-    ),
+    checks: Object.fromEntries(results.map(([name, up]) => [name, up ? 'up' : 'down'])),
   };
 }
 
-function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

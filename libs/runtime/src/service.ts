@@ -91,7 +91,9 @@ export async function startService(options: ServiceOptions): Promise<void> {
   const stallMs = config.CONSUMER_STALL_MS;
   if (stallMs !== undefined) {
     checks['consumers'] = async () => {
-      const stalled = consumers.flatMap((consumer) => consumer.stalledPartitions(stallMs).map((partition) => `${consumer.groupId} ${partition}`));
+      const stalled = consumers.flatMap((consumer) =>
+        consumer.stalledPartitions(stallMs).map((partition) => `${consumer.groupId} ${partition}`),
+      );
       if (stalled.length > 0) logger.warn('consumer made no progress', { stalled, forMs: stallMs });
       return stalled.length === 0;
     };
@@ -111,7 +113,8 @@ export async function startService(options: ServiceOptions): Promise<void> {
     return consumer;
   };
   const stopWork = await options.start({ instanceId, kafka, publisher, logger, consume, readiness: () => runChecks(checks) });
-  const health = options.healthPort === undefined ? undefined : await startHealthServer({ host: config.HOST, port: options.healthPort, logger, checks });
+  const health =
+    options.healthPort === undefined ? undefined : await startHealthServer({ host: config.HOST, port: options.healthPort, logger, checks });
 
   onShutdown(logger, [
     ...consumers.map((consumer) => () => consumer.stop()),

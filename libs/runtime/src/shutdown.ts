@@ -4,11 +4,7 @@ import type { Logger } from '@orderline/logging';
  * On SIGTERM/SIGINT runs `steps` in order (stop taking work first, close pools last) and exits 0;
  * exits 1 if they take longer than `timeoutMs`. A second signal does not start a second shutdown.
  */
-export function onShutdown(
-  logger: Logger,
-  steps: Array<() => Promise<unknown>>,
-  timeoutMs = 10_000,
-): void {
+export function onShutdown(logger: Logger, steps: Array<() => Promise<unknown>>, timeoutMs = 10_000): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

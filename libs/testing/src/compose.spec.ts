@@ -218,9 +218,17 @@ CMD ["node", "\${APP}"]
   });
 
   it.each([
-    ['node_modules from the full install', multiStage.replace('--from=deps /app/node_modules', '--from=build /app/node_modules'), /stage "build" installs devDependencies/],
+    [
+      'node_modules from the full install',
+      multiStage.replace('--from=deps /app/node_modules', '--from=build /app/node_modules'),
+      /stage "build" installs devDependencies/,
+    ],
     ['a full install in the final stage', 'FROM node AS b\nFROM node\nRUN npm ci\n', /installs devDependencies: npm ci/],
-    ['no install at all', 'FROM node AS b\nFROM node\nCOPY --from=b /app/dist ./dist\n', /neither installs packages nor copies node_modules/],
+    [
+      'no install at all',
+      'FROM node AS b\nFROM node\nCOPY --from=b /app/dist ./dist\n',
+      /neither installs packages nor copies node_modules/,
+    ],
     ['an unknown source stage', 'FROM node\nCOPY --from=nope /app/node_modules ./node_modules\n', /not a stage/],
   ])('refuses %s', (_case, dockerfile, problem) => {
     expect(productionInstallProblems(parseDockerfile(dockerfile)).join('\n')).toMatch(problem);
@@ -232,7 +240,9 @@ describe('docker-compose.yml (services shared by the apps)', () => {
   const compose = loadCompose({ vars: REQUIRED_COMPOSE_VARIABLES });
 
   it('refuses to start without the required variables (JWT_SECRET), naming them', () => {
-    expect(() => loadCompose()).toThrow(/required variable JWT_SECRET is missing a value: set JWT_SECRET to a random secret of at least 32 bytes/);
+    expect(() => loadCompose()).toThrow(
+      /required variable JWT_SECRET is missing a value: set JWT_SECRET to a random secret of at least 32 bytes/,
+    );
     expect(() => loadCompose({ vars: { ...REQUIRED_COMPOSE_VARIABLES, JWT_SECRET: '' } })).toThrow(/JWT_SECRET/);
   });
 
@@ -260,7 +270,9 @@ describe('docker-compose.yml (services shared by the apps)', () => {
     const dockerfiles = Object.values(compose.services)
       .map((service) => service.build)
       .filter((build) => build !== undefined)
-      .map((build) => (typeof build === 'string' ? path.join(build, 'Dockerfile') : path.join(build.context ?? '.', build.dockerfile ?? 'Dockerfile')));
+      .map((build) =>
+        typeof build === 'string' ? path.join(build, 'Dockerfile') : path.join(build.context ?? '.', build.dockerfile ?? 'Dockerfile'),
+      );
     expect(dockerfiles).toContain('docker/tools.Dockerfile');
     for (const file of dockerfiles) expect(existsSync(path.join(WORKSPACE_ROOT, file))).toBe(true);
     expect(isRootUser(stageUser(finalStage(readDockerfile('docker/tools.Dockerfile'))))).toBe(false);

@@ -231,12 +231,16 @@ export function kafkaBrokerProblems(compose: ComposeFile, brokers: readonly stri
     if (listeners.length === 0) return [`${broker}: service "${name}" declares no Kafka listener (--kafka-addr)`];
     const listener = listeners.find((l) => l.port === port && (ANY_ADDRESS.has(l.host) || l.host === host));
     if (!listener) {
-      return [`${broker}: "${name}" has no Kafka listener on port ${port} (it listens on ${listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(', ')})`];
+      return [
+        `${broker}: "${name}" has no Kafka listener on port ${port} (it listens on ${listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(', ')})`,
+      ];
     }
     const advert = advertised.find((a) => a.name === listener.name);
     if (!advert) return [`${broker}: "${name}" advertises no address for listener "${listener.name}"`];
     if (advert.host !== host || advert.port !== port) {
-      return [`${broker}: listener "${listener.name}" of "${name}" advertises ${advert.host}:${advert.port}, so clients inside the network are sent elsewhere`];
+      return [
+        `${broker}: listener "${listener.name}" of "${name}" advertises ${advert.host}:${advert.port}, so clients inside the network are sent elsewhere`,
+      ];
     }
     return [];
   });
@@ -259,7 +263,8 @@ export function databaseUrlProblems(compose: ComposeFile, databaseUrl: string | 
   const found = serviceByHost(compose, url.hostname);
   if (!found) return [`${databaseUrl}: "${url.hostname}" is not a service in the compose file`];
   const [name, service] = found;
-  if (!/(^|\/)postgres(:|@|$)/.test(service.image ?? '')) return [`${databaseUrl}: service "${name}" is not a postgres image (${service.image ?? 'built'})`];
+  if (!/(^|\/)postgres(:|@|$)/.test(service.image ?? ''))
+    return [`${databaseUrl}: service "${name}" is not a postgres image (${service.image ?? 'built'})`];
   const env = serviceEnv(compose, name);
   const user = env['POSTGRES_USER'] || 'postgres';
   const expected = { port: Number(env['PGPORT'] || 5432), user, password: env['POSTGRES_PASSWORD'], database: env['POSTGRES_DB'] || user };
@@ -273,7 +278,8 @@ export function databaseUrlProblems(compose: ComposeFile, databaseUrl: string | 
   if (actual.port !== expected.port) problems.push(`port ${actual.port}, but "${name}" listens on ${expected.port}`);
   if (actual.user !== expected.user) problems.push(`user "${actual.user}", but "${name}" creates "${expected.user}" (POSTGRES_USER)`);
   if (actual.password !== expected.password) problems.push(`password differs from "${name}"'s POSTGRES_PASSWORD`);
-  if (actual.database !== expected.database) problems.push(`database "${actual.database}", but "${name}" creates "${expected.database}" (POSTGRES_DB)`);
+  if (actual.database !== expected.database)
+    problems.push(`database "${actual.database}", but "${name}" creates "${expected.database}" (POSTGRES_DB)`);
   return problems.map((problem) => `DATABASE_URL: ${problem}`);
 }
 

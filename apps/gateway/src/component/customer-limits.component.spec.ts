@@ -84,7 +84,9 @@ describe('the per-customer rate limit on order requests', () => {
     const customer = bearer('CUST03');
     for (let i = 0; i < 5; i++) {
       expect((await request(app).delete(`/api/v1/orders/${orderId}`).set(customer)).status).toBe(200);
-      expect((await request(app).patch(`/api/v1/orders/${orderId}`).set(customer).send({ shippingAddress: validAddress })).status).toBe(200);
+      expect((await request(app).patch(`/api/v1/orders/${orderId}`).set(customer).send({ shippingAddress: validAddress })).status).toBe(
+        200,
+      );
       expect((await request(app).put(`/api/v1/orders/${orderId}`).set(customer).send({ shippingAddress: validAddress })).status).toBe(200);
       expect((await post(app, 'CUST03')).status).toBe(202);
     }
@@ -108,13 +110,27 @@ describe('the per-customer rate limit on order requests', () => {
     expect((await post(app, 'CUST04')).headers['ratelimit']).toBe('"orders";r=19;t=1');
   });
 
-  it('keys the bucket by the caller: an admin ordering for customers uses the admin\'s', async () => {
+  it("keys the bucket by the caller: an admin ordering for customers uses the admin's", async () => {
     const app = appWith(small);
     const admin = bearer('ADMIN01', 'admin');
     for (let i = 0; i < 20; i++) {
-      expect((await request(app).post('/api/v1/orders').set(admin).send({ ...body(), customerId: `CUST${10 + i}` })).status).toBe(202);
+      expect(
+        (
+          await request(app)
+            .post('/api/v1/orders')
+            .set(admin)
+            .send({ ...body(), customerId: `CUST${10 + i}` })
+        ).status,
+      ).toBe(202);
     }
-    expect((await request(app).post('/api/v1/orders').set(admin).send({ ...body(), customerId: 'CUST40' })).status).toBe(429);
+    expect(
+      (
+        await request(app)
+          .post('/api/v1/orders')
+          .set(admin)
+          .send({ ...body(), customerId: 'CUST40' })
+      ).status,
+    ).toBe(429);
     expect((await post(app, 'CUST40')).status).toBe(202);
   });
 
@@ -176,7 +192,7 @@ describe('the cap on one product in one order', () => {
     expect((await post(app, 'CUST08', [5, 5])).status).toBe(202);
   });
 
-  it('defaults to 100, within the contract\'s bound of 1,000 (over that stays a 400)', async () => {
+  it("defaults to 100, within the contract's bound of 1,000 (over that stays a 400)", async () => {
     const app = appWith();
     expect((await post(app, 'CUST09', [100])).status).toBe(202);
     expect((await post(app, 'CUST09', [101])).body).toMatchObject({ status: 422, errors: [{ path: 'body.items.0.quantity' }] });

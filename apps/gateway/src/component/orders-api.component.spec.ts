@@ -10,7 +10,11 @@ import { bearer, buildOrder, gatewayUnderTest, type FakeBackend } from './fake-b
  * order-management and every failure of the broker becomes problem+json.
  */
 const orderId = '6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
-const newOrder = (overrides: object = {}) => ({ items: [{ productId: 'PROD-0001', quantity: 2 }], shippingAddress: validAddress, ...overrides });
+const newOrder = (overrides: object = {}) => ({
+  items: [{ productId: 'PROD-0001', quantity: 2 }],
+  shippingAddress: validAddress,
+  ...overrides,
+});
 
 let app: ReturnType<typeof gatewayUnderTest>['app'];
 let backend: FakeBackend;
@@ -23,7 +27,13 @@ beforeEach(() => {
 const expectProblem = (res: request.Response, status: number, type: string) => {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type, status, title: expect.any(String), detail: expect.any(String), correlationId: res.headers['x-correlation-id'] });
+  expect(res.body).toMatchObject({
+    type,
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+    correlationId: res.headers['x-correlation-id'],
+  });
 };
 
 describe('POST /api/v1/orders', () => {
@@ -40,15 +50,33 @@ describe('POST /api/v1/orders', () => {
     const res = await request(app).post('/api/v1/orders').set(bearer('CUST01')).set('x-correlation-id', 'order-2').send(newOrder());
     expect(backend.published).toHaveLength(1);
     const [sent] = backend.published;
-    expect(sent).toMatchObject({ topic: Topics.orderCommands, key: res.body.id, envelope: { type: CreateOrder.type, correlationId: 'order-2' } });
+    expect(sent).toMatchObject({
+      topic: Topics.orderCommands,
+      key: res.body.id,
+      envelope: { type: CreateOrder.type, correlationId: 'order-2' },
+    });
     expect(CreateOrder.payload.parse(sent.envelope.payload)).toEqual({ orderId: res.body.id, customerId: 'CUST01', ...newOrder() });
     expect(backend.accepted.get(res.body.id)).toMatchObject({ status: 'PENDING', customerId: 'CUST01' });
   });
 
   it('403 for a customer ordering for another customer (nothing sent); an admin orders for anyone', async () => {
-    expectProblem(await request(app).post('/api/v1/orders').set(bearer('CUST01')).send(newOrder({ customerId: 'CUST02' })), 403, '/problems/forbidden');
+    expectProblem(
+      await request(app)
+        .post('/api/v1/orders')
+        .set(bearer('CUST01'))
+        .send(newOrder({ customerId: 'CUST02' })),
+      403,
+      '/problems/forbidden',
+    );
     expect(backend.published).toEqual([]);
-    expect((await request(app).post('/api/v1/orders').set(bearer('ADMIN01', 'admin')).send(newOrder({ customerId: 'CUST02' }))).status).toBe(202);
+    expect(
+      (
+        await request(app)
+          .post('/api/v1/orders')
+          .set(bearer('ADMIN01', 'admin'))
+          .send(newOrder({ customerId: 'CUST02' }))
+      ).status,
+    ).toBe(202);
     expect(backend.published[0].envelope.payload).toMatchObject({ customerId: 'CUST02' });
   });
 
@@ -64,14 +92,24 @@ describe('POST /api/v1/orders', () => {
   });
 
   it('422 naming each line over the quantity cap; 400 naming each bad field; 401 without a token; 415 without JSON', async () => {
-    const capped = await request(app).post('/api/v1/orders').set(bearer('CUST01')).send(newOrder({ items: [{ productId: 'P1', quantity: 11 }] }));
+    const capped = await request(app)
+      .post('/api/v1/orders')
+      .set(bearer('CUST01'))
+      .send(newOrder({ items: [{ productId: 'P1', quantity: 11 }] }));
     expectProblem(capped, 422, '/problems/order-limit-exceeded');
     expect(capped.body.errors).toEqual([{ path: 'body.items.0.quantity', message: expect.any(String) }]);
-    const invalid = await request(app).post('/api/v1/orders').set(bearer('CUST01')).send({ items: [], shippingAddress: { ...validAddress, country: 'Germany' } });
+    const invalid = await request(app)
+      .post('/api/v1/orders')
+      .set(bearer('CUST01'))
+      .send({ items: [], shippingAddress: { ...validAddress, country: 'Germany' } });
     expectProblem(invalid, 400, '/problems/validation-error');
     expect(invalid.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.items', 'body.shippingAddress.country']);
     expectProblem(await request(app).post('/api/v1/orders').send(newOrder()), 401, '/problems/unauthorized');
-    expectProblem(await request(app).post('/api/v1/orders').set(bearer('CUST01')).set('content-type', 'text/plain').send('x'), 415, '/problems/unsupported-media-type');
+    expectProblem(
+      await request(app).post('/api/v1/orders').set(bearer('CUST01')).set('content-type', 'text/plain').send('x'),
+      415,
+      '/problems/unsupported-media-type',
+    );
     expect(backend.published).toEqual([]);
   });
 
@@ -136,7 +174,11 @@ describe('who may do what, as the gateway applies it', () => {
     expect(shipped.status).toBe(200);
     expect(shipped.headers['etag']).toBe('"5"');
     expect(shipped.body).toMatchObject({ status: 'SHIPPED', trackingCompany: 'DHL', trackingNumber: '42' });
-    expect(backend.requests[0]).toMatchObject({ type: 'UpdateOrder', key: orderId, payload: { caller: { customerId: 'ADMIN01', role: 'admin' }, expectedVersion: 4 } });
+    expect(backend.requests[0]).toMatchObject({
+      type: 'UpdateOrder',
+      key: orderId,
+      payload: { caller: { customerId: 'ADMIN01', role: 'admin' }, expectedVersion: 4 },
+    });
   });
 
   it("a customer lists their own orders (keyed by their id); another customer's list is a 403", async () => {
@@ -144,7 +186,11 @@ describe('who may do what, as the gateway applies it', () => {
     expect(own.status).toBe(200);
     expect(own.body).toEqual({ items: [expect.objectContaining({ id: orderId })], nextCursor: null });
     expect(backend.requests[0]).toMatchObject({ type: 'ListOrders', key: 'CUST01' });
-    expectProblem(await request(app).get('/api/v1/orders').query({ customerId: 'CUST02' }).set(bearer('CUST01')), 403, '/problems/forbidden');
+    expectProblem(
+      await request(app).get('/api/v1/orders').query({ customerId: 'CUST02' }).set(bearer('CUST01')),
+      403,
+      '/problems/forbidden',
+    );
   });
 });
 

@@ -10,7 +10,8 @@ import { bearer, buildOrder, gatewayUnderTest, pendingOrder, type FakeBackend } 
 const pendingId = '6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
 const storedId = '7f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
 const lateId = '8f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
-const accepted = (orderId: string) => pendingOrder({ orderId, customerId: 'CUST01', items: [{ productId: 'P1', quantity: 2 }], shippingAddress: validAddress });
+const accepted = (orderId: string) =>
+  pendingOrder({ orderId, customerId: 'CUST01', items: [{ productId: 'P1', quantity: 2 }], shippingAddress: validAddress });
 
 let app: ReturnType<typeof gatewayUnderTest>['app'];
 let backend: FakeBackend;

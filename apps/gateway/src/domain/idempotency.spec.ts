@@ -12,12 +12,27 @@ describe('idempotency keys', () => {
   });
 
   it('hash the request regardless of line and key order, but not of its content', () => {
-    const a = createRequestHash('C', { items: [{ productId: 'P1', quantity: 1 }, { productId: 'P2', quantity: 2 }], shippingAddress: address });
+    const a = createRequestHash('C', {
+      items: [
+        { productId: 'P1', quantity: 1 },
+        { productId: 'P2', quantity: 2 },
+      ],
+      shippingAddress: address,
+    });
     const b = createRequestHash('C', {
-      items: [{ productId: 'P2', quantity: 2 }, { productId: 'P1', quantity: 1 }],
+      items: [
+        { productId: 'P2', quantity: 2 },
+        { productId: 'P1', quantity: 1 },
+      ],
       shippingAddress: { country: 'DE', postalCode: 'c', city: 'b', line1: 'a' },
     });
-    const c = createRequestHash('C', { items: [{ productId: 'P1', quantity: 2 }, { productId: 'P2', quantity: 2 }], shippingAddress: address });
+    const c = createRequestHash('C', {
+      items: [
+        { productId: 'P1', quantity: 2 },
+        { productId: 'P2', quantity: 2 },
+      ],
+      shippingAddress: address,
+    });
     expect(a).toBe(b);
     expect(a).not.toBe(c);
   });

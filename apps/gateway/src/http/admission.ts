@@ -13,6 +13,13 @@ export function admitOrders(decisionLagMs: () => number, maxDecisionLagMs: numbe
     const lag = decisionLagMs();
     if (lag <= maxDecisionLagMs) return next();
     const retryAfter = Math.min(Math.max(Math.ceil((lag - maxDecisionLagMs) / 1000), 1), 30);
-    next(new HttpProblem('unavailable', `orders are being decided ${(lag / 1000).toFixed(1)} s behind; this one would wait too long`, undefined, retryAfter));
+    next(
+      new HttpProblem(
+        'unavailable',
+        `orders are being decided ${(lag / 1000).toFixed(1)} s behind; this one would wait too long`,
+        undefined,
+        retryAfter,
+      ),
+    );
   };
 }

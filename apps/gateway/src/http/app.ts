@@ -5,7 +5,13 @@ import type { Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
 import { authenticate } from './auth';
 import { correlationId } from './correlation';
-import { DEFAULT_CUSTOMER_LIMITS, RATE_LIMITED_OPERATIONS, capQuantities, limitOrderRequests, type CustomerLimits } from './customer-limits';
+import {
+  DEFAULT_CUSTOMER_LIMITS,
+  RATE_LIMITED_OPERATIONS,
+  capQuantities,
+  limitOrderRequests,
+  type CustomerLimits,
+} from './customer-limits';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';

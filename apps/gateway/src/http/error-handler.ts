@@ -32,7 +32,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, 'validation', (error as Error).message);
     }
     if (error instanceof RequestTimeoutError) return sendProblem(res, 'timeout', 'the order service did not answer in time');
-    if (error instanceof RequesterOverloadedError) return sendProblem(res, 'unavailable', 'too many requests are in progress', undefined, 1);
+    if (error instanceof RequesterOverloadedError)
+      return sendProblem(res, 'unavailable', 'too many requests are in progress', undefined, 1);
     if (error instanceof BrokerUnavailableError) return sendProblem(res, 'unavailable', 'the message broker is unavailable');
     if (error instanceof ReplyFailedError) return sendProblem(res, replyCodeToProblem[error.code], error.message);
     logger.error('unhandled error', { error: error instanceof Error ? error.stack : String(error) });

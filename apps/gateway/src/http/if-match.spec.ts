@@ -76,7 +76,10 @@ describe('changeAtMatchingVersion', () => {
     expect(late.calls).toEqual(['change 4']);
   });
 
-  it.each([['no If-Match', undefined], ['*', { kind: 'any' } as const]])('%s: against the version read', async (_name, ifMatch) => {
+  it.each([
+    ['no If-Match', undefined],
+    ['*', { kind: 'any' } as const],
+  ])('%s: against the version read', async (_name, ifMatch) => {
     const f = fakes([3]);
     await expect(changeAtMatchingVersion(ifMatch, f)).resolves.toEqual(orderAt(4));
     expect(f.calls).toEqual(['read 3', 'change 3']);

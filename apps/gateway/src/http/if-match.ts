@@ -28,8 +28,7 @@ const VERSION = /^[1-9][0-9]{0,9}$/;
  */
 export function parseIfMatch(header: string | undefined): IfMatch | undefined {
   if (header === undefined) return undefined;
-  const invalid = () =>
-    new HttpProblem('validation', `If-Match ${INVALID}`, [{ path: 'headers.if-match', message: INVALID }]);
+  const invalid = () => new HttpProblem('validation', `If-Match ${INVALID}`, [{ path: 'headers.if-match', message: INVALID }]);
   const value = header.trim();
   if (value === '*') return { kind: 'any' };
 
@@ -78,7 +77,10 @@ export async function changeAtMatchingVersion(
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const current = await read();
     if (listed && !listed.includes(current.version)) {
-      throw new HttpProblem('preconditionFailed', `the order is at version ${current.version} (ETag ${etagOf(current.version)}), which If-Match does not name`);
+      throw new HttpProblem(
+        'preconditionFailed',
+        `the order is at version ${current.version} (ETag ${etagOf(current.version)}), which If-Match does not name`,
+      );
     }
     try {
       return await change(current.version);

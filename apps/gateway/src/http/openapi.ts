@@ -63,8 +63,7 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
     info: {
       title: 'orderline',
       version: '1.0.0',
-      description:
-        'Order-processing API. Errors are RFC 9457 application/problem+json; every response carries x-correlation-id.',
+      description: 'Order-processing API. Errors are RFC 9457 application/problem+json; every response carries x-correlation-id.',
     },
     servers: [{ url: '/' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },

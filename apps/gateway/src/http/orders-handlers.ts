@@ -75,11 +75,7 @@ export function orderHandlers({
     const orderId = orderIdForIdempotencyKey(customerId, idempotencyKey);
     const requestHash = createRequestHash(customerId, body);
     try {
-      await requester.request(
-        CreateOrderRequest,
-        { orderId, ...command, idempotencyKey, requestHash },
-        { key: orderId, correlationId },
-      );
+      await requester.request(CreateOrderRequest, { orderId, ...command, idempotencyKey, requestHash }, { key: orderId, correlationId });
     } catch (error) {
       if (error instanceof ReplyFailedError && error.code === 'CONFLICT') {
         throw new HttpProblem('idempotencyConflict', error.message);
@@ -90,8 +86,7 @@ export function orderHandlers({
   };
 
   const readOrder = async (orderId: string, res: Parameters<RequestHandler>[1]) =>
-    (await requester.request(GetOrder, { orderId, caller: callerOf(res) }, { key: orderId, correlationId: correlationIdOf(res) }))
-      .order;
+    (await requester.request(GetOrder, { orderId, caller: callerOf(res) }, { key: orderId, correlationId: correlationIdOf(res) })).order;
 
   /** PENDING from the view when accepted and undecided; else as stored; an order accepted elsewhere a moment ago is waited for. */
   const lookUpOrder = async (orderId: string, res: Parameters<RequestHandler>[1]): Promise<Order> => {

@@ -17,7 +17,13 @@ export class HttpProblem extends Error {
 /** A 503 says when to come back: the broker or a dependency is usually back within seconds. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-export function sendProblem(res: Response, kind: ProblemKind, detail: string, errors?: Problem['errors'], retryAfterSeconds?: number): void {
+export function sendProblem(
+  res: Response,
+  kind: ProblemKind,
+  detail: string,
+  errors?: Problem['errors'],
+  retryAfterSeconds?: number,
+): void {
   const body = problem(kind, detail, String(res.locals['correlationId'] ?? 'unknown'), errors);
   const retryAfter = retryAfterSeconds ?? (body.status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
   if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));

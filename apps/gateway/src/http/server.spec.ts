@@ -4,7 +4,12 @@ import type http from 'node:http';
 import express from 'express';
 import { createHttpServer, type HttpServerTimeouts } from './server';
 
-const production: HttpServerTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 60_000 };
+const production: HttpServerTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 60_000,
+};
 
 async function withServer(app: express.Express, timeouts: HttpServerTimeouts, test: (port: number, server: http.Server) => Promise<void>) {
   const server = createHttpServer(app, timeouts);
@@ -50,12 +55,17 @@ describe('createHttpServer', () => {
     const app = express();
     app.use(express.json());
     app.post('/echo', (req, res) => {
-      res.status(201).location('/somewhere').json({ body: req.body, header: req.get('x-probe'), sameApp: req.app === app });
+      res
+        .status(201)
+        .location('/somewhere')
+        .json({ body: req.body, header: req.get('x-probe'), sameApp: req.app === app });
     });
     await withServer(app, production, async (port, server) => {
       const seen: { request: object | null; response: object | null }[] = [];
       // runs before Express' handler: what setPrototypeOf in app.handle would replace
-      server.prependListener('request', (req, res) => seen.push({ request: Object.getPrototypeOf(req), response: Object.getPrototypeOf(res) }));
+      server.prependListener('request', (req, res) =>
+        seen.push({ request: Object.getPrototypeOf(req), response: Object.getPrototypeOf(res) }),
+      );
       const response = await fetch(`http://127.0.0.1:${port}/echo`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-probe': 'p' },
@@ -91,7 +101,10 @@ describe('createHttpServer cuts off slow clients', () => {
     await withServer(app, timeouts, async (port) => {
       const client = connect(port);
       client.socket.write('GET /ok HTTP/1.1\r\nHost: x\r\n');
-      client.trickle(forever((i) => `X-Slow-${i}: y\r\n`), 25);
+      client.trickle(
+        forever((i) => `X-Slow-${i}: y\r\n`),
+        25,
+      );
       const { afterMs, received } = await client.closed;
       expect(received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
       expect(afterMs).toBeGreaterThanOrEqual(timeouts.headersTimeoutMs - 20);
@@ -114,7 +127,10 @@ describe('createHttpServer cuts off slow clients', () => {
       const client = connect(port);
       // 1,000 bytes at one per 25 ms would take 25 s
       client.socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
-      client.trickle(forever((i) => (i === 0 ? '"' : 'a')), 25);
+      client.trickle(
+        forever((i) => (i === 0 ? '"' : 'a')),
+        25,
+      );
       const { afterMs, received } = await client.closed;
       expect(received).toMatch(/^HTTP\/1\.1 408 /);
       expect(afterMs).toBeGreaterThanOrEqual(timeouts.requestTimeoutMs - 20);
@@ -126,7 +142,9 @@ describe('createHttpServer cuts off slow clients', () => {
   it('a prompt client is served as usual, and its idle keep-alive connection closed after HTTP_KEEP_ALIVE_TIMEOUT_MS (plus the 1 s node adds)', async () => {
     await withServer(app, timeouts, async (port) => {
       const client = connect(port);
-      client.socket.write('GET /ok HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}');
+      client.socket.write(
+        'GET /ok HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
+      );
       const { afterMs, received } = await client.closed;
       const responses = received.split(/(?=HTTP\/1\.1 )/);
       expect(responses.map((r) => r.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);

@@ -8,7 +8,10 @@ const view = (maxBytes = 1_000_000, maxAgeMs = 600_000) => new AcceptedOrders({ 
 const command = (orderId: string, customerId = 'CUST01'): CreateOrderPayload => ({
   orderId,
   customerId,
-  items: [{ productId: 'P2', quantity: 1 }, { productId: 'P1', quantity: 3 }],
+  items: [
+    { productId: 'P2', quantity: 1 },
+    { productId: 'P1', quantity: 3 },
+  ],
   shippingAddress: { line1: '1 Test Street', city: 'Berlin', postalCode: '10115', country: 'DE' },
 });
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -83,11 +86,26 @@ describe('AcceptedOrders', () => {
   it('knows how far behind the decisions are from order-management committed offsets, in time', () => {
     const orders = view();
     orders.follow([created(1, 0, 100, now - 9_000), created(2, 0, 101, now - 6_000), created(3, 1, 50, now - 2_000)]);
-    orders.decisionsAt(new Map([[0, 100], [1, 50]]));
+    orders.decisionsAt(
+      new Map([
+        [0, 100],
+        [1, 50],
+      ]),
+    );
     expect(orders.decisionLagMs()).toBe(9_000); // offset 100 of partition 0 is the oldest undecided
-    orders.decisionsAt(new Map([[0, 101], [1, 50]]));
+    orders.decisionsAt(
+      new Map([
+        [0, 101],
+        [1, 50],
+      ]),
+    );
     expect(orders.decisionLagMs()).toBe(6_000);
-    orders.decisionsAt(new Map([[0, 102], [1, 51]]));
+    orders.decisionsAt(
+      new Map([
+        [0, 102],
+        [1, 51],
+      ]),
+    );
     expect(orders.decisionLagMs()).toBe(0); // everything read is decided
   });
 

@@ -44,9 +44,7 @@ export class AcceptedOrders {
   /** per partition: order-management's committed offset (its oldest undecided message) */
   private committed = new Map<number, number>();
 
-  constructor(
-    private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number },
-  ) {}
+  constructor(private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number }) {}
 
   private now(): number {
     return this.options.now?.() ?? Date.now();

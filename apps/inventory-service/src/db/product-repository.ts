@@ -3,7 +3,13 @@ import type { PrismaClient } from '@orderline/db';
 
 const columns = { id: true, name: true, description: true, unitPrice: true, availableQuantity: true } as const;
 
-type ProductRow = { id: string; name: string; description: string; unitPrice: { toFixed(digits: number): string }; availableQuantity: number };
+type ProductRow = {
+  id: string;
+  name: string;
+  description: string;
+  unitPrice: { toFixed(digits: number): string };
+  availableQuantity: number;
+};
 
 const toProduct = (row: ProductRow): Product => ({ ...row, unitPrice: row.unitPrice.toFixed(2) });
 
@@ -19,7 +25,11 @@ export class ProductRepository {
    * One page ordered by id, of at most `limit` products and `maxBytes` of JSON (long names and
    * descriptions make shorter pages); the cursor is the last id of the previous page.
    */
-  async list(limit: number, cursor?: string, maxBytes = Number.POSITIVE_INFINITY): Promise<{ items: Product[]; nextCursor: string | null }> {
+  async list(
+    limit: number,
+    cursor?: string,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): Promise<{ items: Product[]; nextCursor: string | null }> {
     const rows = await this.prisma.product.findMany({
       select: columns,
       where: cursor ? { id: { gt: cursor } } : {},

@@ -14,7 +14,12 @@ describe('StockRepository.reserve', () => {
     const a = await createTestProduct(prisma, { stock: 5, unitPrice: '3.10' });
     const b = await createTestProduct(prisma, { stock: 2, unitPrice: '7.00' });
     const first = randomUUID();
-    expect(await one(first, [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }])).toEqual({
+    expect(
+      await one(first, [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 2 },
+      ]),
+    ).toEqual({
       orderId: first,
       outcome: 'RESERVED',
       lines: [
@@ -23,7 +28,12 @@ describe('StockRepository.reserve', () => {
       ],
     });
     const second = randomUUID();
-    expect(await one(second, [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 1 }])).toEqual({
+    expect(
+      await one(second, [
+        { productId: a.id, quantity: 1 },
+        { productId: b.id, quantity: 1 },
+      ]),
+    ).toEqual({
       orderId: second,
       outcome: 'REJECTED',
       reason: 'OUT_OF_STOCK',
@@ -38,9 +48,21 @@ describe('StockRepository.reserve', () => {
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const results = await stock.reserve([
       { orderId: ids[0], items: [{ productId: a.id, quantity: 2 }] },
-      { orderId: ids[1], items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }] },
+      {
+        orderId: ids[1],
+        items: [
+          { productId: a.id, quantity: 2 },
+          { productId: b.id, quantity: 2 },
+        ],
+      },
       { orderId: ids[2], items: [{ productId: a.id, quantity: 3 }] },
-      { orderId: ids[3], items: [{ productId: a.id, quantity: 1 }, { productId: 'NO-SUCH-PRODUCT', quantity: 1 }] },
+      {
+        orderId: ids[3],
+        items: [
+          { productId: a.id, quantity: 1 },
+          { productId: 'NO-SUCH-PRODUCT', quantity: 1 },
+        ],
+      },
     ]);
     expect(results.map((r) => [r.orderId, r.outcome, r.outcome === 'REJECTED' ? r.reason : ''])).toEqual([
       [ids[0], 'RESERVED', ''],
@@ -82,7 +104,14 @@ describe('StockRepository.reserve', () => {
     const b = await createTestProduct(prisma, { stock: 10 });
     const orderId = randomUUID();
     await one(orderId, [{ productId: a.id, quantity: 2 }]);
-    for (const items of [[{ productId: a.id, quantity: 3 }], [{ productId: b.id, quantity: 2 }], [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }]]) {
+    for (const items of [
+      [{ productId: a.id, quantity: 3 }],
+      [{ productId: b.id, quantity: 2 }],
+      [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 1 },
+      ],
+    ]) {
       expect(await one(orderId, items)).toMatchObject({ orderId, outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH' });
     }
     expect(await one(orderId, [{ productId: a.id, quantity: 2 }])).toMatchObject({ outcome: 'RESERVED' });
@@ -94,21 +123,30 @@ describe('StockRepository.reserve', () => {
     const b = await createTestProduct(prisma, { stock: 10 });
     const [x, y] = [randomUUID(), randomUUID()];
     await stock.reserve([
-      { orderId: x, items: [{ productId: a.id, quantity: 3 }, { productId: b.id, quantity: 1 }] },
+      {
+        orderId: x,
+        items: [
+          { productId: a.id, quantity: 3 },
+          { productId: b.id, quantity: 1 },
+        ],
+      },
       { orderId: y, items: [{ productId: a.id, quantity: 4 }] },
     ]);
     const released = await Promise.all([stock.releaseAll([x, y, randomUUID()]), stock.releaseAll([y, x])]);
     expect(released.flat().sort((p, q) => p.productId.localeCompare(q.productId))).toEqual(
-      [{ productId: a.id, quantity: 7 }, { productId: b.id, quantity: 1 }].sort((p, q) => p.productId.localeCompare(q.productId)),
+      [
+        { productId: a.id, quantity: 7 },
+        { productId: b.id, quantity: 1 },
+      ].sort((p, q) => p.productId.localeCompare(q.productId)),
     );
     expect([await stockOf(prisma, a.id), await stockOf(prisma, b.id)]).toEqual([10, 10]);
   });
 
   it('the database itself refuses negative stock (CHECK constraint)', async () => {
     const a = await createTestProduct(prisma, { stock: 1 });
-    await expect(
-      prisma.$executeRaw`UPDATE products SET available_quantity = available_quantity - 2 WHERE id = ${a.id}`,
-    ).rejects.toThrow(/products_available_quantity_nonnegative|check constraint/i);
+    await expect(prisma.$executeRaw`UPDATE products SET available_quantity = available_quantity - 2 WHERE id = ${a.id}`).rejects.toThrow(
+      /products_available_quantity_nonnegative|check constraint/i,
+    );
     expect(await stockOf(prisma, a.id)).toBe(1);
   });
 });

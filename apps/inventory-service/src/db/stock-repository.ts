@@ -48,7 +48,11 @@ export class StockRepository {
         `INSERT INTO stock_reservations (order_id, product_id, quantity, unit_price)
          SELECT v.order_id, v.product_id, v.quantity, v.unit_price
          FROM json_to_recordset($1::json) AS v(order_id uuid, product_id text, quantity int, unit_price numeric)`,
-        [JSON.stringify(newLines.map((l) => ({ order_id: l.orderId, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })))],
+        [
+          JSON.stringify(
+            newLines.map((l) => ({ order_id: l.orderId, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
+          ),
+        ],
       );
       return results;
     });

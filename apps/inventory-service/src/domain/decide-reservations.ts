@@ -41,7 +41,11 @@ export interface ReservationDecision {
  *   nothing.
  * Pure: the inputs are left as they are.
  */
-export function decideReservations(orders: OrderToReserve[], products: StockedProduct[], reservedBefore: ReservedLine[]): ReservationDecision {
+export function decideReservations(
+  orders: OrderToReserve[],
+  products: StockedProduct[],
+  reservedBefore: ReservedLine[],
+): ReservationDecision {
   const available = new Map(products.map((p) => [p.id, p.available]));
   const prices = new Map(products.map((p) => [p.id, p.unitPrice]));
   const before = new Map<string, ReservedLine[]>();
@@ -55,7 +59,12 @@ export function decideReservations(orders: OrderToReserve[], products: StockedPr
       results.push(
         sameItems(held, order.items)
           ? { orderId: order.orderId, outcome: 'RESERVED', lines: held.map(({ orderId: _o, ...line }) => line) }
-          : { orderId: order.orderId, outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH', productIds: order.items.map((i) => i.productId) },
+          : {
+              orderId: order.orderId,
+              outcome: 'REJECTED',
+              reason: 'RESERVATION_MISMATCH',
+              productIds: order.items.map((i) => i.productId),
+            },
       );
       continue;
     }
@@ -71,7 +80,12 @@ export function decideReservations(orders: OrderToReserve[], products: StockedPr
     }
     const lines = order.items.map((item) => {
       available.set(item.productId, (available.get(item.productId) as number) - item.quantity);
-      return { orderId: order.orderId, productId: item.productId, quantity: item.quantity, unitPrice: prices.get(item.productId) as string };
+      return {
+        orderId: order.orderId,
+        productId: item.productId,
+        quantity: item.quantity,
+        unitPrice: prices.get(item.productId) as string,
+      };
     });
     newLines.push(...lines);
     results.push({ orderId: order.orderId, outcome: 'RESERVED', lines: lines.map(({ orderId: _o, ...line }) => line) });

@@ -20,12 +20,24 @@ describe('CreateOrder', () => {
   it('is decided with prices and total from inventory, stored once with its OrderConfirmed event; a keyed one is answered', async () => {
     const customer = services.addCustomer();
     const [mug, pen] = [services.addProduct(10, '4.50'), services.addProduct(10, '0.99')];
-    const command = createOrder(customer, [{ productId: mug, quantity: 2 }, { productId: pen, quantity: 3 }], { replyTo: Topics.gatewayReplies, requestHash: 'a'.repeat(64) });
+    const command = createOrder(
+      customer,
+      [
+        { productId: mug, quantity: 2 },
+        { productId: pen, quantity: 3 },
+      ],
+      { replyTo: Topics.gatewayReplies, requestHash: 'a'.repeat(64) },
+    );
     await om.deliver(command);
 
     const order = await stored(orderIdOf(command));
     expect(order).toMatchObject({ status: 'CONFIRMED', totalAmount: '11.97', customerId: customer, version: 1 });
-    expect(order?.items).toEqual(expect.arrayContaining([{ productId: mug, quantity: 2, unitPrice: '4.50' }, { productId: pen, quantity: 3, unitPrice: '0.99' }]));
+    expect(order?.items).toEqual(
+      expect.arrayContaining([
+        { productId: mug, quantity: 2, unitPrice: '4.50' },
+        { productId: pen, quantity: 3, unitPrice: '0.99' },
+      ]),
+    );
     expect((await om.outbox(orderIdOf(command))).map((row) => row.type)).toEqual(['OrderConfirmed']);
     expect(replyPayload(command)).toEqual({ ok: true, result: { orderId: orderIdOf(command), created: true } });
     expect(services.requested('GetCustomers')).toEqual([{ customerIds: [customer] }]);
@@ -34,7 +46,10 @@ describe('CreateOrder', () => {
   it('redelivered, alone or in the same batch: one order, one event, one reservation; the repeat is answered as not created', async () => {
     const customer = services.addCustomer();
     const product = services.addProduct(10);
-    const command = createOrder(customer, [{ productId: product, quantity: 4 }], { replyTo: Topics.gatewayReplies, requestHash: 'b'.repeat(64) });
+    const command = createOrder(customer, [{ productId: product, quantity: 4 }], {
+      replyTo: Topics.gatewayReplies,
+      requestHash: 'b'.repeat(64),
+    });
     await om.deliver(command, command);
     await om.deliver(command);
 
@@ -52,8 +67,15 @@ describe('CreateOrder', () => {
   it('the same Idempotency-Key with another request is answered CONFLICT, the order left as it is', async () => {
     const customer = services.addCustomer();
     const product = services.addProduct(10);
-    const first = createOrder(customer, [{ productId: product, quantity: 1 }], { replyTo: Topics.gatewayReplies, requestHash: 'c'.repeat(64) });
-    const reused = createOrder(customer, [{ productId: product, quantity: 5 }], { orderId: orderIdOf(first), replyTo: Topics.gatewayReplies, requestHash: 'd'.repeat(64) });
+    const first = createOrder(customer, [{ productId: product, quantity: 1 }], {
+      replyTo: Topics.gatewayReplies,
+      requestHash: 'c'.repeat(64),
+    });
+    const reused = createOrder(customer, [{ productId: product, quantity: 5 }], {
+      orderId: orderIdOf(first),
+      replyTo: Topics.gatewayReplies,
+      requestHash: 'd'.repeat(64),
+    });
     await om.deliver(first);
     await om.deliver(reused);
     expect(replyPayload(reused)).toEqual({ ok: false, error: { code: 'CONFLICT', message: expect.any(String) } });
@@ -86,7 +108,9 @@ describe('CreateOrder', () => {
     expect(await stored(orderIdOf(tooMany))).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK' });
     expect(await stored(orderIdOf(fits))).toMatchObject({ status: 'CONFIRMED' });
     expect((await om.outbox(orderIdOf(tooMany))).map((row) => row.type)).toEqual(['OrderRejected']);
-    expect(services.requested('ReserveStock')).toContainEqual({ orders: [expect.objectContaining({ orderId: orderIdOf(tooMany) }), expect.objectContaining({ orderId: orderIdOf(fits) })] });
+    expect(services.requested('ReserveStock')).toContainEqual({
+      orders: [expect.objectContaining({ orderId: orderIdOf(tooMany) }), expect.objectContaining({ orderId: orderIdOf(fits) })],
+    });
   });
 
   it('waits out a reservation that times out (no attempt used up, nothing dead-lettered)', async () => {
@@ -152,10 +176,22 @@ describe('requests on one order', () => {
     const { orderId, owner } = await confirmedOrder();
     const stranger: Caller = { customerId: services.addCustomer(), role: 'customer' };
     expect(await answered('GetOrder', { orderId, caller: stranger })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await answered('GetOrder', { orderId, caller: owner })).toMatchObject({ ok: true, result: { order: { id: orderId, version: 1 } } });
-    const ship = { orderId, caller: owner, expectedVersion: 1, status: 'SHIPPED', tracking: { trackingCompany: 'DHL', trackingNumber: '1' } };
+    expect(await answered('GetOrder', { orderId, caller: owner })).toMatchObject({
+      ok: true,
+      result: { order: { id: orderId, version: 1 } },
+    });
+    const ship = {
+      orderId,
+      caller: owner,
+      expectedVersion: 1,
+      status: 'SHIPPED',
+      tracking: { trackingCompany: 'DHL', trackingNumber: '1' },
+    };
     expect(await answered('UpdateOrder', ship)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await answered('UpdateOrder', { ...ship, caller: admin })).toMatchObject({ ok: true, result: { order: { status: 'SHIPPED', version: 2 } } });
+    expect(await answered('UpdateOrder', { ...ship, caller: admin })).toMatchObject({
+      ok: true,
+      result: { order: { status: 'SHIPPED', version: 2 } },
+    });
     expect(await answered('CancelOrder', { orderId, caller: owner })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
   });
 
@@ -164,7 +200,8 @@ describe('requests on one order', () => {
     const [a, b] = [requestOf('CancelOrder', { orderId, caller: owner }), requestOf('CancelOrder', { orderId, caller: admin })];
     await om.deliver({ envelope: a, partition: 5 }, { envelope: b, partition: 6 });
 
-    for (const request of [a, b]) expect(om.replyTo(request)?.payload).toMatchObject({ ok: true, result: { order: { status: 'CANCELLED', version: 2 } } });
+    for (const request of [a, b])
+      expect(om.replyTo(request)?.payload).toMatchObject({ ok: true, result: { order: { status: 'CANCELLED', version: 2 } } });
     expect((await om.outbox(orderId)).map((row) => row.type)).toEqual(['OrderConfirmed', 'OrderCancelled']);
     expect(services.requested('ReleaseStock')).toEqual(expect.arrayContaining([{ orderId }]));
     expect(services.stock.get(product)?.available).toBe(10);
@@ -173,14 +210,26 @@ describe('requests on one order', () => {
   it('a cancel racing a shipment: exactly one wins, the other is refused (CONFLICT or PRECONDITION_FAILED), one event', async () => {
     const { orderId, owner } = await confirmedOrder();
     const cancel = requestOf('CancelOrder', { orderId, caller: owner });
-    const ship = requestOf('UpdateOrder', { orderId, caller: admin, expectedVersion: 1, status: 'SHIPPED', tracking: { trackingCompany: 'DHL', trackingNumber: '2' } });
+    const ship = requestOf('UpdateOrder', {
+      orderId,
+      caller: admin,
+      expectedVersion: 1,
+      status: 'SHIPPED',
+      tracking: { trackingCompany: 'DHL', trackingNumber: '2' },
+    });
     await om.deliver({ envelope: cancel, partition: 7 }, { envelope: ship, partition: 8 });
 
     const final = (await stored(orderId))?.status;
     expect(['CANCELLED', 'SHIPPED']).toContain(final);
     const [winner, loser] = final === 'CANCELLED' ? [cancel, ship] : [ship, cancel];
     expect(om.replyTo(winner)?.payload).toMatchObject({ ok: true, result: { order: { status: final, version: 2 } } });
-    expect(om.replyTo(loser)?.payload).toMatchObject({ ok: false, error: { code: final === 'CANCELLED' ? 'PRECONDITION_FAILED' : 'CONFLICT' } });
-    expect((await om.outbox(orderId)).map((row) => row.type)).toEqual(['OrderConfirmed', final === 'CANCELLED' ? 'OrderCancelled' : 'OrderShipped']);
+    expect(om.replyTo(loser)?.payload).toMatchObject({
+      ok: false,
+      error: { code: final === 'CANCELLED' ? 'PRECONDITION_FAILED' : 'CONFLICT' },
+    });
+    expect((await om.outbox(orderId)).map((row) => row.type)).toEqual([
+      'OrderConfirmed',
+      final === 'CANCELLED' ? 'OrderCancelled' : 'OrderShipped',
+    ]);
   });
 });

@@ -25,8 +25,7 @@ async function eventOrders(orderId: string): Promise<{ type: string; order: Orde
   return rows.map((row) => ({ type: row.type, order: (row.payload as { payload: { order: Order } }).payload.order }));
 }
 
-const readVersion = async (id: string) =>
-  (await prisma.order.findUniqueOrThrow({ where: { id }, select: { version: true } })).version;
+const readVersion = async (id: string) => (await prisma.order.findUniqueOrThrow({ where: { id }, select: { version: true } })).version;
 
 describe('OrderRepository: versions', () => {
   it('stores a new order at version 1, and its event says so', async () => {
@@ -72,7 +71,13 @@ describe('OrderRepository: versions', () => {
     const decided = confirmedOrder();
     await orders.insertDecided([decided]);
     const id = decided.command.orderId;
-    await orders.transition(id, { from: ['CONFIRMED'], expectedVersion: 1, data: { trackingNumber: 'x' }, event: 'OrderUpdated', correlationId: 'spec' });
+    await orders.transition(id, {
+      from: ['CONFIRMED'],
+      expectedVersion: 1,
+      data: { trackingNumber: 'x' },
+      event: 'OrderUpdated',
+      correlationId: 'spec',
+    });
     const before = await orders.findById(id);
 
     const stale = await orders.transition(id, {
@@ -113,7 +118,7 @@ describe('OrderRepository: versions', () => {
 });
 
 describe('OrderRepository: open orders per customer', () => {
-  it('counts PENDING and CONFIRMED orders per customer, up to a cap, leaving out the batch\'s own PENDING ones', async () => {
+  it("counts PENDING and CONFIRMED orders per customer, up to a cap, leaving out the batch's own PENDING ones", async () => {
     const customer = `OPEN-${randomUUID().slice(0, 8)}`;
     const idle = `OPEN-${randomUUID().slice(0, 8)}`;
     const confirmed = [confirmedOrder(customer), confirmedOrder(customer), confirmedOrder(customer)];
@@ -124,7 +129,12 @@ describe('OrderRepository: open orders per customer', () => {
     const pendingId = randomUUID();
     await prisma.order.create({ data: { id: pendingId, customerId: customer, status: 'PENDING', shippingAddress: validAddress } });
 
-    expect(await orders.countOpenOrders([customer, idle], [], 100)).toEqual(new Map([[customer, 4], [idle, 0]]));
+    expect(await orders.countOpenOrders([customer, idle], [], 100)).toEqual(
+      new Map([
+        [customer, 4],
+        [idle, 0],
+      ]),
+    );
     // the batch being decided, stored PENDING before: not counted; a decided order of the batch (a redelivery) still is
     expect(await orders.countOpenOrders([customer], [pendingId, confirmed[0].command.orderId], 100)).toEqual(new Map([[customer, 3]]));
     // counted only as far as a limit needs: the cap bounds the scan

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ReleaseReservations,
-  Topics,
-  type Order,
-  type OrderEventType,
-  type OrderStatus,
-  type ShippingAddress,
-} from '@orderline/contracts';
+import { ReleaseReservations, Topics, type Order, type OrderEventType, type OrderStatus, type ShippingAddress } from '@orderline/contracts';
 import { Prisma, inTransaction, isPermanentDataError, poolOf, type PrismaClient, type SqlClient } from '@orderline/db';
 import type { DecidedOrder } from '../domain/place-orders';
 
@@ -58,12 +51,7 @@ export interface OrderPageQuery {
  * The outbox row for an event: the whole envelope is stored, so a re-published event keeps its
  * messageId and consumers can drop the copy.
  */
-function outboxRow(
-  orderId: string,
-  type: OrderEventType,
-  correlationId: string,
-  order: Order,
-) {
+function outboxRow(orderId: string, type: OrderEventType, correlationId: string, order: Order) {
   return outboxMessage(Topics.orderEvents, orderId, type, correlationId, { order });
 }
 
@@ -90,11 +78,7 @@ function releaseRow(orderIds: string[], correlationId: string) {
 
 /** The order as the API shows it, built from a decision before it is read back. */
 function decidedOrderView(order: DecidedOrder, now: Date): Order {
-  const prices = new Map(
-    order.status === 'CONFIRMED'
-      ? order.lines.map((l) => [l.productId, l.unitPrice])
-      : [],
-  );
+  const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
   return {
     id: order.command.orderId,
     customerId: order.command.customerId,
@@ -134,16 +118,12 @@ export class OrderRepository {
   }
 
   /** The request hash of each order among `ids` that exists already. */
-  async findExisting(
-    ids: string[],
-  ): Promise<Map<string, { requestHash: string | null }>> {
+  async findExisting(ids: string[]): Promise<Map<string, { requestHash: string | null }>> {
     const { rows } = await poolOf(this.prisma).query<{ id: string; request_hash: string | null }>(
       'SELECT id::text AS id, request_hash FROM orders WHERE id = ANY($1::uuid[])',
       [ids],
     );
-    return new Map(
-      rows.map((row) => [row.id, { requestHash: row.request_hash }]),
-    );
+    return new Map(rows.map((row) => [row.id, { requestHash: row.request_hash }]));
   }
 
   /**
@@ -217,7 +197,16 @@ export class OrderRepository {
         [ids],
       );
       if (rows.length === 0) return false;
-      await this.insertOutbox(db, [releaseRow(rows.map((row) => row.id), correlationId)], new Date());
+      await this.insertOutbox(
+        db,
+        [
+          releaseRow(
+            rows.map((row) => row.id),
+            correlationId,
+          ),
+        ],
+        new Date(),
+      );
       return true;
     });
     if (wrote) this.eventsCommitted();
@@ -331,24 +320,13 @@ export class OrderRepository {
    * `(created_at, id) < (…)` is an index condition on (customer_id|status, created_at DESC, id DESC),
    * so a deep page costs the same as the first.
    */
-  async listPage(
-    query: OrderPageQuery,
-  ): Promise<{ items: Order[]; next: { createdAt: Date; id: string } | null }> {
+  async listPage(query: OrderPageQuery): Promise<{ items: Order[]; next: { createdAt: Date; id: string } | null }> {
     const conditions: Prisma.Sql[] = [];
-    if (query.customerId)
-      conditions.push(Prisma.sql`customer_id = ${query.customerId}`);
-    if (query.status)
-      conditions.push(Prisma.sql`status = ${query.status}::order_status`);
-    if (query.cursor)
-      conditions.push(
-        Prisma.sql`(created_at, id) < (${query.cursor.createdAt}, ${query.cursor.id}::uuid)`,
-      );
-    const where = conditions.length
-      ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
-      : Prisma.empty;
-    const keys = await this.prisma.$queryRaw<
-      { id: string; created_at: Date }[]
-    >`
+    if (query.customerId) conditions.push(Prisma.sql`customer_id = ${query.customerId}`);
+    if (query.status) conditions.push(Prisma.sql`status = ${query.status}::order_status`);
+    if (query.cursor) conditions.push(Prisma.sql`(created_at, id) < (${query.cursor.createdAt}, ${query.cursor.id}::uuid)`);
+    const where = conditions.length ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
+    const keys = await this.prisma.$queryRaw<{ id: string; created_at: Date }[]>`
       SELECT id, created_at FROM orders ${where} ORDER BY created_at DESC, id DESC LIMIT ${query.limit + 1}`;
     const page = keys.slice(0, query.limit);
     const rows = await this.prisma.order.findMany({
@@ -358,13 +336,8 @@ export class OrderRepository {
     const byId = new Map(rows.map((row) => [row.id, row]));
     const last = page[page.length - 1];
     return {
-      items: page.flatMap((k) =>
-        byId.has(k.id) ? [toOrder(byId.get(k.id) as OrderRow)] : [],
-      ),
-      next:
-        keys.length > query.limit && last
-          ? { createdAt: last.created_at, id: last.id }
-          : null,
+      items: page.flatMap((k) => (byId.has(k.id) ? [toOrder(byId.get(k.id) as OrderRow)] : [])),
+      next: keys.length > query.limit && last ? { createdAt: last.created_at, id: last.id } : null,
     };
   }
 }

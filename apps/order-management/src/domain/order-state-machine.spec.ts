@@ -17,7 +17,8 @@ describe('order state machine', () => {
   it.each(table)('%s → %s allowed: %s', (from, to, expected) => {
     expect(canMove(from, to)).toBe(expected);
     if (expected) expect(() => assertCanMove(from, to)).not.toThrow();
-    else expect(() => assertCanMove(from, to)).toThrow(expect.objectContaining({ kind: 'CONFLICT', message: expect.stringContaining(from) }));
+    else
+      expect(() => assertCanMove(from, to)).toThrow(expect.objectContaining({ kind: 'CONFLICT', message: expect.stringContaining(from) }));
   });
 
   it('names the statuses a move starts from, from the same table (what a cancel may find)', () => {

@@ -83,17 +83,23 @@ describe('updateOrder at a version', () => {
       orders,
     );
     // the address is frozen once SHIPPED, but a request made against version 1 is stale first of all
-    expect(await refusal(updateOrder({ orderId, caller: owner, expectedVersion: 1, shippingAddress: newAddress }, 'spec', orders))).toBeInstanceOf(
-      OrderVersionMismatch,
-    );
-    expect(await refusal(updateOrder({ orderId, caller: owner, expectedVersion: 2, shippingAddress: newAddress }, 'spec', orders))).toMatchObject(
-      { kind: 'CONFLICT' },
-    );
     expect(
-      await refusal(updateOrder({ orderId, caller: owner, expectedVersion: 1, status: 'DELIVERED' }, 'spec', orders)),
-    ).toMatchObject({ kind: 'FORBIDDEN' });
+      await refusal(updateOrder({ orderId, caller: owner, expectedVersion: 1, shippingAddress: newAddress }, 'spec', orders)),
+    ).toBeInstanceOf(OrderVersionMismatch);
     expect(
-      await refusal(updateOrder({ orderId, caller: { customerId: 'CUST02', role: 'customer' }, expectedVersion: 1, shippingAddress: newAddress }, 'spec', orders)),
+      await refusal(updateOrder({ orderId, caller: owner, expectedVersion: 2, shippingAddress: newAddress }, 'spec', orders)),
+    ).toMatchObject({ kind: 'CONFLICT' });
+    expect(await refusal(updateOrder({ orderId, caller: owner, expectedVersion: 1, status: 'DELIVERED' }, 'spec', orders))).toMatchObject({
+      kind: 'FORBIDDEN',
+    });
+    expect(
+      await refusal(
+        updateOrder(
+          { orderId, caller: { customerId: 'CUST02', role: 'customer' }, expectedVersion: 1, shippingAddress: newAddress },
+          'spec',
+          orders,
+        ),
+      ),
     ).toBeInstanceOf(OrderNotFound);
   });
 
@@ -104,7 +110,12 @@ describe('updateOrder at a version', () => {
       findById: async (id) => {
         const read = await orders.findById(id);
         if (read?.version === 1) {
-          await orders.transition(id, { from: ['CONFIRMED'], data: { trackingNumber: 'other' }, event: 'OrderUpdated', correlationId: 'other' });
+          await orders.transition(id, {
+            from: ['CONFIRMED'],
+            data: { trackingNumber: 'other' },
+            event: 'OrderUpdated',
+            correlationId: 'other',
+          });
         }
         return read;
       },

@@ -116,7 +116,8 @@ describe('placeOrders', () => {
   it('looks up existing orders and customers at the same time', async () => {
     const { deps } = fakes({ customers: [ok] });
     const events: string[] = [];
-    const slow = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    const slow =
+      <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
       async (...args: A) => {
         events.push(`${name} asked`);
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -133,8 +134,18 @@ describe('placeOrders', () => {
   });
 
   it('totals exactly in cents', () => {
-    expect(totalOf([{ quantity: 3, unitPrice: '19.99' }, { quantity: 1, unitPrice: '0.03' }])).toBe('60.00');
-    expect(totalOf([{ quantity: 10, unitPrice: '0.10' }, { quantity: 1, unitPrice: '0.20' }])).toBe('1.20');
+    expect(
+      totalOf([
+        { quantity: 3, unitPrice: '19.99' },
+        { quantity: 1, unitPrice: '0.03' },
+      ]),
+    ).toBe('60.00');
+    expect(
+      totalOf([
+        { quantity: 10, unitPrice: '0.10' },
+        { quantity: 1, unitPrice: '0.20' },
+      ]),
+    ).toBe('1.20');
   });
 
   it('releases whatever may be reserved for an order rejected before or after its reservation, never for out-of-stock', async () => {
@@ -152,9 +163,19 @@ describe('placeOrders', () => {
   });
 
   it('rejects PROCESSING_FAILED, and releases, a total the database cannot hold and a reservation made for other items', async () => {
-    const huge: Reservation = { orderId: 'big', outcome: 'RESERVED', lines: [{ productId: 'P1', quantity: 1000, unitPrice: '9999999999.99' }] };
+    const huge: Reservation = {
+      orderId: 'big',
+      outcome: 'RESERVED',
+      lines: [{ productId: 'P1', quantity: 1000, unitPrice: '9999999999.99' }],
+    };
     const mismatch: Reservation = { orderId: 'replay', outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH', productIds: ['P1'] };
-    const { deps, stored, released } = fakes({ customers: [ok], reservations: new Map<string, Reservation>([['big', huge], ['replay', mismatch]]) });
+    const { deps, stored, released } = fakes({
+      customers: [ok],
+      reservations: new Map<string, Reservation>([
+        ['big', huge],
+        ['replay', mismatch],
+      ]),
+    });
     const results = await placeOrders(
       [
         { command: command('big', 'C1'), correlationId: 'a' },
@@ -186,7 +207,7 @@ describe('placeOrders', () => {
     expect(calls).toContain('release if rejected raced');
   });
 
-  it('rejects TOO_MANY_OPEN_ORDERS before reserving, counting the batch\'s own orders in the order they came', async () => {
+  it("rejects TOO_MANY_OPEN_ORDERS before reserving, counting the batch's own orders in the order they came", async () => {
     const other: Customer = { id: 'C3', name: 'other', blocked: false };
     const { deps, stored, calls, released, openAsked } = fakes({
       customers: [ok, blocked, other],
@@ -199,10 +220,12 @@ describe('placeOrders', () => {
       outOfStock: new Set(['o1']),
     });
     const results = await placeOrders(
-      ['o1', 'o2', 'o3', 'o4'].map((id) => ({ command: command(id, 'C1'), correlationId: id })).concat(
-        { command: command('b1', 'C2'), correlationId: 'blocked' },
-        { command: command('c1', 'C3'), correlationId: 'other customer' },
-      ),
+      ['o1', 'o2', 'o3', 'o4']
+        .map((id) => ({ command: command(id, 'C1'), correlationId: id }))
+        .concat(
+          { command: command('b1', 'C2'), correlationId: 'blocked' },
+          { command: command('c1', 'C3'), correlationId: 'other customer' },
+        ),
       deps,
     );
     expect(openAsked).toEqual([{ customerIds: ['C1', 'C2', 'C3'], orderIds: ['o1', 'o2', 'o3', 'o4', 'b1', 'c1'] }]);

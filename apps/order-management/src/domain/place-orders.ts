@@ -118,10 +118,7 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
   }
   if (toReserve.length > 0) {
     const reservations = new Map(
-      (await deps.reserveStock(toReserve.map((r) => ({ orderId: r.command.orderId, items: r.command.items })))).map((r) => [
-        r.orderId,
-        r,
-      ]),
+      (await deps.reserveStock(toReserve.map((r) => ({ orderId: r.command.orderId, items: r.command.items })))).map((r) => [r.orderId, r]),
     );
     for (const request of toReserve) {
       const reservation = reservations.get(request.command.orderId);
@@ -144,7 +141,9 @@ export async function placeOrders(requests: PlaceOrderRequest[], deps: PlaceOrde
     if (knownHash !== (request.command.requestHash ?? null)) return { outcome: 'CONFLICT', created: false };
     if (request !== first || !inserted.has(id)) return { outcome: 'EXISTING', created: false };
     const order = decisionOf.get(id) as DecidedOrder;
-    return order.status === 'CONFIRMED' ? { outcome: 'CONFIRMED', created: true } : { outcome: 'REJECTED', reason: order.reason, created: true };
+    return order.status === 'CONFIRMED'
+      ? { outcome: 'CONFIRMED', created: true }
+      : { outcome: 'REJECTED', reason: order.reason, created: true };
   });
 }
 

@@ -33,7 +33,8 @@ export function createOrderCommands(deps: CreateOrderCommandsDeps) {
     const correlationId = items.length === 1 ? items[0].envelope.correlationId : `batch-${items[0].envelope.messageId}`;
     const { timed, timings } = timedSteps({
       findExisting: (ids: string[]) => orders.findExisting(ids),
-      countOpenOrders: (customerIds: string[], orderIds: string[]) => orders.countOpenOrders(customerIds, orderIds, maxOpenOrdersPerCustomer),
+      countOpenOrders: (customerIds: string[], orderIds: string[]) =>
+        orders.countOpenOrders(customerIds, orderIds, maxOpenOrdersPerCustomer),
       findCustomers: (customerIds: string[]) => services.findCustomers(customerIds, correlationId),
       reserveStock: (toReserve: Parameters<typeof services.reserveStock>[0]) => services.reserveStock(toReserve, correlationId),
       insertDecided: (decided: Parameters<typeof orders.insertDecided>[0], release: string[]) => orders.insertDecided(decided, release),

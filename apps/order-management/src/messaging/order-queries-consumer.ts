@@ -19,7 +19,9 @@ export function orderQueriesConsumer(deps: {
     groupId: ConsumerGroups.orderManagementQueries,
     topics: [Topics.orderQueries],
     routes: [
-      onRequest(LookupOrder, publisher, ({ orderId, caller }) => answering(async () => ({ order: await findOrder(orderId, caller, orders) }))),
+      onRequest(LookupOrder, publisher, ({ orderId, caller }) =>
+        answering(async () => ({ order: await findOrder(orderId, caller, orders) })),
+      ),
       onRequest(ListOrders, publisher, (query) => answering(() => listOrders(query, orders, payloadBudget(publisher.maxMessageBytes)))),
     ],
   };

@@ -48,7 +48,9 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{ topic: smallTopic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'max.message.bytes', value: '100000' }] }],
+    topics: [
+      { topic: smallTopic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'max.message.bytes', value: '100000' }] },
+    ],
   });
   await admin.disconnect();
   publisher = new Publisher(kafka, {
@@ -80,15 +82,19 @@ interface Written {
 }
 
 /** Writes outbox rows as order-management does (the whole envelope; headers.topic), one statement, ids in this order. */
-async function write(
-  rows: Array<{ aggregateId: string; topic?: string; payloadBytes?: number; payload?: unknown }>,
-): Promise<Written[]> {
+async function write(rows: Array<{ aggregateId: string; topic?: string; payloadBytes?: number; payload?: unknown }>): Promise<Written[]> {
   const values = rows.map((row) => {
     const messageId = randomUUID();
     const payload =
       row.payload !== undefined
         ? row.payload
-        : { messageId, correlationId: `c-${messageId}`, type: 'OrderConfirmed', occurredAt: new Date().toISOString(), payload: { pad: 'x'.repeat(row.payloadBytes ?? 10) } };
+        : {
+            messageId,
+            correlationId: `c-${messageId}`,
+            type: 'OrderConfirmed',
+            occurredAt: new Date().toISOString(),
+            payload: { pad: 'x'.repeat(row.payloadBytes ?? 10) },
+          };
     return { messageId, aggregate_id: row.aggregateId, payload, headers: row.topic === undefined ? {} : { topic: row.topic } };
   });
   const { rows: ids } = await pool.query<{ id: string }>(
@@ -102,7 +108,8 @@ async function write(
 }
 
 const published = async (ids: string[]) =>
-  (await pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::bigint[]) AND published_at IS NOT NULL`, [ids])).rows[0].n === ids.length;
+  (await pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::bigint[]) AND published_at IS NOT NULL`, [ids])).rows[0]
+    .n === ids.length;
 
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
@@ -126,7 +133,9 @@ async function endOffsets(topics: string[]): Promise<Map<string, Map<number, str
   await admin.connect();
   try {
     return new Map(
-      await Promise.all(topics.map(async (t) => [t, new Map((await admin.fetchTopicOffsets(t)).map((p) => [p.partition, p.high]))] as const)),
+      await Promise.all(
+        topics.map(async (t) => [t, new Map((await admin.fetchTopicOffsets(t)).map((p) => [p.partition, p.high]))] as const),
+      ),
     );
   } finally {
     await admin.disconnect();
@@ -158,7 +167,8 @@ describe('outbox relay against Kafka', () => {
 
       const [tooLargeLetter, notEnvelopeLetter] = read.byKey(order, deadLetterTopic(topic));
       // too large for the DLQ as well: the letter keeps the payload's start; the whole row stays in the table
-      const whole = (await pool.query<{ payload: string }>(`SELECT payload::text AS payload FROM ${table} WHERE id = $1`, [tooLarge.id])).rows[0].payload;
+      const whole = (await pool.query<{ payload: string }>(`SELECT payload::text AS payload FROM ${table} WHERE id = $1`, [tooLarge.id]))
+        .rows[0].payload;
       expect(header(tooLargeLetter.headers, Headers.truncatedFrom)).toBe(String(Buffer.byteLength(whole)));
       expect(whole.startsWith(tooLargeLetter.value?.toString() ?? 'x')).toBe(true);
       expect(tooLargeLetter.value?.length).toBeGreaterThan(800_000);
@@ -201,7 +211,7 @@ describe('outbox relay against Kafka', () => {
     }
   });
 
-  it('a row naming no topic goes to orders.events; one naming a topic that is not the system\'s goes to orders.events.dlq, naming it', async () => {
+  it("a row naming no topic goes to orders.events; one naming a topic that is not the system's goes to orders.events.dlq, naming it", async () => {
     const order = randomUUID();
     const from = await endOffsets([Topics.orderEvents, deadLetterTopic(Topics.orderEvents)]);
     const [plain, stray] = await write([{ aggregateId: order }, { aggregateId: order, topic: 'no-such-topic' }]);
@@ -250,7 +260,12 @@ class FakePublisher {
 }
 
 const leaseOf = async () =>
-  (await pool.query<{ holder: string; held: boolean; expires_at: Date }>(`SELECT holder, expires_at > now() AS held, expires_at FROM outbox_relay_leases WHERE name = $1`, [table])).rows[0];
+  (
+    await pool.query<{ holder: string; held: boolean; expires_at: Date }>(
+      `SELECT holder, expires_at > now() AS held, expires_at FROM outbox_relay_leases WHERE name = $1`,
+      [table],
+    )
+  ).rows[0];
 
 describe('outbox relay and the database', () => {
   it('holds no transaction while a publish is in flight, and keeps its lease through a publish longer than the lease', async () => {
@@ -310,7 +325,10 @@ describe('outbox relay and the database', () => {
       times.push(Date.now());
       if (call <= 4) throw new BrokerUnavailableError('could not publish to Kafka: broker down');
     });
-    const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
+    const rows = await write([
+      { aggregateId: randomUUID(), topic },
+      { aggregateId: randomUUID(), topic },
+    ]);
     relay({ publisher: flaky, retryMs: 100, maxRetryMs: 250 });
     await waitFor(() => published(rows.map((r) => r.id)), { what: 'the rows marked published' });
     const gaps = times.slice(1).map((t, i) => t - times[i]);
@@ -325,11 +343,16 @@ describe('outbox relay and the database', () => {
   });
 
   it('a row the broker keeps not taking while it takes the rest goes to its DLQ after maxAttempts, and the rows behind it go out', async () => {
-    const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
+    const rows = await write([
+      { aggregateId: randomUUID(), topic },
+      { aggregateId: randomUUID(), topic },
+      { aggregateId: randomUUID(), topic },
+    ]);
     const stuck = rows[1].messageId;
     const taken: RawMessage[] = [];
     const fake = new FakePublisher(async (messages) => {
-      if (messages.some((m) => m.topic === topic && messageIdOf2(m) === stuck)) throw new BrokerUnavailableError('could not publish to Kafka: partition unavailable');
+      if (messages.some((m) => m.topic === topic && messageIdOf2(m) === stuck))
+        throw new BrokerUnavailableError('could not publish to Kafka: partition unavailable');
       taken.push(...messages);
     });
     relay({ publisher: fake, retryMs: 10, maxRetryMs: 20, maxAttempts: 3 });
@@ -339,12 +362,17 @@ describe('outbox relay and the database', () => {
       [deadLetterTopic(topic), stuck],
       [topic, rows[2].messageId],
     ]);
-    expect(header(taken[1].headers, Headers.error)).toMatch(/^BROKER_UNAVAILABLE: not published after 4 attempts: could not publish to Kafka: partition unavailable/);
+    expect(header(taken[1].headers, Headers.error)).toMatch(
+      /^BROKER_UNAVAILABLE: not published after 4 attempts: could not publish to Kafka: partition unavailable/,
+    );
     expect(header(taken[1].headers, Headers.outboxId)).toBe(rows[1].id);
   });
 
   it('while the broker takes nothing, nothing is dead-lettered: the rows wait, then go out in order', async () => {
-    const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
+    const rows = await write([
+      { aggregateId: randomUUID(), topic },
+      { aggregateId: randomUUID(), topic },
+    ]);
     const taken: RawMessage[] = [];
     const fake = new FakePublisher(async (messages, call) => {
       if (call <= 12) throw new BrokerUnavailableError('could not publish to Kafka: broker down');
@@ -357,7 +385,11 @@ describe('outbox relay and the database', () => {
   });
 
   it('going one by one after a refusal, marks the rows already done when the broker then fails, and goes on from there', async () => {
-    const rows = await write([{ aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }, { aggregateId: randomUUID(), topic }]);
+    const rows = await write([
+      { aggregateId: randomUUID(), topic },
+      { aggregateId: randomUUID(), topic },
+      { aggregateId: randomUUID(), topic },
+    ]);
     let brokerDown = true;
     const fake = new FakePublisher(async (messages, call) => {
       if (call === 1) throw new PublishRefusedError('could not publish to Kafka: refused', 'CORRUPT_MESSAGE');

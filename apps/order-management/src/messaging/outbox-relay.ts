@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, Topics, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { BrokerUnavailableError, PublishRefusedError, PublisherOverloadedError, sizeOf, type Publisher, type RawMessage } from '@orderline/messaging';
+import {
+  BrokerUnavailableError,
+  PublishRefusedError,
+  PublisherOverloadedError,
+  sizeOf,
+  type Publisher,
+  type RawMessage,
+} from '@orderline/messaging';
 import type { OutboxRepository, OutboxRow } from '../db/outbox-repository';
 
 export interface OutboxRelay {
@@ -114,19 +121,22 @@ export function startOutboxRelay({
   /** Runs `work` while renewing the lease every third of its length, so a slow publish keeps it. */
   const keepingLease = async <T>(work: () => Promise<T>): Promise<T> => {
     let renewing: Promise<void> | undefined;
-    const renew = setInterval(() => {
-      renewing ??= outbox
-        .tryLease(holder, leaseMs)
-        .then(
-          (held) => {
-            if (!held) logger.warn('outbox relay lost its lease during a publish: another relay may publish meanwhile', { holder });
-          },
-          (error: unknown) => {
-            logger.warn('outbox relay could not renew its lease', { error: String(error) });
-          },
-        )
-        .finally(() => (renewing = undefined));
-    }, Math.max(1, Math.floor(leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        renewing ??= outbox
+          .tryLease(holder, leaseMs)
+          .then(
+            (held) => {
+              if (!held) logger.warn('outbox relay lost its lease during a publish: another relay may publish meanwhile', { holder });
+            },
+            (error: unknown) => {
+              logger.warn('outbox relay could not renew its lease', { error: String(error) });
+            },
+          )
+          .finally(() => (renewing = undefined));
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
     try {
       return await work();
     } finally {
@@ -271,7 +281,8 @@ class RowRelayer {
   private deadLetter(row: OutboxRow, refusal: Refusal, { cutTo }: { cutTo?: number } = {}): RawMessage {
     const topic = this.topicOf(row);
     let dlq = deadLetterTopic(topic);
-    if (this.publisher.refusalOf({ topic: dlq, key: null, value: null })?.reason === 'UNKNOWN_TOPIC') dlq = deadLetterTopic(DEFAULT_OUTBOX_TOPIC);
+    if (this.publisher.refusalOf({ topic: dlq, key: null, value: null })?.reason === 'UNKNOWN_TOPIC')
+      dlq = deadLetterTopic(DEFAULT_OUTBOX_TOPIC);
     const letter: RawMessage = {
       topic: dlq,
       key: row.aggregate_id,
@@ -286,7 +297,8 @@ class RowRelayer {
       },
     };
     const payload = Buffer.from(row.payload);
-    const keep = cutTo ?? (this.publisher.refusalOf(letter) ? payload.length - (sizeOf(letter) - this.publisher.maxMessageBytes) - 1_024 : undefined);
+    const keep =
+      cutTo ?? (this.publisher.refusalOf(letter) ? payload.length - (sizeOf(letter) - this.publisher.maxMessageBytes) - 1_024 : undefined);
     if (keep === undefined || keep >= payload.length) return letter;
     return {
       ...letter,

@@ -1,6 +1,5 @@
 import { MAX_ORDERS_PER_REQUEST, chunkByBytes, payloadBudget } from '@orderline/contracts';
 
-
 /**
  * Splits the orders of a batch into ReserveStock requests of at most MAX_ORDERS_PER_REQUEST orders
  * whose request takes at most half a message (the reply repeats each line with its price, which

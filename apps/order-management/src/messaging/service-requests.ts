@@ -1,4 +1,12 @@
-import { GetCustomers, ReleaseStock, ReserveStock, chunkByBytes, payloadBudget, type Customer, type Reservation } from '@orderline/contracts';
+import {
+  GetCustomers,
+  ReleaseStock,
+  ReserveStock,
+  chunkByBytes,
+  payloadBudget,
+  type Customer,
+  type Reservation,
+} from '@orderline/contracts';
 import type { Requester } from '@orderline/messaging';
 import type { OrderToReserve } from '../domain/place-orders';
 import { reservationChunks } from './reservation-chunks';

@@ -42,7 +42,10 @@ const orderNotFound = { 404: problem('no such order, or not yours') };
 
 /** An order's version as an entity tag: the ETag of GET and of every change's answer, what If-Match names. */
 const etag = {
-  ETag: { description: 'the order\'s version as a strong entity tag, e.g. "3"; it changes with every change of the order', schema: z.string() },
+  ETag: {
+    description: 'the order\'s version as a strong entity tag, e.g. "3"; it changes with every change of the order',
+    schema: z.string(),
+  },
 };
 const ifMatch = (withoutIt: string) => ({
   name: 'If-Match',
@@ -70,31 +73,31 @@ const tooManyRequests = {
 
 const updateOrder = (method: 'patch' | 'put') =>
   ({
-  method,
-  path: '/api/v1/orders/{id}',
-  summary:
-    method === 'patch'
-      ? 'Change the shipping address (owner, while PENDING/CONFIRMED) or ship/deliver (admin)'
-      : 'Alias of PATCH (kept from the original design)',
-  tag: 'orders',
-  auth: true,
-  params: OrderIdParam,
-  body: UpdateOrderBody,
-  headers: [
-    ifMatch(
-      'Without it the gateway applies the change to the version it reads first (and reads again, up to 3 times, when another change wins in between; then 409).',
-    ),
-  ],
-  responses: {
-    200: { description: 'the updated order', schema: Order, headers: { ...etag, ...rateLimitHeaders } },
-    400: problem('invalid body or If-Match'),
-    403: problem('a customer may not set the status'),
-    ...orderNotFound,
-    409: problem('not allowed in the current status, or the order kept changing meanwhile'),
-    ...preconditionFailed,
-    ...tooManyRequests,
-    ...authProblems,
-  },
+    method,
+    path: '/api/v1/orders/{id}',
+    summary:
+      method === 'patch'
+        ? 'Change the shipping address (owner, while PENDING/CONFIRMED) or ship/deliver (admin)'
+        : 'Alias of PATCH (kept from the original design)',
+    tag: 'orders',
+    auth: true,
+    params: OrderIdParam,
+    body: UpdateOrderBody,
+    headers: [
+      ifMatch(
+        'Without it the gateway applies the change to the version it reads first (and reads again, up to 3 times, when another change wins in between; then 409).',
+      ),
+    ],
+    responses: {
+      200: { description: 'the updated order', schema: Order, headers: { ...etag, ...rateLimitHeaders } },
+      400: problem('invalid body or If-Match'),
+      403: problem('a customer may not set the status'),
+      ...orderNotFound,
+      409: problem('not allowed in the current status, or the order kept changing meanwhile'),
+      ...preconditionFailed,
+      ...tooManyRequests,
+      ...authProblems,
+    },
   }) satisfies ApiRoute;
 
 export const apiRoutes = {

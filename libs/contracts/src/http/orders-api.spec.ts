@@ -53,22 +53,25 @@ describe('control characters at the HTTP edge', () => {
   // C0, DEL and C1 edges, and the tab/newline a trim would otherwise swallow
   const controls = ['\u0000', '\u0001', '\t', '\n', '\u001F', '\u007F', '\u0080', '\u009F'];
 
-  it.each(controls.map((c) => [`U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`, c]))('refuses %s in every text field of a new order, naming each', (_name, c) => {
-    const body = {
-      items: [{ productId: `P${c}1`, quantity: 1 }],
-      shippingAddress: { line1: `1${c}Main`, line2: `${c}`, city: `B${c}`, postalCode: `1${c}`, country: 'DE' },
-      customerId: `CUST${c}`,
-    };
-    expect(pathsOf(CreateOrderBody.safeParse(body))).toEqual([
-      'items.0.productId',
-      'shippingAddress.line1',
-      'shippingAddress.line2',
-      'shippingAddress.city',
-      'shippingAddress.postalCode',
-      'customerId',
-    ]);
-    expect(CreateOrderBody.safeParse(body).error?.issues[0]?.message).toMatch(/control characters/);
-  });
+  it.each(controls.map((c) => [`U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`, c]))(
+    'refuses %s in every text field of a new order, naming each',
+    (_name, c) => {
+      const body = {
+        items: [{ productId: `P${c}1`, quantity: 1 }],
+        shippingAddress: { line1: `1${c}Main`, line2: `${c}`, city: `B${c}`, postalCode: `1${c}`, country: 'DE' },
+        customerId: `CUST${c}`,
+      };
+      expect(pathsOf(CreateOrderBody.safeParse(body))).toEqual([
+        'items.0.productId',
+        'shippingAddress.line1',
+        'shippingAddress.line2',
+        'shippingAddress.city',
+        'shippingAddress.postalCode',
+        'customerId',
+      ]);
+      expect(CreateOrderBody.safeParse(body).error?.issues[0]?.message).toMatch(/control characters/);
+    },
+  );
 
   it('refuses them in updates, queries, path ids and the Idempotency-Key', () => {
     expect(pathsOf(UpdateOrderBody.safeParse({ status: 'SHIPPED', trackingCompany: 'D\u0085HL', trackingNumber: '1\u00012' }))).toEqual([
@@ -86,7 +89,10 @@ describe('control characters at the HTTP edge', () => {
 
   it('accepts any other Unicode text (CJK, emoji, accents, non-breaking and zero-width spaces)', () => {
     const text = '東京都 🚚 Straße é\u00A0\u200B\u2028';
-    const body = { items: [{ productId: '東京🚚', quantity: 1 }], shippingAddress: { ...address, line1: text, line2: text, city: text, postalCode: '〒100' } };
+    const body = {
+      items: [{ productId: '東京🚚', quantity: 1 }],
+      shippingAddress: { ...address, line1: text, line2: text, city: text, postalCode: '〒100' },
+    };
     expect(CreateOrderBody.safeParse(body).success).toBe(true);
     expect(ListOrdersQuery.safeParse({ cursor: '東京' }).success).toBe(true);
     expect(ClientText.safeParse('\u00A0\u00FF\u0100').success).toBe(true);
@@ -108,7 +114,12 @@ describe('control characters at the HTTP edge', () => {
       version: 1,
     };
     expect(Order.safeParse(stored).error?.issues ?? []).toEqual([]);
-    const command = { orderId: stored.id, customerId: 'CUST01', items: [{ productId: 'P\u0001', quantity: 1 }], shippingAddress: stored.shippingAddress };
+    const command = {
+      orderId: stored.id,
+      customerId: 'CUST01',
+      items: [{ productId: 'P\u0001', quantity: 1 }],
+      shippingAddress: stored.shippingAddress,
+    };
     expect(CreateOrder.payload.safeParse(command).success).toBe(true);
     expect(ShippingAddress.safeParse({ ...address, line1: 'a\u0001' }).success).toBe(true);
     expect(ProductId.safeParse('P\u0001').success).toBe(true);
