@@ -54,7 +54,9 @@ async function main() {
       await follower.start();
       const readDecisions = async () =>
         acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
-      await readDecisions();
+      await readDecisions().catch((error: unknown) =>
+        logger.warn('could not read how far the decisions are yet', { error: String(error) }),
+      );
       const decisionsTimer = setInterval(() => {
         readDecisions().catch((error: unknown) => logger.warn('could not read how far the decisions are', { error: String(error) }));
       }, 1_000);

@@ -57,36 +57,19 @@ export class TopicFollower {
 
   /** Resolves once the start positions are set and the first fetch is done. */
   async start(): Promise<void> {
-    const { topics, groupId, logger } = this.options;
+    const { topics, logger } = this.options;
     await this.admin.connect();
-    // a fresh group of our own: its offsets can be set before it joins
-    for (const { topic, startAt } of topics) {
-      const ends = await this.admin.fetchTopicOffsets(topic);
-      let starts = new Map(ends.map((end) => [end.partition, Number(end.high)]));
-      if (startAt.at === 'recent') {
-        const since = await this.admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - startAt.sinceMs);
-        starts = new Map(
-          ends.map((end) => {
-            const offset = Number(since.find((p) => p.partition === end.partition)?.offset ?? -1);
-            return [end.partition, offset >= 0 ? offset : Number(end.high)];
-          }),
-        );
+    // on a fresh cluster the topics may have just been created by another app, their partitions
+    // still without a leader ("not the leader for that topic-partition"): try again, for 15 s at most
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.setStartOffsets();
+        break;
+      } catch (error) {
+        if (attempt >= 30) throw error;
+        logger.warn('could not read where to start following, will retry', { error: String(error), attempt });
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      if (startAt.at === 'committed') {
-        const [committed] = await this.admin.fetchOffsets({ groupId: startAt.groupId, topics: [topic] });
-        starts = new Map(
-          ends.map((end) => {
-            const offset = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-            return [end.partition, offset >= 0 ? offset : Number(end.low)];
-          }),
-        );
-      }
-      await this.admin.setOffsets({
-        groupId,
-        topic,
-        partitions: [...starts].map(([partition, offset]) => ({ partition, offset: String(offset) })),
-      });
-      for (const [partition, offset] of starts) this.positions.set(`${topic}/${partition}`, offset);
     }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: topics.map((t) => t.topic), fromBeginning: false });
@@ -118,6 +101,39 @@ export class TopicFollower {
     this.crashRestart = restartOnCrash(this.consumer, runConfig, logger);
     await this.consumer.run(runConfig);
     await firstFetch;
+  }
+
+  /** Sets this follower's group (fresh and empty, so its offsets can be set before it joins) to where each topic is read from. */
+  private async setStartOffsets(): Promise<void> {
+    const { topics, groupId } = this.options;
+    for (const { topic, startAt } of topics) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      let starts = new Map(ends.map((end) => [end.partition, Number(end.high)]));
+      if (startAt.at === 'recent') {
+        const since = await this.admin.fetchTopicOffsetsByTimestamp(topic, Date.now() - startAt.sinceMs);
+        starts = new Map(
+          ends.map((end) => {
+            const offset = Number(since.find((p) => p.partition === end.partition)?.offset ?? -1);
+            return [end.partition, offset >= 0 ? offset : Number(end.high)];
+          }),
+        );
+      }
+      if (startAt.at === 'committed') {
+        const [committed] = await this.admin.fetchOffsets({ groupId: startAt.groupId, topics: [topic] });
+        starts = new Map(
+          ends.map((end) => {
+            const offset = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+            return [end.partition, offset >= 0 ? offset : Number(end.low)];
+          }),
+        );
+      }
+      await this.admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [...starts].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      });
+      for (const [partition, offset] of starts) this.positions.set(`${topic}/${partition}`, offset);
+    }
   }
 
   /** Resolves true once everything produced to `topic` before this call has been handed on; false after `timeoutMs`. */
