@@ -39,7 +39,9 @@ const relay = (options: Partial<Parameters<typeof startOutboxRelay>[0]>) => {
 beforeAll(async () => {
   await pool.query(`CREATE TABLE ${table} (LIKE outbox_events INCLUDING ALL)`);
   kafka = createKafka({ clientId: `test-${run}`, brokers, logger });
+  // the system's topics too (orders.events and its dead letters): on a fresh broker no app has created them yet
   await ensureTopics(kafka, [
+    ...topicSpecs,
     { topic, numPartitions: 3 },
     { topic: deadLetterTopic(topic), numPartitions: 1 },
     { topic: deadLetterTopic(smallTopic), numPartitions: 1 },
