@@ -59,7 +59,7 @@ beforeAll(async () => {
     knownTopics: [...topicSpecs.map((spec) => spec.topic), topic, deadLetterTopic(topic), smallTopic, deadLetterTopic(smallTopic)],
   });
   await publisher.connect();
-});
+}, 60_000); // creating the system's topics on a fresh broker takes seconds
 
 afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.stop()));
