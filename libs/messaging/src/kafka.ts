@@ -49,8 +49,18 @@ export function createKafka({ clientId, brokers, logger }: KafkaOptions): Kafka 
   });
 }
 
-/** Creates the topics that are missing (with their partition counts); existing ones are left alone. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+/** A topic to create if missing; `config` holds topic-level settings such as max.message.bytes. */
+export interface TopicToEnsure extends TopicSpec {
+  config?: Record<string, string>;
+}
+
+/**
+ * Creates the topics that are missing (with their partition counts and settings; existing ones are
+ * left alone), then waits until every partition of every topic named has a leader. A fresh broker
+ * answers "does not host this topic-partition" or "leader not available" for a while after a
+ * create, and kafkajs' own wait gives up on the first; this waits for both, up to `timeoutMs`.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicToEnsure[], { timeoutMs = 60_000 } = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -58,13 +68,40 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
     const missing = specs.filter((spec) => !existing.has(spec.topic));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions, replicationFactor: -1 })),
+        waitForLeaders: false,
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.numPartitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
       });
     }
+    await waitForLeaders(
+      admin,
+      specs.map((spec) => spec.topic),
+      timeoutMs,
+    );
   } finally {
     await admin.disconnect();
   }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const leaderless = found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (found.length === topics.length && leaderless.length === 0) return;
+      lastProblem = `no leader yet for ${leaderless.map((t) => t.name).join(', ') || 'some topics'}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms: ${lastProblem}`);
 }
 
 /** A connected admin client used by readiness checks: answers whether the cluster responds. */

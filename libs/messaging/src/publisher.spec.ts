@@ -75,13 +75,7 @@ describe('Publisher', () => {
 
   it('a message the broker refuses as too large fails at once as permanent, and only its own call: others sharing the request go through', async () => {
     const small = `test.${run}.small-messages`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: small, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }],
-    });
-    await admin.disconnect();
+    await ensureTopics(kafka, [{ topic: small, numPartitions: 1, config: { 'max.message.bytes': '20000' } }]);
     const started = Date.now();
     const results = await Promise.allSettled([
       publisher.sendRaw([{ topic: small, key: 'ok-1', value: 'a' }]),

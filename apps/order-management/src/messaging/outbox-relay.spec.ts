@@ -45,16 +45,8 @@ beforeAll(async () => {
     { topic, numPartitions: 3 },
     { topic: deadLetterTopic(topic), numPartitions: 1 },
     { topic: deadLetterTopic(smallTopic), numPartitions: 1 },
+    { topic: smallTopic, numPartitions: 1, config: { 'max.message.bytes': '100000' } },
   ]);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: smallTopic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'max.message.bytes', value: '100000' }] },
-    ],
-  });
-  await admin.disconnect();
   publisher = new Publisher(kafka, {
     knownTopics: [...topicSpecs.map((spec) => spec.topic), topic, deadLetterTopic(topic), smallTopic, deadLetterTopic(smallTopic)],
   });
