@@ -14,6 +14,7 @@
  *
  * With --overload <factor> steps 3–7 are overload.ts instead: capacity (calibration run or
  * --capacity), then an open-loop load at factor × capacity, settle, and the overload report.
+ * With --behind <seconds> they are behind.ts: reads while order-management is that far behind.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -31,6 +32,7 @@ import {
   topUpStock,
   waitUntilFinal,
 } from './orders-db';
+import { BEHIND_SYSTEM_ENV, runBehindBench } from './behind';
 import { runOverloadBench } from './overload';
 import { runPgbench, type PgbenchResult } from './pgbench';
 import { printResults, printSettings } from './report';
@@ -75,7 +77,11 @@ async function main(): Promise<number> {
     // 1. the system under test
     if (options.url === undefined) {
       prepareInfraAndBuild();
-      system = await startOwnSystem(path.join(os.tmpdir(), `orderline-bench-${runId}`), runId);
+      system = await startOwnSystem(
+        path.join(os.tmpdir(), `orderline-bench-${runId}`),
+        runId,
+        options.behind !== undefined ? BEHIND_SYSTEM_ENV : {},
+      );
     } else {
       system = await useGivenGateway(options.url);
     }
@@ -87,6 +93,17 @@ async function main(): Promise<number> {
     const groupsBefore = await consumerGroups(brokers, options.backlogWait * 1000);
     const postgres = await durabilitySettings(pool);
     const toppedUp = await topUpStock(pool, options.products, STOCK_TOP_UP);
+    if (options.behind !== undefined) {
+      const started = system;
+      return await runBehindBench({
+        options,
+        pool,
+        gatewayUrl,
+        runId,
+        deadApps: () => started.deadApps(),
+        signalOrderManagement: (signal) => started.signal('order-management', signal),
+      });
+    }
     if (options.overload !== undefined) {
       return await runOverloadBench({
         options,

@@ -75,14 +75,34 @@ export type WorkerMessage =
 export interface OpenLoopConfig extends Omit<LoadConfig, 'connections'> {
   /** POSTs per second, at evenly spaced intended send times */
   ratePerSec: number;
-  /** GETs of just-accepted orders per second, during the measured window */
+  /** reads per second, during the measured window, each prompted by a 202 */
   readsPerSec: number;
+  /** 'order': every read GETs the order just accepted; 'mixed': in turn that, its customer's order list, a catalog page */
+  readMix: 'order' | 'mixed';
   /** sockets to the gateway: requests beyond this many in flight wait in the client (reported) */
   maxSockets: number;
 }
 
-/** A GET /api/v1/orders/:id of a just-accepted order: [sent at (epoch ms), latency ms (-1 = no answer), status (0 = no answer)]. */
-export type ReadTuple = [number, number, number];
+/** What the reader GETs: the just-accepted order; that customer's order list; a catalog page. */
+export const READ_KINDS = ['order', 'list', 'catalog'] as const;
+export type ReadKind = (typeof READ_KINDS)[number];
+
+/**
+ * A read: [sent at (epoch ms), latency ms (-1 = no answer), status (0 = no answer), 1 if it read
+ * PENDING (an order from the gateway's own view) else 0, index in READ_KINDS].
+ */
+export type ReadTuple = [number, number, number, number, number];
+
+/** open-loop.ts → reader: read this order now; or: no more reads, send what you saw */
+export type ReaderRequest = { type: 'read'; orderId: string; token: string } | { type: 'finish' };
+
+/** reader → open-loop.ts */
+export interface ReaderMessage {
+  type: 'reads';
+  reads: ReadTuple[];
+  /** connection errors of reads by code */
+  errors: Record<string, number>;
+}
 
 export interface OpenLoopSummary extends LoadSummary {
   /** most POSTs and GETs in flight at once (POSTs: at most maxSockets) */
@@ -97,6 +117,6 @@ export interface OpenLoopSummary extends LoadSummary {
 
 export type OpenLoopMessage =
   | { type: 'records'; records: RequestTuple[] }
-  | { type: 'reads'; reads: ReadTuple[] }
+  | { type: 'read'; orderId: string; token: string }
   | { type: 'done'; summary: OpenLoopSummary }
   | { type: 'failed'; error: string };

@@ -13,20 +13,18 @@
  * it would for a client. Reported: the most that waited, those never sent by the end, and sends
  * the generator itself made more than 50 ms late (its event loop behind: CPU).
  *
- * During the measured window, `readsPerSec` of the 202s are followed at once by
- * GET /api/v1/orders/:id of that order (with its customer's token), on connections of their own:
+ * During the measured window, `readsPerSec` of the 202s are handed at once to the reader
+ * (open-loop-reader.ts, a process of its own), which GETs that order with its customer's token:
  * the read latency a customer sees while the system is overloaded.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { OpenLoopConfig, OpenLoopMessage, OpenLoopSummary, ReadTuple, RequestTuple } from './load-protocol';
+import type { OpenLoopConfig, OpenLoopMessage, OpenLoopSummary, RequestTuple } from './load-protocol';
 import { orderBody } from './order-body';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHUNK = 20_000;
 const LATE_MS = 50;
-/** connections for the reads, apart from the POSTs' (reads are few) */
-const READ_SOCKETS = 64;
 
 interface Answer {
   status: number;
@@ -44,7 +42,6 @@ function send(message: OpenLoopMessage): Promise<void> {
 async function run(config: OpenLoopConfig): Promise<void> {
   const url = new URL(config.url);
   const postAgent = new http.Agent({ keepAlive: true, maxSockets: config.maxSockets, maxFreeSockets: config.maxSockets });
-  const readAgent = new http.Agent({ keepAlive: true, maxSockets: READ_SOCKETS, maxFreeSockets: READ_SOCKETS });
   const timeoutMs = config.drainMaxSec * 1000;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -97,7 +94,6 @@ async function run(config: OpenLoopConfig): Promise<void> {
 
   const answered: RequestTuple[] = [];
   const pending = new Map<number, RequestTuple>();
-  const reads: ReadTuple[] = [];
   const sampleErrors: Record<string, string> = {};
   const connectionErrors: Record<string, number> = {};
   let accepted202WithoutId = 0;
@@ -111,16 +107,13 @@ async function run(config: OpenLoopConfig): Promise<void> {
     if (error === 'TIMEOUT') timeouts++;
   };
 
-  /** a GET of the order just accepted, while reads are due (readsPerSec over the measured window) */
+  /** the order just accepted goes to the reader, while reads are due (readsPerSec over the measured window) */
   const maybeRead = (orderId: string, token: string) => {
     const now = performance.now();
     if (now < measureStartPerf || now >= measureEndPerf) return;
     if (readsSent >= ((now - measureStartPerf) / 1000) * config.readsPerSec) return;
     readsSent++;
-    void request(readAgent, 'GET', `/api/v1/orders/${orderId}`, { authorization: `Bearer ${token}` }).then((answer) => {
-      noteError(answer.error);
-      reads.push([performance.timeOrigin + now, answer.status ? performance.now() - now : -1, answer.status]);
-    });
+    void send({ type: 'read', orderId, token });
   };
 
   // POSTs beyond maxSockets in flight wait here, first come first served (O(1): a head index, not shift())
@@ -193,7 +186,7 @@ async function run(config: OpenLoopConfig): Promise<void> {
     const timer = setInterval(tick, 1);
     tick();
   });
-  // drain: the answers of POSTs (and reads) in flight or waiting, for at most drainMaxSec
+  // drain: the answers of POSTs in flight or waiting, for at most drainMaxSec
   const drainUntil = performance.now() + timeoutMs;
   while ((inFlight > 0 || waitingHead < waiting.length) && performance.now() < drainUntil)
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -201,11 +194,9 @@ async function run(config: OpenLoopConfig): Promise<void> {
   const neverSent = waiting.length - waitingHead;
   waiting.length = 0;
   postAgent.destroy();
-  readAgent.destroy();
 
   const all = [...answered, ...pending.values()].sort((a, b) => a[0] - b[0]);
   for (let i = 0; i < all.length; i += CHUNK) await send({ type: 'records', records: all.slice(i, i + CHUNK) });
-  for (let i = 0; i < reads.length; i += CHUNK) await send({ type: 'reads', reads: reads.slice(i, i + CHUNK) });
   const summary: OpenLoopSummary = {
     startedAt,
     measureStartedAt: performance.timeOrigin + measureStartPerf,

@@ -3,6 +3,7 @@
  *   npm run bench -- --duration 60 --connections 24 --products 1000 --lines 1 --customers 49 \
  *                    [--url http://127.0.0.1:3000] --warmup 5 [--skip-pgbench]
  *   npm run bench -- --overload 2 [--capacity 3500] [--calibrate 10] [--reads 20]
+ *   npm run bench -- --behind 60 [--capacity 3500] [--calibrate 10] [--reads 20]
  */
 import { parseArgs } from 'node:util';
 
@@ -37,14 +38,17 @@ export interface BenchOptions {
   capacity: number | undefined;
   /** with --overload: seconds of the closed-loop calibration run that measures the capacity */
   calibrate: number;
-  /** with --overload: GETs of just-accepted orders per second, during the measured window */
+  /** with --overload / --behind: reads per second, during the measured window */
   reads: number;
+  /** behind mode: order-management stopped this many seconds under load, then catching up; reads measured throughout */
+  behind: number | undefined;
 }
 
 const USAGE = `usage: npm run bench -- [--duration 60] [--connections 24] [--products 1000] [--lines 1]
                         [--customers 49] [--url http://127.0.0.1:3000] [--warmup 5] [--skip-pgbench]
                         [--settle-timeout 120] [--backlog-wait 60] [--pgbench-seconds 10] [--pgbench-clients 16]
-                        [--overload 2 [--capacity <orders/s>] [--calibrate 10] [--reads 20]]`;
+                        [--overload 2 [--capacity <orders/s>] [--calibrate 10] [--reads 20]]
+                        [--behind 60 [--capacity <orders/s>] [--calibrate 10] [--reads 20]]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -64,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'pgbench-seconds': { type: 'string', default: '10' },
       'pgbench-clients': { type: 'string', default: '16' },
       overload: { type: 'string' },
+      behind: { type: 'string' },
       capacity: { type: 'string' },
       calibrate: { type: 'string', default: '10' },
       reads: { type: 'string', default: '20' },
@@ -91,10 +96,15 @@ export function parseOptions(argv: string[]): BenchOptions {
     capacity: values.capacity === undefined ? undefined : positive('capacity', values.capacity, 1_000_000),
     calibrate: int('calibrate', values.calibrate, 1, 600),
     reads: int('reads', values.reads, 0, 10_000),
+    behind: values.behind === undefined ? undefined : int('behind', values.behind, 1, 600),
   };
-  if (options.overload === undefined && (values.capacity !== undefined || argv.includes('--calibrate') || argv.includes('--reads'))) {
-    usageError('--capacity, --calibrate and --reads go with --overload');
+  const special = options.overload !== undefined || options.behind !== undefined;
+  if (!special && (values.capacity !== undefined || argv.includes('--calibrate') || argv.includes('--reads'))) {
+    usageError('--capacity, --calibrate and --reads go with --overload or --behind');
   }
+  if (options.overload !== undefined && options.behind !== undefined) usageError('--overload and --behind are separate runs');
+  if (options.behind !== undefined && options.url !== undefined)
+    usageError('--behind stops order-management: it needs the system the bench starts (no --url)');
   if (options.lines > options.products) usageError(`--lines (${options.lines}) must not exceed --products (${options.products})`);
   if (options.url !== undefined) {
     const host = new URL(options.url).hostname;

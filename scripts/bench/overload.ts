@@ -44,7 +44,7 @@ export interface OverloadContext {
   brokers: string[];
 }
 
-interface Capacity {
+export interface Capacity {
   perSec: number;
   how: string;
 }
@@ -58,10 +58,12 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
   printOverloadSettings(ctx, capacity, offered, customers.length);
 
   console.log(`overload: ${fmt(offered, 0)} POSTs/s offered for ${options.warmup} s warm-up + ${options.duration} s measured …`);
+  await gatewayEventLoopDelay(ctx.gatewayUrl); // starts the gateway's delay histogram afresh
   const load = await runOpenLoop({
     url: ctx.gatewayUrl,
     ratePerSec: offered,
     readsPerSec: options.reads,
+    readMix: 'order',
     maxSockets: MAX_SOCKETS,
     warmupSec: options.warmup,
     durationSec: options.duration,
@@ -72,6 +74,7 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
     tokens: customers.map((sub) => signToken({ sub, role: 'customer' })),
     runId,
   });
+  const eventLoopDelay = await gatewayEventLoopDelay(ctx.gatewayUrl);
   const deadDuringLoad = ctx.deadApps();
   const acceptedIds = [...new Set(load.records.flatMap((r) => (r.status === 202 && r.orderId ? [r.orderId] : [])))];
   console.log(
@@ -86,7 +89,7 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
   const metrics = analyse(load, wait, tagged);
 
   console.log('');
-  printOverloadResults(metrics, load, offered, backlogAfter);
+  printOverloadResults(metrics, load, offered, backlogAfter, eventLoopDelay);
   const failures = [
     lostTotal(metrics) > 0 ? `${lostTotal(metrics)} accepted orders lost` : '',
     duplicatedTotal(metrics) > 0 ? `${duplicatedTotal(metrics)} duplicated orders` : '',
@@ -102,7 +105,12 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
 }
 
 /** The plain bench's closed-loop load for a few seconds: what the system confirms per second end to end. */
-async function calibrate({ options, pool, gatewayUrl, runId }: OverloadContext): Promise<Capacity> {
+export async function calibrate({
+  options,
+  pool,
+  gatewayUrl,
+  runId,
+}: Pick<OverloadContext, 'options' | 'pool' | 'gatewayUrl' | 'runId'>): Promise<Capacity> {
   // rows tagged with a run id of their own, so the overload run's duplicate check does not see them
   const calibrationRun = `${runId}c`;
   const customers = await createBenchCustomers(pool, runId, options.customers);
@@ -145,12 +153,22 @@ orderline bench --overload — run ${ctx.runId}
 `);
 }
 
-function printOverloadResults(m: Metrics, load: OpenLoopResult, offered: number, backlogAfter: number | undefined): void {
+function printOverloadResults(
+  m: Metrics,
+  load: OpenLoopResult,
+  offered: number,
+  backlogAfter: number | undefined,
+  eventLoopDelay: string,
+): void {
   const perSec = (n: number) => `${fmt(n / m.windowSec)}/s`;
   const shed = Object.entries(m.non202Measured).sort(([a], [b]) => a.localeCompare(b));
   const noAnswerMeasured = load.records.filter((r) => r.phase === 'measure' && r.status === undefined).length;
-  const readLatencies = load.reads.filter(([, latency, status]) => status === 200 && latency >= 0).map(([, latency]) => latency);
+  const answeredReads = load.reads.filter(([, latency, status]) => status === 200 && latency >= 0);
+  const readLatencies = answeredReads.map(([, latency]) => latency);
+  const pendingReads = answeredReads.filter(([, , , pending]) => pending === 1).map(([, latency]) => latency);
+  const decidedReads = answeredReads.filter(([, , , pending]) => pending === 0).map(([, latency]) => latency);
   const readStatuses = countBy(load.reads, ([, , status]) => (status ? String(status) : 'no answer'));
+  const readP50p99 = (latencies: number[]) => `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`;
   const rows: Row[] = [
     [
       'offered',
@@ -169,8 +187,23 @@ function printOverloadResults(m: Metrics, load: OpenLoopResult, offered: number,
     ['accept→final p50 / p99', p50p99(m.finalLatency), `accepted orders: intended send → orders.updated_at, max ${ms(m.finalLatency.max)}`],
     [
       'read p50 / p99',
-      `${ms(percentile(readLatencies, 50))} / ${ms(percentile(readLatencies, 99))}`,
-      `GET of a just-accepted order, ${load.reads.length} reads, statuses: ${counts(readStatuses)}, max ${ms(percentile(readLatencies, 100))}`,
+      readP50p99(readLatencies),
+      `GET of a just-accepted order from a process of its own, ${load.reads.length} reads, statuses: ${counts(readStatuses)}, max ${ms(percentile(readLatencies, 100))}${Object.keys(load.readErrors).length > 0 ? `, errors: ${counts(load.readErrors)}` : ''}`,
+    ],
+    [
+      '  of them PENDING',
+      readP50p99(pendingReads),
+      `${pendingReads.length} answered from the gateway's view of accepted orders, max ${ms(percentile(pendingReads, 100))}`,
+    ],
+    [
+      '  of them decided',
+      readP50p99(decidedReads),
+      `${decidedReads.length} answered by order-management (LookupOrder on orders.queries), max ${ms(percentile(decidedReads, 100))}`,
+    ],
+    [
+      'gateway event loop',
+      eventLoopDelay,
+      'delay p99 / max over the load (prom-client, from the gateway /metrics): how long a request waited for its CPU turn',
     ],
     ['rejected by reason', counts(m.rejectedByReason), 'measured window'],
     [
@@ -205,4 +238,20 @@ function printOverloadResults(m: Metrics, load: OpenLoopResult, offered: number,
     ...Object.entries(load.summary.sampleErrors).map(([status, body]) => `sample ${status} body: ${body}`),
   ].filter(Boolean);
   for (const warning of warnings) console.log(`  ! ${warning}`);
+}
+
+/**
+ * The gateway's event-loop delay p99 / max since its previous scrape (prom-client resets its
+ * histogram on every collect), from /metrics; 'unknown' if it cannot be read.
+ */
+async function gatewayEventLoopDelay(gatewayUrl: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const seconds = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
+    const p99 = seconds('nodejs_eventloop_lag_p99_seconds');
+    const max = seconds('nodejs_eventloop_lag_max_seconds');
+    return Number.isFinite(p99) && Number.isFinite(max) ? `${ms(p99 * 1000)} / ${ms(max * 1000)}` : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

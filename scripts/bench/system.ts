@@ -15,6 +15,8 @@ export interface SystemUnderTest {
   startedByBench: boolean;
   /** apps started by the bench that are no longer running (always empty with --url) */
   deadApps(): string[];
+  /** sends a signal to the (first instance of an) app the bench started, e.g. SIGSTOP / SIGCONT; false with --url */
+  signal(app: 'order-management', signal: NodeJS.Signals): boolean;
   stop(): Promise<void>;
 }
 
@@ -63,9 +65,13 @@ async function freeBasePort(): Promise<number> {
   throw new Error(`no free block of 4 ports from ${BASE_PORT} on; stop the other systems or use --url`);
 }
 
-export async function startOwnSystem(logDir: string, runId: string): Promise<SystemUnderTest> {
+export async function startOwnSystem(logDir: string, runId: string, env: Record<string, string> = {}): Promise<SystemUnderTest> {
   // a peer group of its own: no other system's gateway on this broker takes a share of the per-customer limits
-  const system = await startSystem({ basePort: await freeBasePort(), logDir, env: { GATEWAY_PEERS_GROUP: `bench-peers-${runId}` } });
+  const system = await startSystem({
+    basePort: await freeBasePort(),
+    logDir,
+    env: { GATEWAY_PEERS_GROUP: `bench-peers-${runId}`, ...env },
+  });
   const deadApps = () => system.instances.filter((instance) => !instance.running).map((instance) => instance.name);
   // readiness could have been answered by someone else's app on our port: make sure ours still run
   await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -74,7 +80,8 @@ export async function startOwnSystem(logDir: string, runId: string): Promise<Sys
     throw new Error(`${deadApps().join(', ')} exited right after start; see ${logDir}`);
   }
   console.log(`system up: ${system.gatewayUrl} (app logs in ${logDir})`);
-  return { gatewayUrl: system.gatewayUrl, startedByBench: true, deadApps, stop: () => system.stop() };
+  const signal = (app: 'order-management', sig: NodeJS.Signals) => system.instance(app).child.kill(sig);
+  return { gatewayUrl: system.gatewayUrl, startedByBench: true, deadApps, signal, stop: () => system.stop() };
 }
 
 export async function useGivenGateway(url: string): Promise<SystemUnderTest> {
@@ -83,5 +90,5 @@ export async function useGivenGateway(url: string): Promise<SystemUnderTest> {
     intervalMs: 500,
     what: `${url}/health/ready to answer 200`,
   });
-  return { gatewayUrl: url, startedByBench: false, deadApps: () => [], stop: async () => undefined };
+  return { gatewayUrl: url, startedByBench: false, deadApps: () => [], signal: () => false, stop: async () => undefined };
 }

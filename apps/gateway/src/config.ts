@@ -57,6 +57,15 @@ export const GatewayEnv = CommonEnv.extend({
     .describe(
       'memory for the accepted, undecided orders each gateway answers as PENDING itself (the oldest beyond it are read from order-management)',
     ),
+  RECENT_ORDERS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .max(4_294_967_296)
+    .default(64 * 1_048_576)
+    .describe(
+      'memory for the recently changed orders each gateway answers itself from orders.events (the oldest beyond it, and any older than 10 minutes, are read from order-management)',
+    ),
   JWT_SECRET: z
     .string()
     .min(16, 'at least 16 characters')

@@ -6,6 +6,7 @@ import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
 import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders';
+import { RecentOrders, trackRecentOrders } from './messaging/recent-orders';
 
 const logger = createLogger('gateway');
 
@@ -40,6 +41,9 @@ async function main() {
       // orders and the admission decision need no other service
       const acceptedOrders = new AcceptedOrders({ maxBytes: config.ACCEPTED_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
       trackAcceptedOrders(acceptedOrders);
+      // and the latest state of the orders changed recently: reads of those need no other service either
+      const recentOrders = new RecentOrders({ maxBytes: config.RECENT_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
+      trackRecentOrders(recentOrders);
       const follower = new TopicFollower({
         kafka,
         groupId: `gateway.accepted-orders.${instanceId}`,
@@ -48,7 +52,10 @@ async function main() {
           // from a minute back: orders decided just before this start whose commands are still to be read
           { topic: Topics.orderEvents, startAt: { at: 'recent', sinceMs: 60_000 } },
         ],
-        onMessages: (messages) => acceptedOrders.follow(messages),
+        onMessages: (messages) => {
+          acceptedOrders.follow(messages);
+          recentOrders.follow(messages);
+        },
         logger,
       });
       await follower.start();
@@ -72,6 +79,7 @@ async function main() {
           caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
           decisionLagMs: () => acceptedOrders.decisionLagMs(),
         },
+        recentOrders,
         maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
         logger,
         limits: {

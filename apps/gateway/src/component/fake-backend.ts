@@ -11,7 +11,7 @@ import { createLogger } from '@orderline/logging';
 import { ReplyFailedError, type OutgoingMessage, type Publisher, type RequestOptions, type Requester } from '@orderline/messaging';
 import { signToken, validAddress } from '@orderline/testing';
 import { createApp, type GatewayDeps } from '../http/app';
-import type { AcceptedOrdersView } from '../http/orders-handlers';
+import type { AcceptedOrdersView, RecentOrdersView } from '../http/orders-handlers';
 
 /**
  * Everything behind the gateway's HTTP app, in memory, for component specs: the broker (what the
@@ -80,6 +80,13 @@ export class FakeBackend {
       return true;
     },
     decisionLagMs: () => this.decisionLagMs,
+  };
+
+  /** orders as this gateway's view of orders.events has them (a test puts them here to stand for the events followed) */
+  readonly recent = new Map<string, Order>();
+  readonly recentOrders: RecentOrdersView = {
+    find: (orderId) => this.recent.get(orderId),
+    changed: (order) => void this.recent.set(order.id, order),
   };
 
   readonly readiness: GatewayDeps['readiness'] = async () => ({ ready: this.kafkaUp, checks: { kafka: this.kafkaUp ? 'up' : 'down' } });
@@ -199,6 +206,7 @@ export function gatewayUnderTest(deps: Partial<GatewayDeps> = {}) {
     readiness: backend.readiness,
     jwtSecrets: [TEST_JWT_SECRET],
     acceptedOrders: backend.acceptedOrders,
+    recentOrders: backend.recentOrders,
     maxDecisionLagMs: 5_000,
     logger: createLogger('test', 'error'),
     ...deps,

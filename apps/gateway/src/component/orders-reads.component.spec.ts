@@ -4,7 +4,7 @@ import { bearer, buildOrder, gatewayUnderTest, pendingOrder, type FakeBackend } 
 
 /**
  * Reads and admission at the HTTP edge: an accepted, undecided order is answered PENDING without
- * asking anyone; a stored one by LookupOrder; an order accepted elsewhere a moment ago is waited
+ * asking anyone; a recently changed one from the view of orders.events; any other by LookupOrder; an order accepted elsewhere a moment ago is waited
  * for; new orders are refused while decisions lag.
  */
 const pendingId = '6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
@@ -44,6 +44,25 @@ describe('GET /api/v1/orders/:id', () => {
     expect(res.body.status).toBe('CONFIRMED');
     expect(backend.sent()).toEqual(['LookupOrder']);
     expect(backend.catchUps).toBe(0);
+  });
+
+  it("answers a recently changed order as this instance's view of orders.events has it, without asking order-management; another customer's is 404", async () => {
+    const recentId = '5f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f';
+    backend.recent.set(recentId, buildOrder({ id: recentId, customerId: 'CUST01', status: 'SHIPPED', version: 3 }));
+    const res = await request(app).get(`/api/v1/orders/${recentId}`).set(bearer('CUST01'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: recentId, status: 'SHIPPED', version: 3 });
+    expect(res.headers['etag']).toBe('"3"');
+    expect((await request(app).get(`/api/v1/orders/${recentId}`).set(bearer('CUST02'))).status).toBe(404);
+    expect(backend.sent()).toEqual([]);
+  });
+
+  it('after a change through this instance, a read shows it at once from the view (read-your-writes)', async () => {
+    const changed = await request(app).delete(`/api/v1/orders/${storedId}`).set(bearer('CUST01'));
+    expect(changed.status).toBe(200);
+    const read = await request(app).get(`/api/v1/orders/${storedId}`).set(bearer('CUST01'));
+    expect(read.body).toMatchObject({ status: 'CANCELLED', version: changed.body.version });
+    expect(backend.sent()).toEqual(['CancelOrder']);
   });
 
   it('waits for this instance to read every order accepted before the request, then answers PENDING', async () => {

@@ -16,7 +16,7 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';
 import { admitOrders } from './admission';
-import { orderHandlers, type AcceptedOrdersView } from './orders-handlers';
+import { orderHandlers, type AcceptedOrdersView, type RecentOrdersView } from './orders-handlers';
 import { productHandlers } from './products-handlers';
 import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
@@ -31,6 +31,7 @@ export interface GatewayDeps {
   /** HS256 keys tokens may be signed with: the current one, then (during a rotation) the previous one */
   jwtSecrets: string[];
   acceptedOrders: AcceptedOrdersView;
+  recentOrders: RecentOrdersView;
   /** admission control: new orders are refused (503) while decisions are further behind */
   maxDecisionLagMs: number;
   logger: Logger;

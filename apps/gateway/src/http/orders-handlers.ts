@@ -33,6 +33,14 @@ export interface AcceptedOrdersView {
   decisionLagMs(): number;
 }
 
+/** The orders changed recently, as this gateway follows them from orders.events (messaging/recent-orders.ts). */
+export interface RecentOrdersView {
+  /** the order's latest known state, if it changed recently */
+  find(orderId: string): Order | undefined;
+  /** an order as a change through this instance left it */
+  changed(order: Order): void;
+}
+
 /** How long a read of an order that is not stored waits for this instance to see every order accepted before it. */
 const CATCH_UP_MS = 1_000;
 
@@ -40,8 +48,8 @@ const CATCH_UP_MS = 1_000;
  * /api/v1/orders. Create is fire-and-forget (the command is durable in Kafka, acks=all, when the
  * 202 goes out); with an Idempotency-Key it waits until order-management has stored the order.
  * (Admission control comes before: admission.ts.) Reads never queue behind writes: an accepted, undecided order is
- * answered PENDING from this instance's view of the log, a stored one by order-management's query
- * consumer. Changes are request/reply on the command topic, keyed by order id so they queue behind
+ * answered PENDING from this instance's view of the log, a recently changed one as its latest event
+ * shows it, any other by order-management's query consumer. Changes are request/reply on the command topic, keyed by order id so they queue behind
  * earlier commands for the same order. One order is sent with its version as ETag; changes honour
  * If-Match (see if-match.ts).
  */
@@ -49,10 +57,12 @@ export function orderHandlers({
   publisher,
   requester,
   acceptedOrders,
+  recentOrders,
 }: {
   publisher: Pick<Publisher, 'publish'>;
   requester: Pick<Requester, 'request'>;
   acceptedOrders: AcceptedOrdersView;
+  recentOrders: RecentOrdersView;
 }) {
   const createOrder: RequestHandler = async (_req, res) => {
     const { body, headers } = inputOf(res, apiRoutes.createOrder);
@@ -88,15 +98,18 @@ export function orderHandlers({
   const readOrder = async (orderId: string, res: Parameters<RequestHandler>[1]) =>
     (await requester.request(GetOrder, { orderId, caller: callerOf(res) }, { key: orderId, correlationId: correlationIdOf(res) })).order;
 
-  /** PENDING from the view when accepted and undecided; else as stored; an order accepted elsewhere a moment ago is waited for. */
+  /**
+   * PENDING from the view when accepted and undecided; its latest event when it changed recently;
+   * else as stored; an order accepted elsewhere a moment ago is waited for.
+   */
   const lookUpOrder = async (orderId: string, res: Parameters<RequestHandler>[1]): Promise<Order> => {
     const caller = callerOf(res);
-    const pending = () => {
-      const order = acceptedOrders.find(orderId);
+    const visible = (order: Order | undefined) => {
       if (order && !isVisibleTo(order, caller)) throw new HttpProblem('notFound', `no order ${orderId}`);
       return order;
     };
-    const known = pending();
+    const pending = () => visible(acceptedOrders.find(orderId));
+    const known = pending() ?? visible(recentOrders.find(orderId));
     if (known) return known;
     try {
       return (await requester.request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })).order;
@@ -149,6 +162,7 @@ export function orderHandlers({
           )
         ).order,
     });
+    recentOrders.changed(order);
     sendOrder(res, order);
   };
 
@@ -168,6 +182,7 @@ export function orderHandlers({
       ifMatch?.kind === 'tags'
         ? await changeAtMatchingVersion(ifMatch, { read: () => readOrder(params.id, res), change: cancel })
         : await cancel();
+    recentOrders.changed(order);
     sendOrder(res, order);
   };
 
