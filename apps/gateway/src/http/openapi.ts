@@ -14,7 +14,7 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
       ...(route.headers ?? []).map((header) => ({
         name: header.name,
         in: 'header',
-        required: false,
+        required: header.required ?? false,
         description: header.description,
         schema: jsonSchema(header.schema, 'input'),
       })),
