@@ -28,6 +28,8 @@ export interface ApiRoute {
   tag: 'orders' | 'products' | 'health' | 'docs';
   /** needs `Authorization: Bearer <JWT>` */
   auth: boolean;
+  /** only tokens with this role (others: 403, before their input is looked at) */
+  role?: 'admin';
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -171,6 +173,7 @@ export const apiRoutes = {
     responses: { 200: { description: 'the product', schema: Product }, 404: problem('no such product'), ...authProblems },
   },
   createProduct: {
+    role: 'admin',
     method: 'post',
     path: '/api/v1/products',
     summary: 'Add a product to the catalog (admin); its stock is the first entry of its movement log',
@@ -187,6 +190,7 @@ export const apiRoutes = {
     },
   },
   updateProduct: {
+    role: 'admin',
     method: 'patch',
     path: '/api/v1/products/{id}',
     summary:
@@ -205,6 +209,7 @@ export const apiRoutes = {
     },
   },
   adjustStock: {
+    role: 'admin',
     method: 'post',
     path: '/api/v1/products/{id}/stock-adjustments',
     summary: 'Receive goods (delta > 0) or write off (delta < 0) (admin); applied once per Idempotency-Key',
@@ -232,6 +237,7 @@ export const apiRoutes = {
     },
   },
   listStockMovements: {
+    role: 'admin',
     method: 'get',
     path: '/api/v1/products/{id}/stock-movements',
     summary:
