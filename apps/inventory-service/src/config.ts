@@ -10,7 +10,7 @@ export const InventoryServiceEnv = backendServiceEnv(3003).extend({
     .max(MAX_STOCK_QUANTITY)
     .default(10)
     .describe(
-      "the available quantity at or below which a product is low on stock, for products without a lowStockThreshold of their own: a change that takes the stock from above it to it or below publishes LowStock on inventory.events",
+      'the available quantity at or below which a product is low on stock, for products without a lowStockThreshold of their own: a change that takes the stock from above it to it or below publishes LowStock on inventory.events',
     ),
 });
 

@@ -30,9 +30,7 @@ async function main() {
       const products = new ProductRepository(database.prisma, options);
       const stockLog = new StockLogRepository(database.prisma, options);
       await consume(inventoryQueriesConsumer({ publisher, products, stockLog }));
-      await consume(
-        inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma, options), products, stockLog }),
-      );
+      await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma, options), products, stockLog }));
       return [() => relay.stop()];
     },
   });

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { BrokerUnavailableError, PublishRefusedError, PublisherOverloadedError, sizeOf, type Publisher, type RawMessage } from './publisher';
+import {
+  BrokerUnavailableError,
+  PublishRefusedError,
+  PublisherOverloadedError,
+  sizeOf,
+  type Publisher,
+  type RawMessage,
+} from './publisher';
 
 /** One row of an outbox table, as the relay reads it (libs/db's OutboxRepository reads them so). */
 export interface OutboxRow {

@@ -90,7 +90,14 @@ describe('admin routes', () => {
     await create();
     const first = await adjust({ delta: 6, reason: 'RECEIVED', reference: 'PO-1' });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ kind: 'ADJUSTMENT', delta: 6, quantityAfter: 10, reason: 'RECEIVED', actor: 'ADMIN01', reference: 'PO-1' });
+    expect(first.body).toMatchObject({
+      kind: 'ADJUSTMENT',
+      delta: 6,
+      quantityAfter: 10,
+      reason: 'RECEIVED',
+      actor: 'ADMIN01',
+      reference: 'PO-1',
+    });
     expect((await adjust({ delta: 6, reason: 'RECEIVED', reference: 'PO-1' })).body).toEqual(first.body);
     expect(backend.requests.at(-1)).toMatchObject({ type: 'AdjustStock', key: 'PROD-K1', payload: { idempotencyKey: 'key-1' } });
     expectProblem(await adjust({ delta: 7, reason: 'RECEIVED' }), 422, '/problems/idempotency-key-reused');
@@ -136,9 +143,15 @@ describe('admin routes', () => {
     ]);
     expectProblem(await request(app).get('/api/v1/products/NOPE/stock-movements').set(admin), 404, '/problems/not-found');
     for (const query of [{ limit: 0 }, { limit: 101 }, { cursor: 'abc' }, { extra: 1 }]) {
-      expectProblem(await request(app).get('/api/v1/products/PROD-K1/stock-movements').query(query).set(admin), 400, '/problems/validation-error');
+      expectProblem(
+        await request(app).get('/api/v1/products/PROD-K1/stock-movements').query(query).set(admin),
+        400,
+        '/problems/validation-error',
+      );
     }
-    expect((await request(app).get('/api/v1/products/PROD-K1/stock-movements').query({ limit: 100, cursor: '5' }).set(admin)).status).toBe(200);
+    expect((await request(app).get('/api/v1/products/PROD-K1/stock-movements').query({ limit: 100, cursor: '5' }).set(admin)).status).toBe(
+      200,
+    );
   });
 
   it('the OpenAPI document lists every admin route with its role, the required Idempotency-Key and its problems', async () => {
@@ -149,6 +162,8 @@ describe('admin routes', () => {
     const adjustment = paths['/api/v1/products/{id}/stock-adjustments'].post;
     expect(adjustment.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
     expect(Object.keys(adjustment.responses)).toEqual(expect.arrayContaining(['201', '400', '403', '404', '409', '422']));
-    expect(paths['/api/v1/products/{id}/stock-movements'].get.parameters).toContainEqual(expect.objectContaining({ name: 'cursor', in: 'query' }));
+    expect(paths['/api/v1/products/{id}/stock-movements'].get.parameters).toContainEqual(
+      expect.objectContaining({ name: 'cursor', in: 'query' }),
+    );
   });
 });

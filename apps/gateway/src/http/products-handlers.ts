@@ -48,7 +48,10 @@ export function productHandlers({ requester }: { requester: Pick<Requester, 'req
       { product: { ...body, description: body.description ?? '' }, actor: callerOf(res).customerId },
       { key: body.id, correlationId: correlationIdOf(res) },
     );
-    res.status(201).location(`/api/v1/products/${encodeURIComponent(product.id)}`).json(product);
+    res
+      .status(201)
+      .location(`/api/v1/products/${encodeURIComponent(product.id)}`)
+      .json(product);
   };
 
   const updateProduct: RequestHandler = async (_req, res) => {
@@ -79,7 +82,12 @@ export function productHandlers({ requester }: { requester: Pick<Requester, 'req
         throw new HttpProblem(
           'conflict',
           `${result.availableQuantity} available: the stock cannot exceed ${MAX_STOCK_QUANTITY}; nothing changed`,
-          [{ path: 'body.delta', message: `at most ${MAX_STOCK_QUANTITY - result.availableQuantity} (available quantity ${result.availableQuantity})` }],
+          [
+            {
+              path: 'body.delta',
+              message: `at most ${MAX_STOCK_QUANTITY - result.availableQuantity} (available quantity ${result.availableQuantity})`,
+            },
+          ],
         );
       case 'KEY_REUSED':
         throw new HttpProblem('idempotencyConflict', 'this Idempotency-Key was used with a different adjustment of this product');

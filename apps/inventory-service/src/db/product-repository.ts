@@ -108,10 +108,11 @@ export class ProductRepository {
       );
       if (rows.length === 0) return null;
       const managed = this.managed(rows[0]);
-      await db.query(
-        `INSERT INTO stock_movements (product_id, kind, delta, quantity_after, actor) VALUES ($1, 'CREATED', $2, $2, $3)`,
-        [managed.id, managed.availableQuantity, actor],
-      );
+      await db.query(`INSERT INTO stock_movements (product_id, kind, delta, quantity_after, actor) VALUES ($1, 'CREATED', $2, $2, $3)`, [
+        managed.id,
+        managed.availableQuantity,
+        actor,
+      ]);
       await insertInventoryEvents(db, [inventoryEvent(ProductCreated, managed.id, { product: managed, actor }, correlationId)]);
       return managed;
     });

@@ -64,21 +64,45 @@ describe('ProductRepository (admin)', () => {
       'ADMIN01',
       'corr-1',
     );
-    expect(created).toEqual({ id, name: 'Kettle', description: '', unitPrice: '12.50', availableQuantity: 7, active: true, lowStockThreshold: 10 });
-    expect(await products.create({ id, name: 'Other', description: '', unitPrice: '1.00', availableQuantity: 1 }, 'ADMIN01', 'c')).toBeNull();
+    expect(created).toEqual({
+      id,
+      name: 'Kettle',
+      description: '',
+      unitPrice: '12.50',
+      availableQuantity: 7,
+      active: true,
+      lowStockThreshold: 10,
+    });
+    expect(
+      await products.create({ id, name: 'Other', description: '', unitPrice: '1.00', availableQuantity: 1 }, 'ADMIN01', 'c'),
+    ).toBeNull();
     expect(await expectLogAddsUp(id)).toEqual([{ kind: 'CREATED', delta: 7, quantity_after: 7, order_id: null }]);
     const events = await eventsOf(id);
     expect(events.map((e) => [e.type, e.topic])).toEqual([['ProductCreated', 'inventory.events']]);
-    expect(events[0].payload).toMatchObject({ type: 'ProductCreated', correlationId: 'corr-1', payload: { product: created, actor: 'ADMIN01' } });
+    expect(events[0].payload).toMatchObject({
+      type: 'ProductCreated',
+      correlationId: 'corr-1',
+      payload: { product: created, actor: 'ADMIN01' },
+    });
   });
 
   it('changes only the fields named, with ProductUpdated; null for no such product', async () => {
     const { id } = await createTestProduct(prisma, { stock: 5, unitPrice: '2.00' });
     const updated = await products.update(id, { unitPrice: '2.50', lowStockThreshold: 3 }, 'ADMIN01', 'corr-2');
-    expect(updated).toMatchObject({ id, unitPrice: '2.50', lowStockThreshold: 3, name: 'Test product', active: true, availableQuantity: 5 });
+    expect(updated).toMatchObject({
+      id,
+      unitPrice: '2.50',
+      lowStockThreshold: 3,
+      name: 'Test product',
+      active: true,
+      availableQuantity: 5,
+    });
     expect(await products.update(id, { lowStockThreshold: null }, 'ADMIN01', 'c')).toMatchObject({ lowStockThreshold: 10 });
     expect(await products.update('NO-SUCH-PRODUCT', { name: 'x' }, 'ADMIN01', 'c')).toBeNull();
-    expect((await eventsOf(id)).map((e) => e.payload.payload['changed'])).toEqual([['unitPrice', 'lowStockThreshold'], ['lowStockThreshold']]);
+    expect((await eventsOf(id)).map((e) => e.payload.payload['changed'])).toEqual([
+      ['unitPrice', 'lowStockThreshold'],
+      ['lowStockThreshold'],
+    ]);
   });
 
   it('hides an inactive product from customers (list and one), admins see it; new orders get UNKNOWN_PRODUCT, a replay keeps its reservation', async () => {
@@ -107,9 +131,21 @@ describe('StockLogRepository.adjust', () => {
     const received = await stockLog.adjust(adjustment(id, 5, { reference: 'PO-7' }), 'corr-3');
     expect(received).toEqual({
       outcome: 'APPLIED',
-      movement: expect.objectContaining({ productId: id, kind: 'ADJUSTMENT', delta: 5, quantityAfter: 25, reason: 'RECEIVED', actor: 'ADMIN01', reference: 'PO-7', orderId: null }),
+      movement: expect.objectContaining({
+        productId: id,
+        kind: 'ADJUSTMENT',
+        delta: 5,
+        quantityAfter: 25,
+        reason: 'RECEIVED',
+        actor: 'ADMIN01',
+        reference: 'PO-7',
+        orderId: null,
+      }),
     });
-    expect(await stockLog.adjust(adjustment(id, -25, { reason: 'COUNT_CORRECTION' }), 'c')).toMatchObject({ outcome: 'APPLIED', movement: { quantityAfter: 0 } });
+    expect(await stockLog.adjust(adjustment(id, -25, { reason: 'COUNT_CORRECTION' }), 'c')).toMatchObject({
+      outcome: 'APPLIED',
+      movement: { quantityAfter: 0 },
+    });
     await expectLogAddsUp(id);
     const events = await eventsOf(id);
     expect(events.filter((e) => e.type === 'StockAdjusted').map((e) => e.payload.payload['movement'])).toEqual([

@@ -78,7 +78,11 @@ export class StockLogRepository {
         `SELECT ${MOVEMENT_COLUMNS}, request_hash FROM stock_movements WHERE product_id = $1 AND idempotency_key = $2`,
         [request.productId, request.idempotencyKey],
       );
-      const decision = decideAdjustment(product.available_quantity, request, before[0] && { id: before[0].id, requestHash: before[0].request_hash });
+      const decision = decideAdjustment(
+        product.available_quantity,
+        request,
+        before[0] && { id: before[0].id, requestHash: before[0].request_hash },
+      );
       switch (decision.outcome) {
         case 'REPLAY':
           return { result: { outcome: 'APPLIED' as const, movement: toMovement(before[0]) }, events: [] };
@@ -93,7 +97,12 @@ export class StockLogRepository {
       const events = [inventoryEvent(StockAdjusted, request.productId, { movement }, correlationId)];
       if (fellToLowStock(product.available_quantity, decision.quantityAfter, threshold)) {
         events.push(
-          inventoryEvent(LowStock, request.productId, { productId: request.productId, availableQuantity: decision.quantityAfter, threshold }, correlationId),
+          inventoryEvent(
+            LowStock,
+            request.productId,
+            { productId: request.productId, availableQuantity: decision.quantityAfter, threshold },
+            correlationId,
+          ),
         );
       }
       await insertInventoryEvents(db, events);

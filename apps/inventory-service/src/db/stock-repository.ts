@@ -84,7 +84,13 @@ export class StockRepository {
             newLines.map((l) => ({ order_id: l.orderId, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
           ),
           JSON.stringify(
-            movements.map((m, n) => ({ n, order_id: m.orderId, product_id: m.productId, quantity: m.quantity, quantity_after: m.quantityAfter })),
+            movements.map((m, n) => ({
+              n,
+              order_id: m.orderId,
+              product_id: m.productId,
+              quantity: m.quantity,
+              quantity_after: m.quantityAfter,
+            })),
           ),
         ],
       );

@@ -14,7 +14,10 @@ describe('decideAdjustment', () => {
   });
 
   it('never takes the stock below zero nor above the maximum, naming the available quantity', () => {
-    expect(decideAdjustment(3, { delta: -4, reason: 'DAMAGED' }, undefined)).toEqual({ outcome: 'INSUFFICIENT_STOCK', availableQuantity: 3 });
+    expect(decideAdjustment(3, { delta: -4, reason: 'DAMAGED' }, undefined)).toEqual({
+      outcome: 'INSUFFICIENT_STOCK',
+      availableQuantity: 3,
+    });
     expect(decideAdjustment(3, { delta: MAX_STOCK_QUANTITY - 2, reason: 'RECEIVED' }, undefined)).toEqual({
       outcome: 'OVER_MAXIMUM',
       availableQuantity: 3,
@@ -24,7 +27,11 @@ describe('decideAdjustment', () => {
   it('answers a repeated Idempotency-Key with the movement it made, and refuses it with another adjustment', () => {
     const before = { id: '42', requestHash: adjustmentHash(received) };
     expect(decideAdjustment(0, received, before)).toEqual({ outcome: 'REPLAY', movementId: '42' });
-    for (const other of [{ ...received, delta: 6 }, { ...received, reason: 'RETURNED' as const }, { ...received, reference: undefined }]) {
+    for (const other of [
+      { ...received, delta: 6 },
+      { ...received, reason: 'RETURNED' as const },
+      { ...received, reference: undefined },
+    ]) {
       expect(decideAdjustment(100, other, before)).toEqual({ outcome: 'KEY_REUSED' });
     }
   });

@@ -27,7 +27,9 @@ export function decideAdjustment(
   madeBefore: { id: string; requestHash: string | null } | undefined,
 ): AdjustmentDecision {
   if (madeBefore) {
-    return madeBefore.requestHash === adjustmentHash(adjustment) ? { outcome: 'REPLAY', movementId: madeBefore.id } : { outcome: 'KEY_REUSED' };
+    return madeBefore.requestHash === adjustmentHash(adjustment)
+      ? { outcome: 'REPLAY', movementId: madeBefore.id }
+      : { outcome: 'KEY_REUSED' };
   }
   const after = available + adjustment.delta;
   if (after < 0) return { outcome: 'INSUFFICIENT_STOCK', availableQuantity: available };

@@ -32,7 +32,9 @@ export function inventoryRequestsConsumer(deps: {
       onMessage(ReleaseReservations, async ({ orderIds }) => {
         await stock.releaseAll(orderIds);
       }),
-      onRequest(ReserveStock, publisher, async ({ orders }, envelope) => ({ results: await stock.reserve(orders, envelope.correlationId) })),
+      onRequest(ReserveStock, publisher, async ({ orders }, envelope) => ({
+        results: await stock.reserve(orders, envelope.correlationId),
+      })),
       onRequest(ReleaseStock, publisher, ({ orderId }) => stock.release(orderId)),
       onRequest(CreateProduct, publisher, async ({ product, actor }, envelope) => {
         const created = await products.create(product, actor, envelope.correlationId);

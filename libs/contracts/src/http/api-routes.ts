@@ -220,7 +220,8 @@ export const apiRoutes = {
     headers: [
       {
         name: 'Idempotency-Key',
-        description: 'required: the same key for the same product applies the adjustment once, however often it is sent (the answer is the movement it made)',
+        description:
+          'required: the same key for the same product applies the adjustment once, however often it is sent (the answer is the movement it made)',
         schema: IdempotencyKey,
         required: true,
       },

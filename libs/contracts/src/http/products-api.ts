@@ -48,6 +48,9 @@ export type StockAdjustmentBody = z.infer<typeof StockAdjustmentBody>;
 /** GET /api/v1/products/:id/stock-movements (admin) */
 export const ListStockMovementsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^\d{1,19}$/, 'a cursor from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, 'a cursor from a previous page')
+    .optional(),
 });
 export type ListStockMovementsQuery = z.infer<typeof ListStockMovementsQuery>;

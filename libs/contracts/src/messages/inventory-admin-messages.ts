@@ -49,7 +49,14 @@ export const AdjustStock = defineRequest({
 export const ListStockMovements = defineRequest({
   type: 'ListStockMovements',
   topic: Topics.inventoryQueries,
-  request: z.object({ productId: ProductId, limit: z.int().min(1).max(100), cursor: z.string().regex(/^\d{1,19}$/).optional() }),
+  request: z.object({
+    productId: ProductId,
+    limit: z.int().min(1).max(100),
+    cursor: z
+      .string()
+      .regex(/^\d{1,19}$/)
+      .optional(),
+  }),
   reply: StockMovementPage,
 });
 
