@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, type Envelope, type ManagedProduct, type StockMovement } from '@orderline/contracts';
-import { EventCollector, waitFor } from '@orderline/testing';
+import { EventCollector, restockThroughApi, waitFor } from '@orderline/testing';
 import { adminToken, api, bearer, confirmedOrder, customerToken, orderBody, placeOrder, waitForDecision } from './support/api';
 
 /**
@@ -246,5 +246,26 @@ describe('stock administration (admin API, stock log, inventory.events)', () => 
     );
     expect(received[4].payload).toEqual({ productId: product.id, availableQuantity: 5, threshold: 5 });
     expect(new Set(received.map((e) => e.messageId)).size).toBe(5);
+  });
+
+  it("the benchmark's restock goes through the API: short products get a RECEIVED adjustment up to the target, once", async () => {
+    const [short, stocked] = [await createProduct(3), await createProduct(80)];
+    const runId = randomUUID().slice(0, 8);
+    const restock = () =>
+      restockThroughApi({ gatewayUrl: process.env['GATEWAY_URL'] as string, productIds: [short.id, stocked.id], atLeast: 50, runId });
+    expect(await restock()).toBe(1);
+    expect(await restock()).toBe(0);
+    expect([await availableOf(short.id), await availableOf(stocked.id)]).toEqual([50, 80]);
+    const log = await expectLogAddsUp(short.id);
+    expect(log.at(-1)).toMatchObject({
+      kind: 'ADJUSTMENT',
+      delta: 47,
+      reason: 'RECEIVED',
+      actor: 'RESTOCK',
+      reference: `restock ${runId}`,
+    });
+    await expect(
+      restockThroughApi({ gatewayUrl: process.env['GATEWAY_URL'] as string, productIds: ['NO-SUCH-PRODUCT'], atLeast: 1, runId }),
+    ).rejects.toThrow(/no product NO-SUCH-PRODUCT/);
   });
 });
