@@ -48,16 +48,31 @@ async function main(): Promise<void> {
       : `DO NOTHING`;
 
     // $executeRawUnsafe only because the ON CONFLICT clause is chosen above; all values are bound ($1..$n).
-    const p = await prisma.$executeRawUnsafe(
-      `INSERT INTO products (id, name, description, unit_price, available_quantity)
-       SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::numeric[], $5::int[])
-       ON CONFLICT (id) ${onConflictProducts}`,
+    // Every stock written here is logged (stock_movements), so a product's log adds up to its stock:
+    // a new product's stock as CREATED, a reset's change as a COUNT_CORRECTION adjustment.
+    const [{ written }] = await prisma.$queryRawUnsafe<{ written: number }[]>(
+      `WITH before AS (SELECT id, available_quantity FROM products WHERE id = ANY($1::varchar[])),
+       upserted AS (
+         INSERT INTO products (id, name, description, unit_price, available_quantity)
+         SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::numeric[], $5::int[])
+         ON CONFLICT (id) ${onConflictProducts}
+         RETURNING id, available_quantity),
+       logged AS (
+         INSERT INTO stock_movements (product_id, kind, delta, quantity_after, reason, actor)
+         SELECT u.id, CASE WHEN b.id IS NULL THEN 'CREATED' ELSE 'ADJUSTMENT' END::stock_movement_kind,
+                u.available_quantity - coalesce(b.available_quantity, 0), u.available_quantity,
+                CASE WHEN b.id IS NULL THEN NULL ELSE 'COUNT_CORRECTION' END::stock_adjustment_reason, 'SEED'
+         FROM upserted u LEFT JOIN before b ON b.id = u.id
+         WHERE b.id IS NULL OR u.available_quantity <> b.available_quantity
+         ORDER BY u.id)
+       SELECT count(*)::int AS written FROM upserted`,
       products.map((x) => x.id),
       products.map((x) => x.name),
       products.map((x) => x.description),
       products.map((x) => x.unitPrice),
       products.map((x) => x.availableQuantity),
     );
+    const p = written;
     const c = await prisma.$executeRawUnsafe(
       `INSERT INTO customers (id, name, email, blocked)
        SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::bool[])

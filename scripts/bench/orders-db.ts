@@ -43,21 +43,8 @@ export async function durabilitySettings(pool: Pool): Promise<Record<string, str
   return settings;
 }
 
-/**
- * Raises the stock of the products the bench draws from to at least `quantity`, so the run measures
- * confirmations rather than OUT_OF_STOCK. Fails if any of those seeded products is missing.
- */
-export async function topUpStock(pool: Pool, products: number, quantity: number): Promise<number> {
-  const ids = productIds(products);
-  const { rowCount } = await pool.query(
-    'UPDATE products SET available_quantity = GREATEST(available_quantity, $2) WHERE id = ANY($1::varchar[])',
-    [ids, quantity],
-  );
-  if (rowCount !== ids.length) {
-    throw new Error(`only ${rowCount} of PROD-0001..${ids.at(-1)} exist; seed with npm run db:seed or lower --products`);
-  }
-  return rowCount;
-}
+/** The products the bench draws from: PROD-0001 .. PROD-<count> (seeded). */
+export const benchProductIds = productIds;
 
 /**
  * `count` customers of the run's own, `B<runId>-1` …: the bench's orders never ship, so they stay

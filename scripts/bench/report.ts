@@ -44,7 +44,7 @@ orderline bench — run ${s.runId}
   options          --duration ${o.duration} --warmup ${o.warmup} --connections ${o.connections} --products ${o.products} --lines ${o.lines} --customers ${o.customers}${o.skipPgbench ? ' --skip-pgbench' : ''} --settle-timeout ${o.settleTimeout} --backlog-wait ${o.backlogWait}
   load             autocannon in a separate process, pipelining 1; bodies: ${o.lines} distinct random product(s) of PROD-0001..PROD-${String(o.products).padStart(4, '0')}, quantity 1..3, customers B${s.runId}-1..B${s.runId}-${o.customers} (made for this run) in rotation (one token each)
   consumer groups  ${describeGroups(s.groups, s.ownPid)}
-  stock top-up     UPDATE products SET available_quantity = GREATEST(available_quantity, ${s.stockTopUp.quantity}) for the ${s.stockTopUp.products} products used, so the run measures confirmations, not OUT_OF_STOCK
+  stock top-up     at least ${s.stockTopUp.quantity} of each of the ${s.stockTopUp.products} products used, through the admin API (RECEIVED stock adjustments), so the run measures confirmations, not OUT_OF_STOCK
 `);
 }
 

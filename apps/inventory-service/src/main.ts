@@ -1,8 +1,12 @@
-import { openDatabase } from '@orderline/db';
+import { Topics } from '@orderline/contracts';
+import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
+import { startOutboxRelay } from '@orderline/messaging';
 import { exitOnStartupError, startService } from '@orderline/runtime';
 import { loadInventoryServiceConfig } from './config';
+import { INVENTORY_OUTBOX_TABLE } from './db/inventory-outbox';
 import { ProductRepository } from './db/product-repository';
+import { StockLogRepository } from './db/stock-log-repository';
 import { StockRepository } from './db/stock-repository';
 import { inventoryQueriesConsumer } from './messaging/inventory-queries-consumer';
 import { inventoryRequestsConsumer } from './messaging/inventory-requests-consumer';
@@ -18,10 +22,16 @@ async function main() {
     logger,
     database,
     healthPort: config.HEALTH_PORT,
-    start: async ({ publisher, consume }) => {
-      await consume(inventoryQueriesConsumer({ publisher, products: new ProductRepository(database.prisma) }));
-      await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma) }));
-      return [];
+    start: async ({ instanceId, publisher, consume }) => {
+      // inventory.events leave through inventory's own outbox, relayed as order-management's is
+      const outbox = new OutboxRepository(database.prisma, { table: INVENTORY_OUTBOX_TABLE });
+      const relay = startOutboxRelay({ outbox, defaultTopic: Topics.inventoryEvents, publisher, logger, holder: instanceId });
+      const options = { lowStockThreshold: config.LOW_STOCK_THRESHOLD, eventsCommitted: () => relay.wake() };
+      const products = new ProductRepository(database.prisma, options);
+      const stockLog = new StockLogRepository(database.prisma, options);
+      await consume(inventoryQueriesConsumer({ publisher, products, stockLog }));
+      await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma, options), products, stockLog }));
+      return [() => relay.stop()];
     },
   });
 }

@@ -1,15 +1,13 @@
 import { Topics } from '@orderline/contracts';
-import { openDatabase } from '@orderline/db';
+import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { Requester } from '@orderline/messaging';
+import { Requester, startOutboxRelay } from '@orderline/messaging';
 import { exitOnStartupError, startService } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
-import { OutboxRepository } from './db/outbox-repository';
 import { orderCommandsConsumer } from './messaging/order-commands-consumer';
 import { orderQueriesConsumer } from './messaging/order-queries-consumer';
 import { trackOutboxBacklog } from './messaging/order-metrics';
-import { startOutboxRelay } from './messaging/outbox-relay';
 
 const logger = createLogger('order-management');
 
@@ -34,7 +32,7 @@ async function main() {
       await requester.start();
       const outbox = new OutboxRepository(database.prisma);
       trackOutboxBacklog(outbox);
-      const relay = startOutboxRelay({ outbox, publisher, logger, holder: instanceId });
+      const relay = startOutboxRelay({ outbox, defaultTopic: Topics.orderEvents, publisher, logger, holder: instanceId });
       const orders = new OrderRepository(database.prisma, () => relay.wake());
       await consume(orderQueriesConsumer({ publisher, orders }));
       await consume(

@@ -28,6 +28,7 @@ describe('catalog', () => {
       description: expect.any(String),
       unitPrice: expect.stringMatching(/^\d+\.\d{2}$/),
       availableQuantity: expect.any(Number),
+      active: true,
     });
     const second = await api().get(`/api/v1/products?limit=100&cursor=${first.body.nextCursor}`).set(auth());
     expect(second.body.items[0].id > first.body.items[99].id).toBe(true);

@@ -98,6 +98,8 @@ export const Product = z.object({
   description: z.string(),
   unitPrice: Money,
   availableQuantity: z.int(),
+  /** false: refused in new orders (UNKNOWN_PRODUCT); only admins see it in the catalog */
+  active: z.boolean(),
 });
 export type Product = z.infer<typeof Product>;
 

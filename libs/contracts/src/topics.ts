@@ -11,10 +11,15 @@ export const Topics = {
   orderEvents: 'orders.events',
   /** order-management → customer-service: GetCustomers. Key: the batch's first customer id. */
   customerRequests: 'customers.requests',
-  /** order-management → inventory-service: ReserveStock, ReleaseStock, ReleaseReservations. Key: order id. */
+  /**
+   * order-management → inventory-service: ReserveStock, ReleaseStock, ReleaseReservations (key: order id);
+   * gateway → inventory-service: CreateProduct, UpdateProduct, AdjustStock (key: product id).
+   */
   inventoryRequests: 'inventory.requests',
-  /** gateway → inventory-service's query consumer: ListProducts, GetProduct. Key: product id or cursor. */
+  /** gateway → inventory-service's query consumer: ListProducts, GetProduct, ListStockMovements. Key: product id or cursor. */
   inventoryQueries: 'inventory.queries',
+  /** inventory-service → anyone (its outbox): ProductCreated, ProductUpdated, StockAdjusted, LowStock. Key: product id. */
+  inventoryEvents: 'inventory.events',
   /** Replies to requests made by gateway instances. Every gateway instance reads all of it. */
   gatewayReplies: 'gateway.replies',
   /** Replies to requests made by order-management instances. */
@@ -51,6 +56,7 @@ export const topicSpecs: TopicSpec[] = [
   { topic: Topics.customerRequests, numPartitions: 6 },
   { topic: Topics.inventoryRequests, numPartitions: 12 },
   { topic: Topics.inventoryQueries, numPartitions: 6 },
+  { topic: Topics.inventoryEvents, numPartitions: 6 },
   { topic: Topics.gatewayReplies, numPartitions: 6 },
   { topic: Topics.orderManagementReplies, numPartitions: 6 },
 ]
@@ -69,7 +75,7 @@ export const Headers = {
   sourceOffset: 'dlq-source-offset',
   /** on a dead letter whose value was cut to fit the size limit: the original value's length in bytes */
   truncatedFrom: 'dlq-truncated-from',
-  /** on dead letters from the outbox relay (dlq-source-topic `outbox_events`): the row's id, and the topic it was for */
+  /** on dead letters from an outbox relay (dlq-source-topic: the outbox table): the row's id, and the topic it was for */
   outboxId: 'dlq-outbox-id',
   outboxTopic: 'dlq-outbox-topic',
 } as const;

@@ -1,3 +1,4 @@
 export * from './prisma';
 export * from './database';
 export { inTransaction, poolOf, type SqlClient } from './sql';
+export { OutboxRepository, type OutboxRow } from './outbox-repository';

@@ -1,3 +1,4 @@
 export * from './system';
 export * from './tokens';
 export * from './wait-for';
+export * from './restock';

@@ -11,3 +11,4 @@ export * from './metrics';
 export * from './restart-on-crash';
 export * from './topic-follower';
 export * from './peer-group';
+export * from './outbox-relay';

@@ -13,7 +13,11 @@ export async function createTestProduct(
   { stock = 100, unitPrice = '10.00', name = 'Test product' }: { stock?: number; unitPrice?: string; name?: string } = {},
 ): Promise<{ id: string; stock: number; unitPrice: string }> {
   const id = `T-${randomUUID().slice(0, 23)}`;
-  await prisma.product.create({ data: { id, name, description: 'created by a test', unitPrice, availableQuantity: stock } });
+  // with its first stock-log row, as inventory creates products, so the product's log adds up to its stock
+  await prisma.$transaction([
+    prisma.product.create({ data: { id, name, description: 'created by a test', unitPrice, availableQuantity: stock } }),
+    prisma.stockMovement.create({ data: { productId: id, kind: 'CREATED', delta: stock, quantityAfter: stock } }),
+  ]);
   return { id, stock, unitPrice };
 }
 

@@ -3,9 +3,11 @@ import {
   isVisibleTo,
   type Caller,
   type CreateOrderPayload,
+  type ManagedProduct,
   type Order,
   type Product,
   type RequestContract,
+  type StockMovement,
 } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { ReplyFailedError, type OutgoingMessage, type Publisher, type RequestOptions, type Requester } from '@orderline/messaging';
@@ -26,6 +28,8 @@ export class FakeBackend {
   /** the gateway's view: accepted orders it answers PENDING itself */
   readonly accepted = new Map<string, Order>();
   readonly products = new Map<string, Product>();
+  /** every product's stock log, oldest first, as inventory-service keeps it */
+  readonly movements: StockMovement[] = [];
   /** every request the gateway sent, in order */
   readonly requests: { type: string; payload: Record<string, unknown>; key: string; correlationId: string }[] = [];
   /** every command the gateway published, in order */
@@ -91,6 +95,28 @@ export class FakeBackend {
 
   readonly readiness: GatewayDeps['readiness'] = async () => ({ ready: this.kafkaUp, checks: { kafka: this.kafkaUp ? 'up' : 'down' } });
 
+  private readonly adjustments = new Map<string, StockMovement>();
+
+  /** A change of a product's stock: applied, and logged with the quantity after it. */
+  private log(productId: string, change: Partial<StockMovement> & Pick<StockMovement, 'kind' | 'delta'>): StockMovement {
+    const product = this.products.get(productId) as Product;
+    const quantityAfter = change.kind === 'CREATED' ? change.delta : product.availableQuantity + change.delta;
+    this.products.set(productId, { ...product, availableQuantity: quantityAfter });
+    const movement: StockMovement = {
+      id: String(this.movements.length + 1),
+      productId,
+      reason: null,
+      actor: null,
+      reference: null,
+      orderId: null,
+      createdAt: new Date().toISOString(),
+      ...change,
+      quantityAfter,
+    };
+    this.movements.push(movement);
+    return movement;
+  }
+
   private throwScripted(type: string): void {
     const index = this.failures.findIndex((f) => f.type === type);
     if (index >= 0) throw this.failures.splice(index, 1)[0].error;
@@ -148,14 +174,59 @@ export class FakeBackend {
         return { orderId: command.orderId, created };
       }
       case 'ListProducts':
-        return { items: [...this.products.values()].slice(0, request['limit'] as number), nextCursor: null };
-      case 'GetProduct':
-        return { product: this.products.get(request['productId'] as string) ?? null };
+        return {
+          items: [...this.products.values()].filter((p) => p.active || request['includeInactive']).slice(0, request['limit'] as number),
+          nextCursor: null,
+        };
+      case 'GetProduct': {
+        const product = this.products.get(request['productId'] as string);
+        return { product: product && (product.active || request['includeInactive']) ? product : null };
+      }
+      case 'CreateProduct': {
+        const product = { active: true, ...(request['product'] as Omit<Product, 'active'>) };
+        if (this.products.has(product.id)) throw new ReplyFailedError('CONFLICT', `a product ${product.id} exists`);
+        this.products.set(product.id, product);
+        this.log(product.id, { kind: 'CREATED', delta: product.availableQuantity, actor: request['actor'] as string });
+        return { product: managed(product) };
+      }
+      case 'UpdateProduct': {
+        const product = this.products.get(request['productId'] as string);
+        if (!product) throw new ReplyFailedError('NOT_FOUND', `no product ${String(request['productId'])}`);
+        const { lowStockThreshold: _threshold, ...changes } = request['changes'] as Partial<ManagedProduct>;
+        this.products.set(product.id, { ...product, ...changes });
+        return { product: managed(this.products.get(product.id) as Product) };
+      }
+      case 'AdjustStock': {
+        const product = this.products.get(request['productId'] as string);
+        if (!product) throw new ReplyFailedError('NOT_FOUND', `no product ${String(request['productId'])}`);
+        const key = `${product.id} ${String(request['idempotencyKey'])}`;
+        const before = this.adjustments.get(key);
+        if (before) return before.delta === request['delta'] ? { outcome: 'APPLIED', movement: before } : { outcome: 'KEY_REUSED' };
+        const delta = request['delta'] as number;
+        if (product.availableQuantity + delta < 0) return { outcome: 'INSUFFICIENT_STOCK', availableQuantity: product.availableQuantity };
+        const movement = this.log(product.id, {
+          kind: 'ADJUSTMENT',
+          delta,
+          reason: request['reason'] as StockMovement['reason'],
+          actor: request['actor'] as string,
+          reference: (request['reference'] as string | undefined) ?? null,
+        });
+        this.adjustments.set(key, movement);
+        return { outcome: 'APPLIED', movement };
+      }
+      case 'ListStockMovements': {
+        if (!this.products.has(request['productId'] as string)) throw new ReplyFailedError('NOT_FOUND', 'no such product');
+        const newestFirst = this.movements.filter((m) => m.productId === request['productId']).reverse();
+        return { items: newestFirst.slice(0, request['limit'] as number), nextCursor: null };
+      }
       default:
         throw new Error(`the fake backend does not answer ${type}`);
     }
   }
 }
+
+/** A product as admins see it (the fake has no thresholds of its own: the default). */
+const managed = (product: Product): ManagedProduct => ({ ...product, lowStockThreshold: 10 });
 
 /** The JWT secret of gateways under test. */
 export const TEST_JWT_SECRET = 'test-secret-0123456789';

@@ -196,7 +196,7 @@ describe('who may do what, as the gateway applies it', () => {
 
 describe('the rest of the surface', () => {
   it('products: a page, one product, 404 for an unknown one', async () => {
-    const product: Product = { id: 'PROD-0001', name: 'Mug', description: 'a mug', unitPrice: '4.50', availableQuantity: 3 };
+    const product: Product = { id: 'PROD-0001', name: 'Mug', description: 'a mug', unitPrice: '4.50', availableQuantity: 3, active: true };
     backend.products.set(product.id, product);
     expect((await request(app).get('/api/v1/products').set(bearer('CUST01'))).body).toEqual({ items: [product], nextCursor: null });
     expect((await request(app).get('/api/v1/products/PROD-0001').set(bearer('CUST01'))).body).toEqual(product);

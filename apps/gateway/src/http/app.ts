@@ -3,7 +3,7 @@ import swaggerUi from 'swagger-ui-express';
 import { apiRoutes, type OperationId } from '@orderline/contracts';
 import type { Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
-import { authenticate } from './auth';
+import { authenticate, requireRole } from './auth';
 import { correlationId } from './correlation';
 import {
   DEFAULT_CUSTOMER_LIMITS,
@@ -100,6 +100,7 @@ export function createApp(deps: GatewayDeps): express.Express {
     const chain: RequestHandler[] = [];
     if (operationId === 'createOrder') chain.push(admitOrders(() => deps.acceptedOrders.decisionLagMs(), deps.maxDecisionLagMs));
     if (route.auth) chain.push(auth);
+    if ('role' in route) chain.push(requireRole(route.role));
     if ('body' in route) chain.push(requireJson, parseJson);
     chain.push(validateInput(route));
     // limits after validation: a request refused as malformed takes no token

@@ -42,6 +42,10 @@ describe('OpenAPI document', () => {
         'DELETE /api/v1/orders/:id',
         'GET /api/v1/products',
         'GET /api/v1/products/:id',
+        'POST /api/v1/products',
+        'PATCH /api/v1/products/:id',
+        'POST /api/v1/products/:id/stock-adjustments',
+        'GET /api/v1/products/:id/stock-movements',
       ]),
     );
   });

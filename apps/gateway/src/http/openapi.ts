@@ -14,7 +14,7 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
       ...(route.headers ?? []).map((header) => ({
         name: header.name,
         in: 'header',
-        required: false,
+        required: header.required ?? false,
         description: header.description,
         schema: jsonSchema(header.schema, 'input'),
       })),
@@ -23,6 +23,7 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
     paths[route.path][route.method] = {
       operationId,
       summary: route.summary,
+      ...(route.role ? { description: `Only for tokens with role \`${route.role}\` (others: 403).` } : {}),
       tags: [route.tag],
       ...(route.auth ? { security: [{ bearer: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters } : {}),

@@ -41,7 +41,13 @@ export function validateInput(route: ApiRoute): RequestHandler {
     for (const header of route.headers ?? []) {
       const name = header.name.toLowerCase();
       const value = req.get(name);
-      if (value === undefined) continue;
+      if (value === undefined) {
+        if (header.required) {
+          invalid.add('headers');
+          errors.push({ path: `headers.${name}`, message: 'required' });
+        }
+        continue;
+      }
       const parsed = parse(header.schema, headerText(value), 'headers', `headers.${name}`);
       if (typeof parsed === 'string') input.headers[name] = parsed;
     }

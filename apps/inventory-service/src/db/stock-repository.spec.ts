@@ -4,7 +4,7 @@ import { StockRepository } from './stock-repository';
 
 /** Against the real Postgres (npm run infra:up): the SQL is what is under test. */
 const prisma = testPrisma();
-const stock = new StockRepository(prisma);
+const stock = new StockRepository(prisma, { lowStockThreshold: 10 });
 afterAll(() => prisma.$disconnect());
 
 const one = async (orderId: string, items: { productId: string; quantity: number }[]) => (await stock.reserve([{ orderId, items }]))[0];

@@ -59,6 +59,11 @@ describe('decideReservations', () => {
       ],
     );
     expect(decision.taken).toEqual(new Map([[A, 5]]));
+    // the stock log: one row per line taken, with the stock after it, in the order taken
+    expect(decision.movements).toEqual([
+      { orderId: 'o1', productId: A, quantity: 2, quantityAfter: 3 },
+      { orderId: 'o3', productId: A, quantity: 3, quantityAfter: 0 },
+    ]);
   });
 
   it('names every short line of an order refused as out of stock; exactly what is left can be reserved', () => {
@@ -101,6 +106,7 @@ describe('decideReservations', () => {
         results: [{ orderId: 'o1', outcome: 'REJECTED', reason: 'RESERVATION_MISMATCH', productIds: items.map(([id]) => id) }],
         newLines: [],
         taken: new Map(),
+        movements: [],
       });
     }
   });

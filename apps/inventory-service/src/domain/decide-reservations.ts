@@ -27,6 +27,16 @@ export interface ReservationDecision {
   newLines: ReservedLine[];
   /** how much each product's stock goes down */
   taken: Map<string, number>;
+  /** one per new line, in the order the stock was taken: the stock log's RESERVATION rows */
+  movements: ReservationMovement[];
+}
+
+/** A line's entry in the stock log: its product's stock after it. */
+export interface ReservationMovement {
+  orderId: string;
+  productId: string;
+  quantity: number;
+  quantityAfter: number;
 }
 
 /**
@@ -35,7 +45,8 @@ export interface ReservationDecision {
  * - an order reserved before is a replay: answered with what it holds, but only for the same
  *   items (RESERVATION_MISMATCH otherwise: an order id cannot take over another order's
  *   reservation), and nothing more is taken;
- * - otherwise all or nothing per order: UNKNOWN_PRODUCT or OUT_OF_STOCK naming the lines at fault,
+ * - otherwise all or nothing per order: UNKNOWN_PRODUCT (not among `products`: the caller leaves
+ *   inactive products out) or OUT_OF_STOCK naming the lines at fault,
  *   else every line reserved at the product's price;
  * - in the order given, so earlier orders get scarce stock first and a rejected order takes
  *   nothing.
@@ -53,6 +64,7 @@ export function decideReservations(
 
   const results: Reservation[] = [];
   const newLines: ReservedLine[] = [];
+  const movements: ReservationMovement[] = [];
   for (const order of orders) {
     const held = before.get(order.orderId);
     if (held) {
@@ -79,7 +91,9 @@ export function decideReservations(
       continue;
     }
     const lines = order.items.map((item) => {
-      available.set(item.productId, (available.get(item.productId) as number) - item.quantity);
+      const quantityAfter = (available.get(item.productId) as number) - item.quantity;
+      available.set(item.productId, quantityAfter);
+      movements.push({ orderId: order.orderId, productId: item.productId, quantity: item.quantity, quantityAfter });
       return {
         orderId: order.orderId,
         productId: item.productId,
@@ -93,7 +107,7 @@ export function decideReservations(
 
   const taken = new Map<string, number>();
   for (const line of newLines) taken.set(line.productId, (taken.get(line.productId) ?? 0) + line.quantity);
-  return { results, newLines, taken };
+  return { results, newLines, taken, movements };
 }
 
 /** The same products in the same quantities, in any order. */

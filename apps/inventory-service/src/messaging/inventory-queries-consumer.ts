@@ -1,22 +1,34 @@
-import { ConsumerGroups, GetProduct, ListProducts, Topics, payloadBudget } from '@orderline/contracts';
-import { onRequest, type ConsumerDefinition, type Publisher } from '@orderline/messaging';
+import { ConsumerGroups, GetProduct, ListProducts, ListStockMovements, Topics, payloadBudget } from '@orderline/contracts';
+import { ReplyError, onRequest, type ConsumerDefinition, type Publisher } from '@orderline/messaging';
 import type { ProductRepository } from '../db/product-repository';
+import type { StockLogRepository } from '../db/stock-log-repository';
 
 /**
- * `inventory.queries`: catalog reads (ListProducts, GetProduct) in a consumer group of their own,
+ * `inventory.queries`: catalog reads (ListProducts, GetProduct; inactive products only when the
+ * gateway asks for an admin) and stock logs (ListStockMovements) in a consumer group of their own,
  * so they never wait behind stock reservations.
  */
 export function inventoryQueriesConsumer(deps: {
   publisher: Pick<Publisher, 'publish' | 'maxMessageBytes'>;
   products: Pick<ProductRepository, 'list' | 'findById'>;
+  stockLog: Pick<StockLogRepository, 'movements'>;
 }): ConsumerDefinition {
-  const { publisher, products } = deps;
+  const { publisher, products, stockLog } = deps;
   return {
     groupId: ConsumerGroups.inventoryServiceQueries,
     topics: [Topics.inventoryQueries],
     routes: [
-      onRequest(ListProducts, publisher, ({ limit, cursor }) => products.list(limit, cursor, payloadBudget(publisher.maxMessageBytes))),
-      onRequest(GetProduct, publisher, async ({ productId }) => ({ product: await products.findById(productId) })),
+      onRequest(ListProducts, publisher, ({ limit, cursor, includeInactive }) =>
+        products.list(limit, cursor, payloadBudget(publisher.maxMessageBytes), { includeInactive }),
+      ),
+      onRequest(GetProduct, publisher, async ({ productId, includeInactive }) => ({
+        product: await products.findById(productId, { includeInactive }),
+      })),
+      onRequest(ListStockMovements, publisher, async ({ productId, limit, cursor }) => {
+        const page = await stockLog.movements(productId, limit, cursor);
+        if (!page) throw new ReplyError('NOT_FOUND', `no product ${productId}`);
+        return page;
+      }),
     ],
   };
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { OutboxRepository } from '../db/outbox-repository';
+import type { OutboxRepository } from '@orderline/db';
 
 /** Orders reaching a final decision: CONFIRMED, REJECTED (with the reason) or CANCELLED. */
 export const ordersFinal = new Counter({

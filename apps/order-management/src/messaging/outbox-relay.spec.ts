@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka, KafkaMessage } from '@orderline/messaging';
 import { Headers, Topics, deadLetterTopic, topicSpecs } from '@orderline/contracts';
-import { createPrismaClient, poolOf } from '@orderline/db';
+import { OutboxRepository, createPrismaClient, poolOf } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { BrokerUnavailableError, Publisher, PublishRefusedError, createKafka, ensureTopics, type RawMessage } from '@orderline/messaging';
+import {
+  BrokerUnavailableError,
+  Publisher,
+  PublishRefusedError,
+  createKafka,
+  ensureTopics,
+  startOutboxRelay,
+  type OutboxRelay,
+  type RawMessage,
+} from '@orderline/messaging';
 import { waitFor } from '@orderline/testing';
-import { OutboxRepository } from '../db/outbox-repository';
-import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 
 /**
+ * libs/messaging's outbox relay with libs/db's OutboxRepository, as order-management runs them.
  * Against the real Postgres and Kafka (npm run infra:up). Each run relays from a table of its own
  * shaped like outbox_events (so no running order-management publishes its rows, and its lease is
  * its own) to topics of its own.
@@ -31,7 +39,7 @@ let kafka: Kafka;
 let publisher: Publisher;
 const relays: OutboxRelay[] = [];
 const relay = (options: Partial<Parameters<typeof startOutboxRelay>[0]>) => {
-  const started = startOutboxRelay({ outbox, publisher, logger, idleMs: 100, ...options });
+  const started = startOutboxRelay({ outbox, defaultTopic: Topics.orderEvents, publisher, logger, idleMs: 100, ...options });
   relays.push(started);
   return started;
 };

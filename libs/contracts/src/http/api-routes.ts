@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { Order, Product } from '../orders';
 import { Problem } from '../problem';
 import { CreateOrderAccepted, CreateOrderBody, IdempotencyKey, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
-import { ListProductsQuery, ProductIdParam } from './products-api';
+import { ManagedProduct, StockMovement, StockMovementPage } from '../stock';
+import {
+  CreateProductBody,
+  ListProductsQuery,
+  ListStockMovementsQuery,
+  ProductIdParam,
+  StockAdjustmentBody,
+  UpdateProductBody,
+} from './products-api';
 
 export interface ApiResponse {
   description: string;
@@ -20,11 +28,13 @@ export interface ApiRoute {
   tag: 'orders' | 'products' | 'health' | 'docs';
   /** needs `Authorization: Bearer <JWT>` */
   auth: boolean;
+  /** only tokens with this role (others: 403, before their input is looked at) */
+  role?: 'admin';
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** request headers the route reads (optional ones), validated like params, query and body */
-  headers?: { name: string; description: string; schema: z.ZodType<string, string> }[];
+  /** request headers the route reads (optional unless `required`), validated like params, query and body */
+  headers?: { name: string; description: string; schema: z.ZodType<string, string>; required?: boolean }[];
   responses: Record<number, ApiResponse>;
 }
 
@@ -39,6 +49,9 @@ const authProblems = {
   504: problem('a service did not answer in time'),
 };
 const orderNotFound = { 404: problem('no such order, or not yours') };
+const adminOnly = { 403: problem('admins only') };
+const productNotFound = { 404: problem('no such product') };
+const bodyProblems = { 413: problem('body over 64 KiB'), 415: problem('body not application/json') };
 
 /** An order's version as an entity tag: the ETag of GET and of every change's answer, what If-Match names. */
 const etag = {
@@ -144,7 +157,7 @@ export const apiRoutes = {
   listProducts: {
     method: 'get',
     path: '/api/v1/products',
-    summary: 'The catalog, one page at a time (ordered by id)',
+    summary: 'The catalog, one page at a time (ordered by id); inactive products only for admins',
     tag: 'products',
     auth: true,
     query: ListProductsQuery,
@@ -153,11 +166,94 @@ export const apiRoutes = {
   getProduct: {
     method: 'get',
     path: '/api/v1/products/{id}',
-    summary: 'One product',
+    summary: 'One product (an inactive one only for admins: 404 for customers)',
     tag: 'products',
     auth: true,
     params: ProductIdParam,
     responses: { 200: { description: 'the product', schema: Product }, 404: problem('no such product'), ...authProblems },
+  },
+  createProduct: {
+    role: 'admin',
+    method: 'post',
+    path: '/api/v1/products',
+    summary: 'Add a product to the catalog (admin); its stock is the first entry of its movement log',
+    tag: 'products',
+    auth: true,
+    body: CreateProductBody,
+    responses: {
+      201: { description: 'created; Location: /api/v1/products/{id}', schema: ManagedProduct },
+      400: problem('invalid body'),
+      ...adminOnly,
+      409: problem('a product with this id exists'),
+      ...bodyProblems,
+      ...authProblems,
+    },
+  },
+  updateProduct: {
+    role: 'admin',
+    method: 'patch',
+    path: '/api/v1/products/{id}',
+    summary:
+      'Change name, description, price, active or lowStockThreshold (admin). A new price applies to orders decided after it (confirmed orders keep theirs); an inactive product is refused in new orders (UNKNOWN_PRODUCT)',
+    tag: 'products',
+    auth: true,
+    params: ProductIdParam,
+    body: UpdateProductBody,
+    responses: {
+      200: { description: 'the product as changed', schema: ManagedProduct },
+      400: problem('invalid body'),
+      ...adminOnly,
+      ...productNotFound,
+      ...bodyProblems,
+      ...authProblems,
+    },
+  },
+  adjustStock: {
+    role: 'admin',
+    method: 'post',
+    path: '/api/v1/products/{id}/stock-adjustments',
+    summary: 'Receive goods (delta > 0) or write off (delta < 0) (admin); applied once per Idempotency-Key',
+    tag: 'products',
+    auth: true,
+    params: ProductIdParam,
+    body: StockAdjustmentBody,
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description:
+          'required: the same key for the same product applies the adjustment once, however often it is sent (the answer is the movement it made)',
+        schema: IdempotencyKey,
+        required: true,
+      },
+    ],
+    responses: {
+      201: { description: 'the movement the adjustment made (the same one for a repeated key)', schema: StockMovement },
+      400: problem('invalid body, or no Idempotency-Key'),
+      ...adminOnly,
+      ...productNotFound,
+      409: problem('the stock would go below zero (the detail names the available quantity); nothing changed'),
+      422: problem('the Idempotency-Key was used with a different adjustment of this product'),
+      ...bodyProblems,
+      ...authProblems,
+    },
+  },
+  listStockMovements: {
+    role: 'admin',
+    method: 'get',
+    path: '/api/v1/products/{id}/stock-movements',
+    summary:
+      "Every change of a product's stock with its cause (adjustment: who, reason, reference; reservation and release: the order), newest first, with the quantity after each (admin)",
+    tag: 'products',
+    auth: true,
+    params: ProductIdParam,
+    query: ListStockMovementsQuery,
+    responses: {
+      200: { description: 'a page of movements', schema: StockMovementPage },
+      400: problem('invalid query or cursor'),
+      ...adminOnly,
+      ...productNotFound,
+      ...authProblems,
+    },
   },
   createOrder: {
     method: 'post',

@@ -41,7 +41,8 @@ export const ReserveStock = defineRequest({
 export const ListProducts = defineRequest({
   type: 'ListProducts',
   topic: Topics.inventoryQueries,
-  request: z.object({ limit: z.int().min(1).max(100), cursor: z.string().optional() }),
+  /** includeInactive: admins see inactive products too */
+  request: z.object({ limit: z.int().min(1).max(100), cursor: z.string().optional(), includeInactive: z.boolean().default(false) }),
   reply: z.object({ items: z.array(Product), nextCursor: z.string().nullable() }),
 });
 
@@ -49,7 +50,8 @@ export const ListProducts = defineRequest({
 export const GetProduct = defineRequest({
   type: 'GetProduct',
   topic: Topics.inventoryQueries,
-  request: z.object({ productId: ProductId }),
+  /** an inactive product is null unless includeInactive (admins) */
+  request: z.object({ productId: ProductId, includeInactive: z.boolean().default(false) }),
   reply: z.object({ product: Product.nullable() }),
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Headers, Topics, deadLetterTopic } from '@orderline/contracts';
+import { Headers, deadLetterTopic } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import {
   BrokerUnavailableError,
@@ -8,8 +8,34 @@ import {
   sizeOf,
   type Publisher,
   type RawMessage,
-} from '@orderline/messaging';
-import type { OutboxRepository, OutboxRow } from '../db/outbox-repository';
+} from './publisher';
+
+/** One row of an outbox table, as the relay reads it (libs/db's OutboxRepository reads them so). */
+export interface OutboxRow {
+  /** bigint, as text */
+  id: string;
+  aggregate_id: string;
+  type: string;
+  /** the whole envelope as JSON text, as written with the change */
+  payload: string;
+  /** the envelope's correlationId; null when the payload is not an envelope */
+  correlation_id: string | null;
+  /** the topic the row is for (`headers.topic`); null when the row names none */
+  topic: string | null;
+}
+
+/**
+ * An outbox table and its relay lease, as the relay uses them: libs/db's OutboxRepository (this lib
+ * holds no database client, so the relay takes the table through this interface).
+ */
+export interface OutboxStore {
+  /** what dead letters name as their source (dlq-source-topic): the table */
+  readonly source: string;
+  tryLease(holder: string, ms: number): Promise<boolean>;
+  releaseLease(holder: string): Promise<void>;
+  oldestUnpublished(limit: number): Promise<OutboxRow[]>;
+  markPublished(ids: string[], holder: string): Promise<void>;
+}
 
 export interface OutboxRelay {
   /** Events were committed to the outbox: publish them now instead of at the next poll. */
@@ -17,11 +43,14 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-/** Where a row goes when it names no topic: every row written before rows named theirs was an order event. */
-export const DEFAULT_OUTBOX_TOPIC = Topics.orderEvents;
-
 export interface OutboxRelayOptions {
-  outbox: OutboxRepository;
+  outbox: OutboxStore;
+  /**
+   * where a row goes when it names no topic (order-management: orders.events, as every row written
+   * before rows named theirs was an order event), and whose DLQ takes the dead letters for topics
+   * that are not the system's
+   */
+  defaultTopic: string;
   publisher: Pick<Publisher, 'sendRaw' | 'refusalOf' | 'maxMessageBytes'>;
   logger: Logger;
   /** names this relay in the lease (the instance id); default random */
@@ -44,13 +73,13 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes the rows written to the outbox, each to the topic it names (`headers.topic`, default
- * orders.events; key: the aggregate id), in id order, at least once: a row is marked published
+ * Publishes the rows written to an outbox table, each to the topic it names (`headers.topic`, else
+ * `defaultTopic`; key: the aggregate id), in id order, at least once: a row is marked published
  * only after the broker acknowledged it, and a row published again keeps its messageId (the
  * envelope is stored whole), so consumers drop the copy.
  *
- * One relay at a time, across instances, holds the lease (outbox_relay_leases): events of one
- * order leave in the order they committed. Each step is a short statement of its own (take the
+ * One relay at a time, across instances, holds the table's lease (outbox_relay_leases): events of one
+ * aggregate leave in the order they committed. Each step is a short statement of its own (take the
  * lease, read the oldest rows, publish, mark them and let go of the lease): no transaction is
  * open while Kafka answers.
  *
@@ -66,6 +95,7 @@ export interface OutboxRelayOptions {
  */
 export function startOutboxRelay({
   outbox,
+  defaultTopic,
   publisher,
   logger,
   holder = `relay-${randomUUID()}`,
@@ -97,7 +127,7 @@ export function startOutboxRelay({
       };
     });
 
-  const relayer = new RowRelayer(publisher, outbox.source, logger);
+  const relayer = new RowRelayer(publisher, outbox.source, defaultTopic, logger);
 
   /** One batch under the lease: how many rows went out, or 'locked' while another relay has the lease. */
   const relayBatch = async (exhausted: Exhausted | undefined): Promise<number | 'locked'> => {
@@ -199,6 +229,7 @@ class RowRelayer {
     private readonly publisher: Pick<Publisher, 'sendRaw' | 'refusalOf' | 'maxMessageBytes'>,
     /** the outbox table, named in dead letters as their source */
     private readonly source: string,
+    private readonly defaultTopic: string,
     private readonly logger: Logger,
   ) {}
 
@@ -254,7 +285,7 @@ class RowRelayer {
   }
 
   private topicOf(row: OutboxRow): string {
-    return row.topic || DEFAULT_OUTBOX_TOPIC;
+    return row.topic || this.defaultTopic;
   }
 
   private messageOf(row: OutboxRow): RawMessage {
@@ -273,7 +304,7 @@ class RowRelayer {
   }
 
   /**
-   * The dead letter for a row: in `<its topic>.dlq`, or orders.events.dlq when its topic is not
+   * The dead letter for a row: in `<its topic>.dlq`, or `<defaultTopic>.dlq` when its topic is not
    * one of the system's. A payload too large for the DLQ too is cut to fit (or to `cutTo` bytes),
    * as the consumers cut theirs, with dlq-truncated-from: the whole row stays in the outbox table
    * (dlq-outbox-id).
@@ -282,7 +313,7 @@ class RowRelayer {
     const topic = this.topicOf(row);
     let dlq = deadLetterTopic(topic);
     if (this.publisher.refusalOf({ topic: dlq, key: null, value: null })?.reason === 'UNKNOWN_TOPIC')
-      dlq = deadLetterTopic(DEFAULT_OUTBOX_TOPIC);
+      dlq = deadLetterTopic(this.defaultTopic);
     const letter: RawMessage = {
       topic: dlq,
       key: row.aggregate_id,

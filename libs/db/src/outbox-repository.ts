@@ -1,4 +1,5 @@
-import { poolOf, type PrismaClient } from '@orderline/db';
+import type { PrismaClient } from './prisma';
+import { poolOf } from './sql';
 
 export interface OutboxRow {
   /** bigint, as text */
@@ -14,7 +15,9 @@ export interface OutboxRow {
 }
 
 /**
- * The outbox table and the lease that lets one relay at a time publish from it. Every statement
+ * An outbox table (outbox_events, inventory_outbox_events, or a test's own shaped like them) and
+ * the lease that lets one relay at a time publish from it (libs/messaging's startOutboxRelay takes
+ * it as its OutboxStore). Every statement
  * is a short one of its own (autocommit): no transaction stays open while the relay waits for
  * Kafka. The lease lives in the database's clock only (`now()`), so the relays' clocks never matter.
  */
