@@ -10,6 +10,15 @@ export const OrderManagementEnv = backendServiceEnv(3001).extend({
     .describe(
       'open orders (PENDING or CONFIRMED: placed, not yet shipped, cancelled or rejected) a customer may have; a new order beyond them is REJECTED with TOO_MANY_OPEN_ORDERS before any stock is reserved',
     ),
+  DATABASE_QUERY_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(4)
+    .describe(
+      'Postgres connections of its own for the reads (LookupOrder, ListOrders), apart from DATABASE_POOL_SIZE: a read never waits for a connection behind the decisions',
+    ),
 });
 
 export const loadOrderManagementConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(OrderManagementEnv, env);

@@ -1,7 +1,7 @@
-import { Topics } from '@orderline/contracts';
+import { Topics, topicSpecs } from '@orderline/contracts';
 import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { Requester, startOutboxRelay } from '@orderline/messaging';
+import { Publisher, Requester, startOutboxRelay } from '@orderline/messaging';
 import { exitOnStartupError, startService } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
@@ -34,11 +34,19 @@ async function main() {
       trackOutboxBacklog(outbox);
       const relay = startOutboxRelay({ outbox, defaultTopic: Topics.orderEvents, publisher, logger, holder: instanceId });
       const orders = new OrderRepository(database.prisma, () => relay.wake());
-      await consume(orderQueriesConsumer({ publisher, orders }));
+      // the reads have their own connections and their own producer: under a backlog of decisions
+      // they wait neither for a pooled connection nor behind the decisions' produce requests
+      const queryDatabase = openDatabase({ ...config, DATABASE_POOL_SIZE: config.DATABASE_QUERY_POOL_SIZE });
+      const replies = new Publisher(kafka, {
+        maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+        knownTopics: topicSpecs.map((s) => s.topic),
+      });
+      await replies.connect();
+      await consume(orderQueriesConsumer({ publisher: replies, orders: new OrderRepository(queryDatabase.prisma, () => undefined) }));
       await consume(
         orderCommandsConsumer({ publisher, requester, orders, logger, maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER }),
       );
-      return [() => relay.stop(), () => requester.stop()];
+      return [() => relay.stop(), () => requester.stop(), () => replies.disconnect(), () => queryDatabase.close()];
     },
   });
 }
