@@ -6,6 +6,7 @@ import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
 import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders';
+import { OrderChanges, trackOrderChanges } from './messaging/order-changes';
 
 const logger = createLogger('gateway');
 
@@ -40,7 +41,14 @@ async function main() {
       // orders and the admission decision need no other service
       const acceptedOrders = new AcceptedOrders({ maxBytes: config.ACCEPTED_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
       trackAcceptedOrders(acceptedOrders);
-      const follower = new TopicFollower({
+      // every change of every order, for SSE streams and long-polls; positions are orders.events' offsets
+      const orderChanges: OrderChanges = new OrderChanges({
+        maxEvents: config.SSE_REPLAY_MAX_EVENTS,
+        maxBytes: config.SSE_REPLAY_MAX_BYTES,
+        startOffsets: () => follower.startOffsets(Topics.orderEvents),
+      });
+      trackOrderChanges(orderChanges);
+      const follower: TopicFollower = new TopicFollower({
         kafka,
         groupId: `gateway.accepted-orders.${instanceId}`,
         topics: [
@@ -48,7 +56,10 @@ async function main() {
           // from a minute back: orders decided just before this start whose commands are still to be read
           { topic: Topics.orderEvents, startAt: { at: 'recent', sinceMs: 60_000 } },
         ],
-        onMessages: (messages) => acceptedOrders.follow(messages),
+        onMessages: (messages) => {
+          acceptedOrders.follow(messages);
+          orderChanges.follow(messages);
+        },
         logger,
       });
       await follower.start();
@@ -71,6 +82,14 @@ async function main() {
           find: (orderId) => acceptedOrders.find(orderId),
           caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
           decisionLagMs: () => acceptedOrders.decisionLagMs(),
+        },
+        orderChanges,
+        streamLimits: {
+          heartbeatMs: config.SSE_HEARTBEAT_MS,
+          maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
+          maxStreams: config.SSE_MAX_STREAMS,
+          maxStreamsPerCustomer: config.SSE_MAX_STREAMS_PER_CUSTOMER,
+          maxWaitSeconds: config.LONG_POLL_MAX_WAIT_S,
         },
         maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
         logger,
