@@ -214,13 +214,15 @@ export function orderStreamHandlers({
         close();
         release();
       });
-      if (!resume || restart) {
-        if (order.version > sentVersion) {
-          sentVersion = order.version;
-          stream.send(encodePosition(position, order.version), ORDER_STATE_EVENT, JSON.stringify(order));
-        } else stream.position(encodePosition(position, sentVersion));
+      const resumedAt = sentVersion;
+      if ((!resume || restart) && order.version > sentVersion) {
+        sentVersion = order.version;
+        stream.send(encodePosition(position, order.version), ORDER_STATE_EVENT, JSON.stringify(order));
       }
+      // what was replayed, and what changed while the order was read
       for (const [change, id] of early) send(change, id);
+      // nothing sent: the client learns where it stands now (after the replay, never before it: it could resume past it)
+      if (sentVersion === resumedAt) stream.position(encodePosition(position, sentVersion));
       // the client has seen the terminal status (now or before it resumed): nothing more will come
       if (TERMINAL.has(order.status) && order.version <= sentVersion) stream.end();
     } catch (error) {
@@ -260,8 +262,9 @@ export function orderStreamHandlers({
         subscription.close();
         release();
       });
-      stream.position(encodePosition(subscription.position));
+      // the replay first: a client that left after the position and before the replay would resume past it
       for (const [change, id] of early) stream.send(id, change.type, change.json);
+      stream.position(encodePosition(subscription.position));
     } catch (error) {
       release();
       throw error;
