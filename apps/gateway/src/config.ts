@@ -129,7 +129,9 @@ export const GatewayEnv = CommonEnv.extend({
     .min(1)
     .max(1_000_000)
     .default(10_000)
-    .describe('SSE streams and long-polls one gateway instance holds at once; beyond: 503 with Retry-After (a long-poll is answered at once)'),
+    .describe(
+      'SSE streams and long-polls one gateway instance holds at once; beyond: 503 with Retry-After (a long-poll is answered at once)',
+    ),
   SSE_MAX_STREAMS_PER_CUSTOMER: z.coerce
     .number()
     .int()

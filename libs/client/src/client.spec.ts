@@ -160,7 +160,7 @@ describe('OrderlineClient', () => {
     expect(seen.filter((r) => r.headers.prefer === 'wait=5')).toHaveLength(2);
 
     handler = (req, res) => {
-      if (req.url?.endsWith('/events')) return sse(res); // a stream that never sends anything
+      if (req.url?.endsWith('/events')) sse(res); // a stream that never sends anything
     };
     const error = await client.waitForOrder(orderId, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitForOrderError);
@@ -175,7 +175,8 @@ describe('OrderlineClient', () => {
     const error = await client.waitForOrder(orderId, { until: ['CONFIRMED'] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'WaitForOrderError', reason: 'final', order: { status: 'REJECTED' } });
 
-    handler = (_req, res) => json(res, 404, { type: '/problems/not-found', title: 'Not found', status: 404, detail: 'no', correlationId: 'c' });
+    handler = (_req, res) =>
+      json(res, 404, { type: '/problems/not-found', title: 'Not found', status: 404, detail: 'no', correlationId: 'c' });
     expect(await client.waitForOrder(orderId).catch((e: unknown) => e)).toMatchObject({ status: 404 });
   });
 });

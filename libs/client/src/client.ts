@@ -35,6 +35,8 @@ export interface StreamOptions {
   /** resume after this event (its `id`) */
   lastEventId?: string;
   signal?: AbortSignal;
+  /** every id the stream sets, also without an event (the position a stream of all changes starts at): it is live */
+  onId?(id: string): void;
 }
 
 export interface WaitForOrderOptions {
@@ -171,9 +173,14 @@ export class OrderlineClient {
     const res = await this.request('GET', path, { headers, signal: options.signal });
     if (!res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       await res.body?.cancel();
-      throw new OrderlineProblem({ status: 406, type: 'about:blank', title: 'Not an event stream', detail: `GET ${path} did not answer with text/event-stream` });
+      throw new OrderlineProblem({
+        status: 406,
+        type: 'about:blank',
+        title: 'Not an event stream',
+        detail: `GET ${path} did not answer with text/event-stream`,
+      });
     }
-    for await (const event of readEventStream(res.body)) {
+    for await (const event of readEventStream(res.body, options.onId)) {
       yield { id: event.id, type: event.event as OrderStreamEvent['type'], order: Order.parse(JSON.parse(event.data)) };
     }
   }

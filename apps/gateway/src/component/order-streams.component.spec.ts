@@ -199,7 +199,10 @@ describe('GET /api/v1/orders/:id/events', () => {
     await waitFor(() => first.events.length === 3, { what: 'two changes' });
     first.close();
 
-    const resumed = await other.stream(`/api/v1/orders/${orderId}/events`, { ...bearer('CUST01'), 'last-event-id': first.lastEventId as string });
+    const resumed = await other.stream(`/api/v1/orders/${orderId}/events`, {
+      ...bearer('CUST01'),
+      'last-event-id': first.lastEventId as string,
+    });
     expect(resumed.status).toBe(200);
     // the other instance reads the update now (the client has it), then the shipment
     other.backend.emit('OrderUpdated', confirmed(2, { shippingAddress: { ...validAddress, city: 'Kiel' } }));
@@ -215,7 +218,10 @@ describe('GET /api/v1/orders/:id/events', () => {
     first.close();
     for (let i = 0; i < 1_000; i++) backend.emit('OrderConfirmed', buildOrder({ id: otherId }));
     backend.emit('OrderUpdated', confirmed(2));
-    const resumed = await gateway.stream(`/api/v1/orders/${orderId}/events`, { ...bearer('CUST01'), 'last-event-id': first.lastEventId as string });
+    const resumed = await gateway.stream(`/api/v1/orders/${orderId}/events`, {
+      ...bearer('CUST01'),
+      'last-event-id': first.lastEventId as string,
+    });
     await waitFor(() => resumed.events.length === 1, { what: 'the current order' });
     expect(resumed.types()).toEqual(['OrderState']);
     expect(resumed.orders()[0].version).toBe(2);

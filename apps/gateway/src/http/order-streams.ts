@@ -333,7 +333,10 @@ export function preferredWait(header: string | undefined, max: number): number |
   for (const preference of header.split(',')) {
     const [token, ...value] = (preference.split(';')[0] ?? '').split('=');
     if (token.trim().toLowerCase() !== 'wait') continue;
-    const seconds = value.join('=').trim().replace(/^"(.*)"$/, '$1');
+    const seconds = value
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (!/^\d{1,9}$/.test(seconds)) return undefined;
     return Math.min(Number(seconds), max) || undefined;
   }
