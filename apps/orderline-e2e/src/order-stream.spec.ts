@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { OrderlineProblem, type OrderStreamEvent } from '@orderline/client';
 import { createTestCustomer, createTestProduct, parsePrometheus, sumOf, testPrisma, waitFor } from '@orderline/testing';
-import { adminToken, clientFor, customerToken, gatewayUrls, newAddress, orderBody } from './support/api';
+import { adminToken, clientFor, customerToken, gatewayUrls, newAddress, orderBody, placeOrder, waitForDecision } from './support/api';
 
 /**
  * Server-sent events of order changes and long-polls against the running system: every gateway
@@ -172,7 +172,7 @@ describe('order streams (SSE)', () => {
       postalCode: '20095',
       country: 'DE',
     });
-    const owners = await Promise.all(Array.from({ length: 4 }, () => newCustomer()));
+    const owners = await Promise.all(Array.from({ length: 8 }, () => newCustomer()));
     const orders = await Promise.all(
       owners.map(async ({ token }) => {
         const client = clientFor(token);
@@ -182,7 +182,7 @@ describe('order streams (SSE)', () => {
       }),
     );
     let changes = 0;
-    for (let round = 0; round < 500 && (await cutOff()) === cutBefore; round++) {
+    for (let round = 0; round < 250 && (await cutOff()) === cutBefore; round++) {
       for (let i = 0; i < 5; i++) {
         await Promise.all(orders.map(({ client, id }) => client.updateOrder(id, { shippingAddress: long(round * 5 + i, `City ${i}`) })));
         changes += orders.length;
@@ -213,8 +213,9 @@ describe('long-poll (Prefer: wait=N)', () => {
     const { token } = await newCustomer();
     const product = await createTestProduct(prisma, { stock: 5 });
     const client = clientFor(token);
-    const { id } = await client.createOrder(orderBody([{ productId: product.id, quantity: 1 }]));
-    await client.waitForOrder(id);
+    // the suite's helpers, on the client: POST, then its stream until decided
+    const id = await placeOrder(token, orderBody([{ productId: product.id, quantity: 1 }]));
+    expect((await waitForDecision(id, token)).status).toBe('CONFIRMED');
     const started = Date.now();
     const order = await client.getOrder(id, { waitSeconds: 10 });
     expect(order.status).toBe('CONFIRMED');

@@ -76,10 +76,15 @@ export class OrderlineClient {
    * as soon as the order leaves PENDING, or after N seconds as it is.
    */
   async getOrder(id: string, options: { waitSeconds?: number; signal?: AbortSignal } = {}): Promise<Order> {
+    return (await this.pollOrder(id, options)).order;
+  }
+
+  /** GET of one order, and whether the gateway honoured the wait (Preference-Applied): it does not when its stream bounds are full. */
+  private async pollOrder(id: string, options: { waitSeconds?: number; signal?: AbortSignal }): Promise<{ order: Order; waited: boolean }> {
     const headers: Record<string, string> = {};
     if (options.waitSeconds) headers['prefer'] = `wait=${Math.min(30, Math.max(1, Math.ceil(options.waitSeconds)))}`;
     const res = await this.request('GET', `/api/v1/orders/${encodeURIComponent(id)}`, { headers, signal: options.signal });
-    return Order.parse(await res.json());
+    return { order: Order.parse(await res.json()), waited: res.headers.has('preference-applied') };
   }
 
   /** GET /api/v1/orders: one page, newest first (`nextCursor` for the next). */
@@ -155,8 +160,11 @@ export class OrderlineClient {
       while (!abort.signal.aborted) {
         const waitSeconds = Math.min(30, Math.ceil((deadline - Date.now()) / 1000));
         if (waitSeconds <= 0) break;
-        const found = check(await this.getOrder(id, { waitSeconds, signal: abort.signal }));
+        const { order, waited } = await this.pollOrder(id, { waitSeconds, signal: abort.signal });
+        const found = check(order);
         if (found) return found;
+        // answered at once although undecided (the gateway holds as many waits as it may): poll, but not in a tight loop
+        if (!waited) await sleep(POLL_INTERVAL_MS, abort.signal);
       }
     } catch (error) {
       if (!abort.signal.aborted || error instanceof WaitForOrderError) throw error;
@@ -198,6 +206,18 @@ export class OrderlineClient {
     return res;
   }
 }
+
+/** How often waitForOrder polls when the gateway does not hold its long-polls. */
+const POLL_INTERVAL_MS = 250;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
 function ifMatch(version: number | '*' | undefined): Record<string, string> {
   if (version === undefined) return {};
