@@ -159,6 +159,14 @@ export class OrderChanges implements OrderChangesView {
 
   private publish(change: OrderChange, position: LogPosition): void {
     const notify = (subscriber: Subscriber) => {
+      try {
+        deliver(subscriber);
+      } catch {
+        // one stream's failure is its own: the follower must go on for every other (a follower never retries)
+        this.remove(subscriber);
+      }
+    };
+    const deliver = (subscriber: Subscriber) => {
       if (!subscriber.floor) return subscriber.listener(change, position);
       // resumed ahead of this instance: what lies before its floor it has seen already
       if (change.offset < subscriber.floor[change.partition]) return;
