@@ -238,37 +238,31 @@ export function orderStreamHandlers({
     const whose = customerOfList(caller, query.customerId);
     if ('refused' in whose) throw new HttpProblem('forbidden', whose.refused);
     const resume = lastEventId(headers['last-event-id']);
-    const release = slots.takeOrRefuse(caller.customerId);
-    let stream: EventStream | undefined;
-    const early: [OrderChange, string][] = [];
-    try {
-      const subscription = subscribeOrRefuse(
-        whose.granted === undefined ? {} : { customerId: whose.granted },
-        (change, position) => {
-          const id = encodePosition(position);
-          if (stream) stream.send(id, change.type, change.json);
-          else early.push([change, id]);
-        },
-        resume?.position,
+    // checked before the stream opens (a 410 needs its own status); the replay is then written as it is walked, never gathered
+    const resumable = resume ? changes.resumable(resume.position) : 'ok';
+    if (resumable === undefined) throw new HttpProblem('unavailable', 'this gateway instance is not following orders.events yet');
+    if (resumable === 'invalid') throw badLastEventId();
+    if (resumable === 'too-old') {
+      throw new HttpProblem(
+        'gone',
+        'Last-Event-ID names a position this instance no longer holds: read the current orders (GET /api/v1/orders) and connect again without it',
       );
-      if (subscription === 'invalid') throw badLastEventId();
-      if (subscription === 'too-old') {
-        throw new HttpProblem(
-          'gone',
-          'Last-Event-ID names a position this instance no longer holds: read the current orders (GET /api/v1/orders) and connect again without it',
-        );
-      }
-      stream = new EventStream(res, limits, logger, () => {
-        subscription.close();
-        release();
-      });
-      // the replay first: a client that left after the position and before the replay would resume past it
-      for (const [change, id] of early) stream.send(id, change.type, change.json);
-      stream.position(encodePosition(subscription.position));
-    } catch (error) {
-      release();
-      throw error;
     }
+    const release = slots.takeOrRefuse(caller.customerId);
+    // (its close is an event, emitted after the subscription below exists)
+    const stream = new EventStream(res, limits, logger, () => {
+      subscription.close();
+      release();
+    });
+    // synchronous since the check: nothing was evicted in between
+    const subscription = subscribeOrRefuse(
+      whose.granted === undefined ? {} : { customerId: whose.granted },
+      (change, position) => stream.send(encodePosition(position), change.type, change.json),
+      resume?.position,
+    ) as Subscription;
+    if (stream.closed) subscription.close(); // cut off during the replay
+    // after the replay, never before it: a client that left in between would resume past it
+    stream.position(encodePosition(subscription.position));
   };
 
   /**

@@ -35,6 +35,8 @@ export interface Subscription {
 
 /** What a stream asks of the changes (OrderChanges, or a fake in specs). */
 export interface OrderChangesView {
+  /** whether a subscription from `from` would replay (what `subscribe` would answer, without subscribing) */
+  resumable(from: LogPosition): 'ok' | 'too-old' | 'invalid' | undefined;
   /** undefined until the follower has started (no position is known yet) */
   subscribe(filter: ChangeFilter, listener: ChangeListener, from?: LogPosition): Subscription | 'too-old' | 'invalid' | undefined;
 }
@@ -101,11 +103,19 @@ export class OrderChanges implements OrderChangesView {
     }
   }
 
+  resumable(from: LogPosition): 'ok' | 'too-old' | 'invalid' | undefined {
+    const position = this.started();
+    if (!position) return undefined;
+    if (from.length !== position.length) return 'invalid';
+    if (from.some((offset, partition) => offset < this.heldFrom[partition])) return 'too-old';
+    return 'ok';
+  }
+
   subscribe(filter: ChangeFilter, listener: ChangeListener, from?: LogPosition): Subscription | 'too-old' | 'invalid' | undefined {
     const position = this.started();
     if (!position) return undefined;
-    if (from && from.length !== position.length) return 'invalid';
-    if (from?.some((offset, partition) => offset < this.heldFrom[partition])) return 'too-old';
+    const replay = from ? this.resumable(from) : 'ok';
+    if (replay !== 'ok') return replay;
     const subscriber: Subscriber = { filter, listener };
     // replay what it missed: walking the held changes in the order they were read, its position
     // moves on per partition, so the id of each change sent is exact
