@@ -96,6 +96,30 @@ describe('gateway config', () => {
     });
   });
 
+  describe('SSE streams and long-polls', () => {
+    it('default to a heartbeat every 15 s, 1 MiB queued per stream, 10,000 streams per instance, 10 per customer, waits of 30 s', () => {
+      expect(loadGatewayConfig({})).toMatchObject({
+        SSE_HEARTBEAT_MS: 15_000,
+        SSE_MAX_BUFFERED_BYTES: 1_048_576,
+        SSE_MAX_STREAMS: 10_000,
+        SSE_MAX_STREAMS_PER_CUSTOMER: 10,
+        SSE_REPLAY_MAX_EVENTS: 100_000,
+        LONG_POLL_MAX_WAIT_S: 30,
+      });
+    });
+
+    it('refuses a heartbeat or a long-poll the idle timeout would cut off, and a wait over 30 s', () => {
+      expect(problems({ SSE_HEARTBEAT_MS: '60000' })).toEqual([
+        expect.stringMatching(/^HTTP_IDLE_TIMEOUT_MS: must be above SSE_HEARTBEAT_MS \(60000\)/),
+      ]);
+      expect(problems({ HTTP_IDLE_TIMEOUT_MS: '31000', LONG_POLL_MAX_WAIT_S: '30' })).toEqual([]);
+      expect(problems({ HTTP_IDLE_TIMEOUT_MS: '30000' })).toEqual([
+        expect.stringMatching(/^HTTP_IDLE_TIMEOUT_MS: must be above LONG_POLL_MAX_WAIT_S \(30 s\)/),
+      ]);
+      expect(problems({ LONG_POLL_MAX_WAIT_S: '31' })).toEqual([expect.stringMatching(/^LONG_POLL_MAX_WAIT_S: /)]);
+    });
+  });
+
   it('has the per-customer limits of a shop by default, and refuses a quantity cap beyond the contract', () => {
     expect(loadGatewayConfig({})).toMatchObject({
       ORDER_RATE_LIMIT_PER_SECOND: 100,

@@ -119,6 +119,60 @@ export const GatewayEnv = CommonEnv.extend({
     .describe(
       'Kafka consumer group every gateway instance joins (on the gateway.peers topic) to count the live instances N; each enforces 1/N of the per-customer rate limit. Instances of one deployment must share it',
     ),
+  // Server-sent events and long-polls (http/order-streams.ts)
+  SSE_HEARTBEAT_MS: milliseconds(15_000, 300_000).describe(
+    'an SSE stream sends a comment line this often, so proxies and HTTP_IDLE_TIMEOUT_MS do not close a quiet stream and a dead client is found; below HTTP_IDLE_TIMEOUT_MS',
+  ),
+  SSE_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(67_108_864)
+    .default(1_048_576)
+    .describe(
+      "bytes one SSE stream may have queued in the gateway for a client that does not read (the socket's kernel buffers are full); beyond it the client is cut off",
+    ),
+  SSE_MAX_STREAMS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      'SSE streams and long-polls one gateway instance holds at once; beyond: 503 with Retry-After (a long-poll is answered at once)',
+    ),
+  SSE_MAX_STREAMS_PER_CUSTOMER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(10)
+    .describe(
+      'SSE streams and long-polls one customer (an admin counts as one) holds at once on one gateway instance; beyond: 429 with Retry-After (a long-poll is answered at once)',
+    ),
+  SSE_REPLAY_MAX_EVENTS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000_000)
+    .default(100_000)
+    .describe(
+      'recent order events each gateway instance keeps for streams resuming with Last-Event-ID (an instance also holds only what it read since its start, from a minute before); older: the order stream restarts with the current order, the stream of all changes answers 410',
+    ),
+  SSE_REPLAY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .max(4_294_967_296)
+    .default(64 * 1_048_576)
+    .describe('memory for the events kept for resuming streams (see SSE_REPLAY_MAX_EVENTS): the oldest go first'),
+  LONG_POLL_MAX_WAIT_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30)
+    .default(30)
+    .describe('the longest `Prefer: wait=N` a GET of one order honours, seconds (a longer one is cut to it); below HTTP_IDLE_TIMEOUT_MS'),
   GATEWAY_PEERS_REFRESH_MS: z.coerce
     .number()
     .int()
@@ -147,12 +201,27 @@ export const GatewayEnv = CommonEnv.extend({
         const message = `must be at least HTTP_HEADERS_TIMEOUT_MS (${env.HTTP_HEADERS_TIMEOUT_MS})`;
         ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_MS'], message });
       }
+      if (env.HTTP_IDLE_TIMEOUT_MS <= env.SSE_HEARTBEAT_MS) {
+        const message = `must be above SSE_HEARTBEAT_MS (${env.SSE_HEARTBEAT_MS}), or a quiet SSE stream is cut off`;
+        ctx.addIssue({ code: 'custom', path: ['HTTP_IDLE_TIMEOUT_MS'], message });
+      }
+      if (env.HTTP_IDLE_TIMEOUT_MS <= env.LONG_POLL_MAX_WAIT_S * 1000) {
+        const message = `must be above LONG_POLL_MAX_WAIT_S (${env.LONG_POLL_MAX_WAIT_S} s), or a long-poll is cut off`;
+        ctx.addIssue({ code: 'custom', path: ['HTTP_IDLE_TIMEOUT_MS'], message });
+      }
       if (env.HTTP_IDLE_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS) {
         const message = `must be above REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS}), or a request waiting for its reply is cut off`;
         ctx.addIssue({ code: 'custom', path: ['HTTP_IDLE_TIMEOUT_MS'], message });
       }
     },
-    whenValid('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_IDLE_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'),
+    whenValid(
+      'HTTP_HEADERS_TIMEOUT_MS',
+      'HTTP_REQUEST_TIMEOUT_MS',
+      'HTTP_IDLE_TIMEOUT_MS',
+      'REQUEST_TIMEOUT_MS',
+      'SSE_HEARTBEAT_MS',
+      'LONG_POLL_MAX_WAIT_S',
+    ),
   );
 
 export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(GatewayEnv, env);

@@ -7,6 +7,7 @@ import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
 import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders';
 import { RecentOrders, trackRecentOrders } from './messaging/recent-orders';
+import { OrderChanges, trackOrderChanges } from './messaging/order-changes';
 
 const logger = createLogger('gateway');
 
@@ -44,7 +45,14 @@ async function main() {
       // and the latest state of the orders changed recently: reads of those need no other service either
       const recentOrders = new RecentOrders({ maxBytes: config.RECENT_ORDERS_MAX_BYTES, maxAgeMs: 10 * 60_000 });
       trackRecentOrders(recentOrders);
-      const follower = new TopicFollower({
+      // every change of every order, for SSE streams and long-polls; positions are orders.events' offsets
+      const orderChanges: OrderChanges = new OrderChanges({
+        maxEvents: config.SSE_REPLAY_MAX_EVENTS,
+        maxBytes: config.SSE_REPLAY_MAX_BYTES,
+        startOffsets: () => follower.startOffsets(Topics.orderEvents),
+      });
+      trackOrderChanges(orderChanges);
+      const follower: TopicFollower = new TopicFollower({
         kafka,
         groupId: `gateway.accepted-orders.${instanceId}`,
         topics: [
@@ -55,6 +63,7 @@ async function main() {
         onMessages: (messages) => {
           acceptedOrders.follow(messages);
           recentOrders.follow(messages);
+          orderChanges.follow(messages);
         },
         logger,
       });
@@ -80,6 +89,14 @@ async function main() {
           decisionLagMs: () => acceptedOrders.decisionLagMs(),
         },
         recentOrders,
+        orderChanges,
+        streamLimits: {
+          heartbeatMs: config.SSE_HEARTBEAT_MS,
+          maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
+          maxStreams: config.SSE_MAX_STREAMS,
+          maxStreamsPerCustomer: config.SSE_MAX_STREAMS_PER_CUSTOMER,
+          maxWaitSeconds: config.LONG_POLL_MAX_WAIT_S,
+        },
         maxDecisionLagMs: config.ADMISSION_MAX_DECISION_LAG_MS,
         logger,
         limits: {

@@ -22,6 +22,7 @@ export const ProblemKinds = {
   preconditionFailed: { status: 412, slug: 'precondition-failed', title: 'The resource is no longer at the version named in If-Match' },
   payloadTooLarge: { status: 413, slug: 'payload-too-large', title: 'The body is too large' },
   unsupportedMediaType: { status: 415, slug: 'unsupported-media-type', title: 'The body must be application/json' },
+  gone: { status: 410, slug: 'gone', title: 'No longer available' },
   idempotencyConflict: {
     status: 422,
     slug: 'idempotency-key-reused',

@@ -42,6 +42,8 @@ export class TopicFollower {
   private readonly admin: Admin;
   /** next offset to read, per `topic/partition` */
   private readonly positions = new Map<string, number>();
+  /** where reading began, per topic and partition */
+  private readonly starts = new Map<string, Map<number, number>>();
   private crashRestart?: CrashRestart;
 
   constructor(private readonly options: TopicFollowerOptions) {
@@ -133,7 +135,16 @@ export class TopicFollower {
         partitions: [...starts].map(([partition, offset]) => ({ partition, offset: String(offset) })),
       });
       for (const [partition, offset] of starts) this.positions.set(`${topic}/${partition}`, offset);
+      this.starts.set(topic, starts);
     }
+  }
+
+  /**
+   * Where this follower began reading `topic`, per partition: known before the first message is
+   * handed on (a view that replays from the log knows which offsets it never saw). Empty before `start`.
+   */
+  startOffsets(topic: string): Map<number, number> {
+    return new Map(this.starts.get(topic));
   }
 
   /** Resolves true once everything produced to `topic` before this call has been handed on; false after `timeoutMs`. */

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import {
+  Headers,
+  Topics,
   customerOfList,
+  type OrderEventType,
   isVisibleTo,
   type Caller,
   type CreateOrderPayload,
@@ -14,6 +18,7 @@ import { ReplyFailedError, type OutgoingMessage, type Publisher, type RequestOpt
 import { signToken, validAddress } from '@orderline/testing';
 import { createApp, type GatewayDeps } from '../http/app';
 import type { AcceptedOrdersView, RecentOrdersView } from '../http/orders-handlers';
+import { OrderChanges } from '../messaging/order-changes';
 
 /**
  * Everything behind the gateway's HTTP app, in memory, for component specs: the broker (what the
@@ -44,6 +49,37 @@ export class FakeBackend {
   onCatchUp: () => void = () => undefined;
   catchUps = 0;
   private readonly failures: { type: string; error: Error }[] = [];
+  /** the next offset per partition of the fake orders.events */
+  private readonly eventOffsets = [0, 0, 0];
+  /** every change of every order, fed by `decide` as the follower feeds the real one (3 partitions, from offset 0) */
+  readonly changes = new OrderChanges({
+    startOffsets: () => new Map(this.eventOffsets.map((_, partition) => [partition, 0])),
+    maxEvents: 1_000,
+    maxBytes: 1_048_576,
+  });
+
+  /**
+   * order-management decides or changes an order: it is stored, and its event goes to orders.events
+   * (on `partition`, as order-management's outbox writes it) and from there to the gateway's changes.
+   */
+  emit(type: OrderEventType, order: Order, partition = 0): Order {
+    this.accepted.delete(order.id);
+    this.store(order);
+    const envelope = { messageId: randomUUID(), correlationId: 'test', type, occurredAt: new Date().toISOString(), payload: { order } };
+    const offset = this.eventOffsets[partition]++;
+    this.changes.follow([
+      {
+        topic: Topics.orderEvents,
+        partition,
+        offset,
+        key: order.id,
+        value: Buffer.from(JSON.stringify(envelope)),
+        timestamp: Date.now(),
+        headers: { [Headers.messageType]: type },
+      },
+    ]);
+    return order;
+  }
 
   /** The next request of `type` (or the next publish, with type `publish`) fails with `error`. */
   failNext(type: string, error: Error): void {
@@ -278,6 +314,7 @@ export function gatewayUnderTest(deps: Partial<GatewayDeps> = {}) {
     jwtSecrets: [TEST_JWT_SECRET],
     acceptedOrders: backend.acceptedOrders,
     recentOrders: backend.recentOrders,
+    orderChanges: backend.changes,
     maxDecisionLagMs: 5_000,
     logger: createLogger('test', 'error'),
     ...deps,

@@ -16,7 +16,9 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { measureRequests, serveMetrics } from './http-metrics';
 import { buildOpenApiDocument } from './openapi';
 import { admitOrders } from './admission';
-import { orderHandlers, type AcceptedOrdersView, type RecentOrdersView } from './orders-handlers';
+import type { OrderChangesView } from '../messaging/order-changes';
+import { orderHandlers, orderLookup, type AcceptedOrdersView, type RecentOrdersView } from './orders-handlers';
+import { DEFAULT_STREAM_LIMITS, orderStreamHandlers, type StreamLimits } from './order-streams';
 import { productHandlers } from './products-handlers';
 import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
@@ -39,6 +41,10 @@ export interface GatewayDeps {
   limits?: CustomerLimits;
   /** how many gateway instances share the limits, each enforcing its share (1 when absent) */
   instances?: () => number;
+  /** every change of every order, as this instance follows orders.events: for SSE streams and long-polls */
+  orderChanges: OrderChangesView;
+  /** bounds on streams and long-polls (DEFAULT_STREAM_LIMITS when absent) */
+  streamLimits?: StreamLimits;
   /** the rate limit's clock, epoch ms (tests) */
   now?: () => number;
 }
@@ -75,6 +81,12 @@ export function createApp(deps: GatewayDeps): express.Express {
   }
 
   const openApiDocument = buildOpenApiDocument();
+  const streams = orderStreamHandlers({
+    changes: deps.orderChanges,
+    lookUpOrder: orderLookup(deps),
+    limits: deps.streamLimits ?? DEFAULT_STREAM_LIMITS,
+    logger: deps.logger,
+  });
   const health: RequestHandler = (_req, res) => {
     res.json({ status: 'ok' });
   };
@@ -90,7 +102,9 @@ export function createApp(deps: GatewayDeps): express.Express {
       res.json(openApiDocument);
     },
     ...productHandlers(deps),
-    ...orderHandlers(deps),
+    ...orderHandlers({ ...deps, watchOrder: streams.watchOrder }),
+    streamOrder: streams.streamOrder,
+    streamOrders: streams.streamOrders,
   };
 
   const auth = authenticate(deps.jwtSecrets);

@@ -50,6 +50,22 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('documents the SSE streams as text/event-stream with their events, and Prefer on GET of one order', async () => {
+    const paths = (await request(app).get('/api/openapi.json')).body.paths;
+    for (const path of ['/api/v1/orders/{id}/events', '/api/v1/orders/events']) {
+      const ok = paths[path].get.responses['200'].content['text/event-stream'];
+      expect(ok.schema.type).toBe('string');
+      expect(ok['x-sse-events'].types).toEqual(expect.arrayContaining(['OrderState', 'OrderConfirmed', 'OrderDelivered']));
+      expect(ok['x-sse-events'].data.properties.status).toBeDefined();
+      expect(paths[path].get.parameters).toContainEqual(expect.objectContaining({ name: 'Last-Event-ID', in: 'header' }));
+      expect(paths[path].get.responses['429']).toBeDefined();
+    }
+    expect(paths['/api/v1/orders/events'].get.responses['410']).toBeDefined();
+    const one = paths['/api/v1/orders/{id}'].get;
+    expect(one.parameters).toContainEqual(expect.objectContaining({ name: 'Prefer', in: 'header' }));
+    expect(one.responses['200'].headers['Preference-Applied']).toBeDefined();
+  });
+
   it('documents ETag, If-Match and 412 on one order (the retry bound as the gateway has it)', async () => {
     const paths = (await request(app).get('/api/openapi.json')).body.paths;
     const one = paths['/api/v1/orders/{id}'];

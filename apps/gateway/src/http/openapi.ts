@@ -45,6 +45,20 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
                   ),
                 }
               : {}),
+            ...(response.events
+              ? {
+                  content: {
+                    'text/event-stream': {
+                      // OpenAPI 3.1 has no schema for an event stream: the stream is text, its events described by an extension
+                      schema: {
+                        type: 'string',
+                        description: 'text/event-stream (https://html.spec.whatwg.org/multipage/server-sent-events.html)',
+                      },
+                      'x-sse-events': { types: response.events.types, data: jsonSchema(response.events.data, 'output') },
+                    },
+                  },
+                }
+              : {}),
             ...(response.schema
               ? {
                   content: {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import {
   CancelOrder,
   CreateOrder,
@@ -58,11 +58,18 @@ export function orderHandlers({
   requester,
   acceptedOrders,
   recentOrders,
+  watchOrder,
 }: {
   publisher: Pick<Publisher, 'publish'>;
   requester: Pick<Requester, 'request'>;
   acceptedOrders: AcceptedOrdersView;
   recentOrders: RecentOrdersView;
+  /** long-polls: watches one order for GET with `Prefer: wait=N` (http/order-streams.ts); none: GET answers at once */
+  watchOrder?: (
+    orderId: string,
+    prefer: string | undefined,
+    res: Response,
+  ) => { seconds: number; changed(): Promise<Order | undefined>; close(): void } | undefined;
 }) {
   const createOrder: RequestHandler = async (_req, res) => {
     const { body, headers } = inputOf(res, apiRoutes.createOrder);
@@ -98,34 +105,22 @@ export function orderHandlers({
   const readOrder = async (orderId: string, res: Parameters<RequestHandler>[1]) =>
     (await requester.request(GetOrder, { orderId, caller: callerOf(res) }, { key: orderId, correlationId: correlationIdOf(res) })).order;
 
-  /**
-   * PENDING from the view when accepted and undecided; its latest event when it changed recently;
-   * else as stored; an order accepted elsewhere a moment ago is waited for.
-   */
-  const lookUpOrder = async (orderId: string, res: Parameters<RequestHandler>[1]): Promise<Order> => {
-    const caller = callerOf(res);
-    const visible = (order: Order | undefined) => {
-      if (order && !isVisibleTo(order, caller)) throw new HttpProblem('notFound', `no order ${orderId}`);
-      return order;
-    };
-    const pending = () => visible(acceptedOrders.find(orderId));
-    const known = pending() ?? visible(recentOrders.find(orderId));
-    if (known) return known;
-    try {
-      return (await requester.request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })).order;
-    } catch (error) {
-      if (!(error instanceof ReplyFailedError && error.code === 'NOT_FOUND')) throw error;
-      // accepted by another instance just now? this one has not read it yet: read up to now, look again
-      const latest = (await acceptedOrders.caughtUp(CATCH_UP_MS)) ? pending() : undefined;
-      if (latest) return latest;
-      throw error;
-    }
-  };
+  const lookUpOrder = orderLookup({ requester, acceptedOrders, recentOrders });
 
   // with ETag set, Express answers a matching If-None-Match with 304
   const getOrder: RequestHandler = async (_req, res) => {
-    const { params } = inputOf(res, apiRoutes.getOrder);
-    sendOrder(res, await lookUpOrder(params.id, res));
+    const { params, headers } = inputOf(res, apiRoutes.getOrder);
+    // long-poll (Prefer: wait=N): watched from before the read, so a decision in between is not missed
+    const watch = watchOrder?.(params.id, headers['prefer'], res);
+    if (!watch) return sendOrder(res, await lookUpOrder(params.id, res));
+    try {
+      let order = await lookUpOrder(params.id, res);
+      if (order.status === 'PENDING') order = (await watch.changed()) ?? (await lookUpOrder(params.id, res));
+      res.set({ 'Preference-Applied': `wait=${watch.seconds}`, Vary: 'Prefer' });
+      sendOrder(res, order);
+    } finally {
+      watch.close();
+    }
   };
 
   const listOrders: RequestHandler = async (_req, res) => {
@@ -187,6 +182,41 @@ export function orderHandlers({
   };
 
   return { createOrder, getOrder, listOrders, updateOrder, replaceOrder: updateOrder, cancelOrder };
+}
+
+/**
+ * GET's read of one order, authorized for the caller (another customer's is 404): PENDING from the
+ * view when accepted and undecided; its latest event when it changed recently; else as stored; an
+ * order accepted elsewhere a moment ago is waited for.
+ */
+export function orderLookup({
+  requester,
+  acceptedOrders,
+  recentOrders,
+}: {
+  requester: Pick<Requester, 'request'>;
+  acceptedOrders: AcceptedOrdersView;
+  recentOrders: RecentOrdersView;
+}): (orderId: string, res: Response) => Promise<Order> {
+  return async (orderId, res) => {
+    const caller = callerOf(res);
+    const visible = (order: Order | undefined) => {
+      if (order && !isVisibleTo(order, caller)) throw new HttpProblem('notFound', `no order ${orderId}`);
+      return order;
+    };
+    const pending = () => visible(acceptedOrders.find(orderId));
+    const known = pending() ?? visible(recentOrders.find(orderId));
+    if (known) return known;
+    try {
+      return (await requester.request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })).order;
+    } catch (error) {
+      if (!(error instanceof ReplyFailedError && error.code === 'NOT_FOUND')) throw error;
+      // accepted by another instance just now? this one has not read it yet: read up to now, look again
+      const latest = (await acceptedOrders.caughtUp(CATCH_UP_MS)) ? pending() : undefined;
+      if (latest) return latest;
+      throw error;
+    }
+  };
 }
 
 function sendOrder(res: Parameters<RequestHandler>[1], order: Order): void {

@@ -1,32 +1,43 @@
 import request from 'supertest';
+import { OrderlineClient, OrderlineProblem } from '@orderline/client';
 import type { Order } from '@orderline/contracts';
 import { signToken, validAddress, waitFor } from '@orderline/testing';
 
 const gatewayUrl = () => process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:3100';
 export const api = () => request(gatewayUrl());
+/** The typed client (@orderline/client) as `token`'s holder, on the first gateway instance or at `baseUrl`. */
+export const clientFor = (token: string, baseUrl = gatewayUrl()) => new OrderlineClient({ baseUrl, token });
+
+/** Every gateway instance the launcher started (E2E_INSTANCES=2: two), first the one at GATEWAY_URL. */
+export function gatewayUrls(): string[] {
+  const targets = JSON.parse(process.env['SYSTEM_METRICS_URLS'] ?? '[]') as { app: string; url: string }[];
+  const urls = targets.filter((t) => t.app === 'gateway').map((t) => t.url.replace(/\/metrics$/, ''));
+  return urls.length > 0 ? urls : [gatewayUrl()];
+}
 
 export const customerToken = (customerId = 'CUST01') => signToken({ sub: customerId, role: 'customer' });
 export const adminToken = () => signToken({ sub: 'ADMIN01', role: 'admin' });
-
-const FINAL_STATUSES = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED'];
 
 export function orderBody(items: { productId: string; quantity: number }[], extra: Record<string, unknown> = {}) {
   return { items, shippingAddress: validAddress, ...extra };
 }
 
-/** POST /api/v1/orders and expect 202; returns the new order id. */
+/** POST /api/v1/orders (it must be accepted, 202); returns the new order id. */
 export async function placeOrder(token: string, body: object): Promise<string> {
-  const res = await api().post('/api/v1/orders').set('authorization', `Bearer ${token}`).send(body);
-  if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
+  return (await clientFor(token).createOrder(body as Parameters<OrderlineClient['createOrder']>[0])).id;
 }
 
-/** Polls GET /api/v1/orders/:id until the order has left PENDING. */
+/** Waits until the order has left PENDING (the client's waitForOrder: its event stream, or long-polls). */
 export function waitForDecision(orderId: string, token = adminToken(), timeoutMs = 30_000): Promise<Order> {
+  const deadline = Date.now() + timeoutMs;
   return waitFor(
     async () => {
-      const res = await api().get(`/api/v1/orders/${orderId}`).set('authorization', `Bearer ${token}`);
-      return res.status === 200 && FINAL_STATUSES.includes(res.body.status) ? (res.body as Order) : undefined;
+      try {
+        return await clientFor(token).waitForOrder(orderId, { timeoutMs: Math.max(1, deadline - Date.now()) });
+      } catch (error) {
+        if (error instanceof OrderlineProblem && error.status === 404) return undefined; // not readable yet: look again
+        throw error;
+      }
     },
     { timeoutMs, intervalMs: 100, what: `order ${orderId} to be decided` },
   );

@@ -8,7 +8,15 @@ export default async function globalSetup(): Promise<void> {
     instances: { gateway: count, 'order-management': count, 'customer-service': count, 'inventory-service': count },
     // debug: order-management logs one line per decided order, which a test follows by correlation id
     // a peer group of its own: only this system's gateways share the per-customer limits
-    env: { LOG_LEVEL: 'debug', GATEWAY_PEERS_GROUP: `e2e-gateway-peers-${process.pid}` },
+    // SSE: a heartbeat every second and a small queue per stream, so order-stream.spec.ts sees both bounds act quickly;
+    // waitForDecision follows each order's stream as the admin, many at once
+    env: {
+      LOG_LEVEL: 'debug',
+      GATEWAY_PEERS_GROUP: `e2e-gateway-peers-${process.pid}`,
+      SSE_HEARTBEAT_MS: '1000',
+      SSE_MAX_BUFFERED_BYTES: '65536',
+      SSE_MAX_STREAMS_PER_CUSTOMER: '1000',
+    },
   });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
   process.env['GATEWAY_URL'] = system.gatewayUrl;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OrderEventTypes } from '../messages/order-messages';
 import { Order, Product } from '../orders';
 import { Problem } from '../problem';
 import { CreateOrderAccepted, CreateOrderBody, IdempotencyKey, ListOrdersQuery, OrderIdParam, UpdateOrderBody } from './orders-api';
@@ -15,6 +16,8 @@ import {
 export interface ApiResponse {
   description: string;
   schema?: z.ZodType;
+  /** a stream of server-sent events (`text/event-stream`) instead of one JSON body: its event types and what each `data:` holds */
+  events?: { types: readonly string[]; data: z.ZodType };
   /** response headers worth documenting, by name */
   headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
@@ -52,6 +55,21 @@ const orderNotFound = { 404: problem('no such order, or not yours') };
 const adminOnly = { 403: problem('admins only') };
 const productNotFound = { 404: problem('no such product') };
 const bodyProblems = { 413: problem('body over 64 KiB'), 415: problem('body not application/json') };
+
+/** What an SSE stream of order changes sends (http/order-streams.ts in the gateway). */
+const orderStream = (description: string): ApiResponse => ({
+  description: `${description} Each event: \`id:\` an opaque position in the log of changes (send it back as Last-Event-ID to resume, on any gateway instance, without loss or repeats), \`event:\` its type, \`data:\` the order as GET /api/v1/orders/{id} returns it. A comment line (\`: heartbeat\`) every 15 s; a client that stops reading is cut off.`,
+  events: { types: ['OrderState', ...OrderEventTypes], data: Order },
+});
+const lastEventId = {
+  name: 'Last-Event-ID',
+  description: 'the `id:` of the last event received: the stream resumes after it (sent by EventSource on a reconnect)',
+  schema: z.string().max(1000),
+};
+const streamBounds = {
+  429: problem('this customer holds as many streams on this instance as allowed (Retry-After)'),
+  503: problem('this instance holds as many streams as allowed, or the message broker is unavailable (Retry-After)'),
+};
 
 /** An order's version as an entity tag: the ETag of GET and of every change's answer, what If-Match names. */
 const etag = {
@@ -296,6 +314,42 @@ export const apiRoutes = {
       ...authProblems,
     },
   },
+  // before getOrder: /api/v1/orders/events is not an order id
+  streamOrders: {
+    method: 'get',
+    path: '/api/v1/orders/events',
+    summary: "Server-sent events: every change of the caller's orders (an admin: all, or one customer's), until the client leaves",
+    tag: 'orders',
+    auth: true,
+    query: z.strictObject({ customerId: ListOrdersQuery.shape.customerId }),
+    headers: [lastEventId],
+    responses: {
+      200: orderStream('Starts with no event but a comment and an `id:` (the position it starts from), then every change as it happens.'),
+      400: problem('invalid query or Last-Event-ID'),
+      403: problem("a customer asking for another customer's orders"),
+      410: problem('Last-Event-ID is older than this instance holds: read the orders again and connect without it'),
+      ...authProblems,
+      ...streamBounds,
+    },
+  },
+  streamOrder: {
+    method: 'get',
+    path: '/api/v1/orders/{id}/events',
+    summary: 'Server-sent events: the order at once (OrderState), then every change; ends after REJECTED, CANCELLED or DELIVERED',
+    tag: 'orders',
+    auth: true,
+    params: OrderIdParam,
+    headers: [lastEventId],
+    responses: {
+      200: orderStream(
+        'OrderState first (also after a resume from a position older than the instance holds: then the current order, if newer than the last one received), then one event per change.',
+      ),
+      400: problem('invalid id or Last-Event-ID'),
+      ...orderNotFound,
+      ...authProblems,
+      ...streamBounds,
+    },
+  },
   getOrder: {
     method: 'get',
     path: '/api/v1/orders/{id}',
@@ -303,9 +357,25 @@ export const apiRoutes = {
     tag: 'orders',
     auth: true,
     params: OrderIdParam,
-    headers: [{ name: 'If-None-Match', description: 'ETags the client holds: 304 without a body when one is current', schema: z.string() }],
+    headers: [
+      { name: 'If-None-Match', description: 'ETags the client holds: 304 without a body when one is current', schema: z.string() },
+      {
+        name: 'Prefer',
+        description:
+          'long-poll (RFC 7240): `wait=N` (seconds, at most 30) answers as soon as the order leaves PENDING (or changes), or after N seconds with the order as it is. Honoured when the answer carries Preference-Applied',
+        schema: z.string().max(200),
+      },
+    ],
     responses: {
-      200: { description: 'the order', schema: Order, headers: etag },
+      200: {
+        description: 'the order',
+        schema: Order,
+        headers: {
+          ...etag,
+          'Preference-Applied': { description: 'wait=N: the wait that was honoured (N ≤ 30)', schema: z.string() },
+          Vary: { description: 'Prefer', schema: z.string() },
+        },
+      },
       304: { description: 'the order is still at a version If-None-Match names', headers: etag },
       400: problem('invalid id'),
       ...orderNotFound,

@@ -1,0 +1,291 @@
+import { Gauge } from 'prom-client';
+import { Envelope, Headers, Order, OrderEventTypes, Topics, type OrderEventType } from '@orderline/contracts';
+import type { FollowedMessage } from '@orderline/messaging';
+
+/** One event of `orders.events` as streams hand it on: where it sits in the log, and the order as it became. */
+export interface OrderChange {
+  partition: number;
+  offset: number;
+  type: OrderEventType;
+  order: Order;
+  /** the order as JSON, serialized once for every stream that sends it */
+  json: string;
+}
+
+/**
+ * A position in `orders.events` every gateway instance agrees on: per partition (the index), the
+ * next offset not yet accounted for. Everything before it was sent to the stream or did not concern it.
+ */
+export type LogPosition = number[];
+
+/** Whose changes a subscriber gets: one order's, one customer's, or (neither) everyone's. */
+export interface ChangeFilter {
+  orderId?: string;
+  customerId?: string;
+}
+
+/** Called synchronously, in log order per partition, with the position just after the change (read it at once; it changes). */
+export type ChangeListener = (change: OrderChange, position: LogPosition) => void;
+
+export interface Subscription {
+  /** where the subscriber stands once the replay is done: later changes come live */
+  position: LogPosition;
+  close(): void;
+}
+
+/** What a stream asks of the changes (OrderChanges, or a fake in specs). */
+export interface OrderChangesView {
+  /** whether a subscription from `from` would replay (what `subscribe` would answer, without subscribing) */
+  resumable(from: LogPosition): 'ok' | 'too-old' | 'invalid' | undefined;
+  /** undefined until the follower has started (no position is known yet) */
+  subscribe(filter: ChangeFilter, listener: ChangeListener, from?: LogPosition): Subscription | 'too-old' | 'invalid' | undefined;
+}
+
+interface Subscriber {
+  filter: ChangeFilter;
+  listener: ChangeListener;
+  /** the position it resumed from, where that is ahead of this instance (another instance had read further) */
+  floor?: LogPosition;
+}
+
+/** How many recent changes each instance keeps for streams resuming with Last-Event-ID. */
+export interface ReplayBounds {
+  maxEvents: number;
+  maxBytes: number;
+}
+
+/**
+ * Every change of every order, as this gateway instance follows `orders.events` itself, fanned
+ * out to the streams that asked for it (SSE, long-polls). Positions are Kafka offsets, so a stream
+ * can resume on any instance from the position another one gave it.
+ *
+ * Keeps the most recent changes (bounded by `maxEvents` and `maxBytes`) to replay to a stream
+ * that resumes: a position older than what is kept is `too-old` (the stream decides what then).
+ */
+export class OrderChanges implements OrderChangesView {
+  /** next offset per partition this instance has read up to; undefined before the first start offsets are known */
+  private position?: LogPosition;
+  /** per partition, the oldest offset from which on every change is held */
+  private heldFrom: number[] = [];
+  /** recent changes, oldest first (a queue: `head` is its first live index) */
+  private held: (OrderChange | undefined)[] = [];
+  private head = 0;
+  private heldBytes = 0;
+  private readonly byOrder = new Map<string, Set<Subscriber>>();
+  private readonly byCustomer = new Map<string, Set<Subscriber>>();
+  private readonly everyone = new Set<Subscriber>();
+  private subscribers = 0;
+
+  constructor(
+    private readonly options: ReplayBounds & {
+      /** where the follower began reading orders.events, per partition (TopicFollower.startOffsets) */
+      startOffsets: () => Map<number, number>;
+    },
+  ) {}
+
+  /** Takes in messages followed from `orders.events` (others are ignored). */
+  follow(messages: FollowedMessage[]): void {
+    for (const message of messages) {
+      if (message.topic !== Topics.orderEvents) continue;
+      const position = this.started();
+      if (!position) continue;
+      const { partition, offset } = message;
+      while (position.length <= partition) {
+        position.push(0); // a partition added since the start: read from its beginning
+        this.heldFrom.push(0);
+      }
+      if (offset < position[partition]) continue; // read again after the follower restarted
+      position[partition] = offset + 1;
+      const change = parseChange(message);
+      if (!change) continue;
+      this.hold(change);
+      this.publish(change, position);
+    }
+  }
+
+  resumable(from: LogPosition): 'ok' | 'too-old' | 'invalid' | undefined {
+    const position = this.started();
+    if (!position) return undefined;
+    if (from.length !== position.length) return 'invalid';
+    if (from.some((offset, partition) => offset < this.heldFrom[partition])) return 'too-old';
+    return 'ok';
+  }
+
+  subscribe(filter: ChangeFilter, listener: ChangeListener, from?: LogPosition): Subscription | 'too-old' | 'invalid' | undefined {
+    const position = this.started();
+    if (!position) return undefined;
+    const replay = from ? this.resumable(from) : 'ok';
+    if (replay !== 'ok') return replay;
+    const subscriber: Subscriber = { filter, listener };
+    // replay what it missed: walking the held changes in the order they were read, its position
+    // moves on per partition, so the id of each change sent is exact
+    let at = position.slice();
+    if (from) {
+      at = from.slice();
+      for (let i = this.head; i < this.held.length; i++) {
+        const change = this.held[i] as OrderChange;
+        if (change.offset < at[change.partition]) continue;
+        at[change.partition] = change.offset + 1;
+        if (matches(filter, change)) listener(change, at);
+      }
+      for (let partition = 0; partition < at.length; partition++) at[partition] = Math.max(at[partition], position[partition]);
+      if (at.some((offset, partition) => offset > position[partition])) subscriber.floor = at.slice();
+    }
+    this.add(subscriber);
+    return { position: at, close: () => this.remove(subscriber) };
+  }
+
+  /** Streams subscribed now, and changes held for replay (for metrics and tests). */
+  size(): { subscribers: number; held: number; heldBytes: number } {
+    return { subscribers: this.subscribers, held: this.held.length - this.head, heldBytes: this.heldBytes };
+  }
+
+  private started(): LogPosition | undefined {
+    if (this.position) return this.position;
+    const starts = this.options.startOffsets();
+    if (starts.size === 0) return undefined;
+    const partitions = Math.max(...starts.keys()) + 1;
+    this.position = Array.from({ length: partitions }, (_, partition) => starts.get(partition) ?? 0);
+    this.heldFrom = this.position.slice();
+    return this.position;
+  }
+
+  private hold(change: OrderChange): void {
+    this.held.push(change);
+    this.heldBytes += change.json.length;
+    const { maxEvents, maxBytes } = this.options;
+    while (this.held.length - this.head > maxEvents || this.heldBytes > maxBytes) {
+      const oldest = this.held[this.head] as OrderChange;
+      this.held[this.head++] = undefined;
+      this.heldBytes -= oldest.json.length;
+      this.heldFrom[oldest.partition] = oldest.offset + 1;
+    }
+    // drop the consumed front now and then (amortised O(1))
+    if (this.head > 1_024 && this.head * 2 > this.held.length) {
+      this.held = this.held.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private publish(change: OrderChange, position: LogPosition): void {
+    const notify = (subscriber: Subscriber) => {
+      try {
+        deliver(subscriber);
+      } catch {
+        // one stream's failure is its own: the follower must go on for every other (a follower never retries)
+        this.remove(subscriber);
+      }
+    };
+    const deliver = (subscriber: Subscriber) => {
+      if (!subscriber.floor) return subscriber.listener(change, position);
+      // resumed ahead of this instance: what lies before its floor it has seen already
+      if (change.offset < subscriber.floor[change.partition]) return;
+      const at = position.map((offset, partition) => Math.max(offset, (subscriber.floor as LogPosition)[partition] ?? 0));
+      if (at.every((offset, partition) => offset === position[partition])) subscriber.floor = undefined;
+      subscriber.listener(change, at);
+    };
+    // a listener may unsubscribe (a stream ending): iterate over copies
+    for (const subscriber of [...(this.byOrder.get(change.order.id) ?? [])]) notify(subscriber);
+    for (const subscriber of [...(this.byCustomer.get(change.order.customerId) ?? [])]) notify(subscriber);
+    for (const subscriber of this.everyone.size ? [...this.everyone] : []) notify(subscriber);
+  }
+
+  private add(subscriber: Subscriber): void {
+    const { orderId, customerId } = subscriber.filter;
+    if (orderId !== undefined) setOf(this.byOrder, orderId).add(subscriber);
+    else if (customerId !== undefined) setOf(this.byCustomer, customerId).add(subscriber);
+    else this.everyone.add(subscriber);
+    this.subscribers++;
+  }
+
+  private remove(subscriber: Subscriber): void {
+    const { orderId, customerId } = subscriber.filter;
+    const removed =
+      orderId !== undefined
+        ? deleteFrom(this.byOrder, orderId, subscriber)
+        : customerId !== undefined
+          ? deleteFrom(this.byCustomer, customerId, subscriber)
+          : this.everyone.delete(subscriber);
+    if (removed) this.subscribers--;
+  }
+}
+
+function matches(filter: ChangeFilter, change: OrderChange): boolean {
+  if (filter.orderId !== undefined) return change.order.id === filter.orderId;
+  if (filter.customerId !== undefined) return change.order.customerId === filter.customerId;
+  return true;
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  return set;
+}
+
+function deleteFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean {
+  const set = map.get(key);
+  if (!set?.delete(value)) return false;
+  if (set.size === 0) map.delete(key);
+  return true;
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(OrderEventTypes);
+
+/** An order event as order-management writes it (`{ order }`, the order as it became), or undefined for anything else. */
+export function parseChange(message: Pick<FollowedMessage, 'partition' | 'offset' | 'value' | 'headers'>): OrderChange | undefined {
+  if (!message.value) return undefined;
+  try {
+    const envelope = Envelope.parse(JSON.parse(message.value.toString('utf8')));
+    const type = message.headers[Headers.messageType] ?? envelope.type;
+    if (!EVENT_TYPES.has(type)) return undefined;
+    const parsed = Order.safeParse((envelope.payload as { order?: unknown } | null)?.order);
+    if (!parsed.success) return undefined;
+    return {
+      partition: message.partition,
+      offset: message.offset,
+      type: type as OrderEventType,
+      order: parsed.data,
+      json: JSON.stringify(parsed.data),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A stream position as the SSE `id:` (Last-Event-ID): opaque to clients, ASCII. `1:` (the format),
+ * the order's version for a one-order stream (else empty), then the next offset of every partition
+ * of orders.events in base 36.
+ */
+export function encodePosition(position: LogPosition, version?: number): string {
+  return `1:${version ?? ''}:${position.map((offset) => offset.toString(36)).join('.')}`;
+}
+
+export function decodePosition(token: string): { position: LogPosition; version?: number } | undefined {
+  const match = /^1:(\d{0,15}):([0-9a-z]{1,13}(?:\.[0-9a-z]{1,13}){0,999})$/.exec(token);
+  if (!match) return undefined;
+  const position = match[2].split('.').map((offset) => parseInt(offset, 36));
+  if (!position.every(Number.isSafeInteger)) return undefined;
+  return { position, ...(match[1] ? { version: Number(match[1]) } : {}) };
+}
+
+/** The changes' figures, read at scrape time. */
+export function trackOrderChanges(view: Pick<OrderChanges, 'size'>): void {
+  new Gauge({
+    name: 'orderline_order_change_subscribers',
+    help: 'Streams and long-polls this gateway instance sends order changes to',
+    collect() {
+      this.set(view.size().subscribers);
+    },
+  });
+  new Gauge({
+    name: 'orderline_order_changes_held',
+    help: 'Recent order changes this gateway instance keeps for streams resuming with Last-Event-ID, and their bytes',
+    labelNames: ['unit'],
+    collect() {
+      const { held, heldBytes } = view.size();
+      this.set({ unit: 'events' }, held);
+      this.set({ unit: 'bytes' }, heldBytes);
+    },
+  });
+}
