@@ -62,12 +62,16 @@ async function main() {
         ],
         onMessages: (messages) => {
           acceptedOrders.follow(messages);
-          recentOrders.follow(messages);
           orderChanges.follow(messages);
         },
         logger,
       });
       await follower.start();
+      // every change read (those held since the start replayed first) also updates the recent orders
+      const starts = follower.startOffsets(Topics.orderEvents);
+      const fromStart = Array.from({ length: Math.max(-1, ...starts.keys()) + 1 }, (_, partition) => starts.get(partition) ?? 0);
+      const everyChange = orderChanges.subscribe({}, (change) => recentOrders.changed(change.order), fromStart);
+      if (!everyChange || typeof everyChange === 'string') throw new Error(`could not follow the order changes (${String(everyChange)})`);
       const readDecisions = async () =>
         acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
       await readDecisions().catch((error: unknown) =>
@@ -120,6 +124,7 @@ async function main() {
         () => requester.stop(),
         async () => clearInterval(decisionsTimer),
         () => follower.stop(),
+        async () => everyChange.close(),
         () => peers.stop(),
       ];
     },
