@@ -5,7 +5,7 @@ import type { Delivery } from './dead-letter';
 import { MessageDispatcher, type DispatcherOptions } from './dispatcher';
 import { newEnvelope } from './envelope';
 import { BrokerUnavailableError, type OutgoingMessage, type RawMessage } from './publisher';
-import { ReplyError, onMessage, onMessages, onRequest, type MessageRoute, type ReplySender } from './routes';
+import { ReplyError, onMessage, onMessages, onQuery, onRequest, type MessageRoute, type ReplySender } from './routes';
 
 /** Routing, retries and dead letters without Kafka: deliveries in, handler calls and published messages out. */
 const Note = defineMessage({ type: 'Note', topic: 'test.notes', payload: z.object({ n: z.int() }) });
@@ -99,6 +99,30 @@ describe('MessageDispatcher', () => {
     ]);
     expect(handled).not.toHaveBeenCalled();
     expect(sent.replies).toEqual([]);
+  });
+
+  it('a query past its replyBy is skipped unanswered (its requester stopped waiting); one in time, or without replyBy, is answered', async () => {
+    const now = 1_000_000;
+    const answered: number[] = [];
+    const { deliver, sent } = harness((publisher) => [
+      onQuery(
+        Ask,
+        publisher,
+        async ({ n }) => {
+          answered.push(n);
+          return { n };
+        },
+        () => now,
+      ),
+    ]);
+    const query = (n: number, replyBy?: number) => newEnvelope(Ask.type, { n }, `q-${n}`, { replyTo: 'test.replies', replyBy });
+    await deliver([query(1, now - 1), query(2, now + 1_000), query(3)]);
+    expect(answered).toEqual([2, 3]);
+    expect(sent.replies.map((reply) => reply.envelope.payload)).toEqual([
+      { ok: true, result: { n: 2 } },
+      { ok: true, result: { n: 3 } },
+    ]);
+    expect(sent.letters).toEqual([]);
   });
 
   it('retries a failing message maxAttempts times, telling the last attempt so, then dead-letters it and answers a request INTERNAL', async () => {

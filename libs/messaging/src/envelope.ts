@@ -5,7 +5,7 @@ export function newEnvelope<P>(
   type: string,
   payload: P,
   correlationId: string,
-  extra: Pick<Envelope, 'replyTo' | 'inReplyTo'> = {},
+  extra: Pick<Envelope, 'replyTo' | 'inReplyTo' | 'replyBy'> = {},
 ): Envelope<P> {
   return {
     messageId: randomUUID(),

@@ -15,6 +15,13 @@ export const requestTimeouts = new Counter({
   labelNames: ['type'],
 });
 
+/** Queries skipped because their requester had stopped waiting (onQuery). */
+export const expiredQueries = new Counter({
+  name: 'orderline_expired_queries_total',
+  help: 'Read-only requests skipped unanswered because they arrived after their reply-by time, by request type',
+  labelNames: ['type'],
+});
+
 export interface PartitionLag {
   topic: string;
   partition: number;

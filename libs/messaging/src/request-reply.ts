@@ -127,6 +127,7 @@ export class Requester {
     }
     const envelope = newEnvelope(contract.type, contract.request.parse(payload), correlationId, {
       replyTo: this.options.replyTopic,
+      replyBy: Date.now() + timeoutMs,
     });
     const reply = new Promise<ReplyPayload>((resolve, reject) => {
       const timer = setTimeout(() => {

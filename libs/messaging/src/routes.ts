@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Envelope, MessageContract, ReplyErrorCode, ReplyPayload, RequestContract } from '@orderline/contracts';
 import { newEnvelope } from './envelope';
+import { expiredQueries } from './metrics';
 import type { Publisher } from './publisher';
 
 /** Where a consumed message came from, and whether this is the last try before the dead-letter topic. */
@@ -143,6 +144,32 @@ export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
         throw error; // retried; if it ends in the dead-letter topic, the consumer answers INTERNAL
       }
       await send({ ok: true, result });
+    },
+  };
+}
+
+/**
+ * Route for a read-only request (a query): as onRequest, except that a request whose requester has
+ * stopped waiting (past its `replyBy`) is skipped unanswered. After an outage or a pause the
+ * consumer would otherwise answer its whole backlog of abandoned reads first, and every fresh read
+ * would wait behind them and time out too. Never for a request that changes anything: that one must
+ * run even late, so a retry finds its effect.
+ */
+export function onQuery<Req extends z.ZodType, Res extends z.ZodType>(
+  contract: RequestContract<Req, Res>,
+  publisher: ReplySender,
+  answer: (request: z.infer<Req>, envelope: Envelope) => Promise<z.infer<Res>>,
+  now: () => number = Date.now,
+): MessageRoute {
+  const route = onRequest(contract, publisher, answer);
+  return {
+    ...route,
+    async handle(envelope, ...rest) {
+      if (envelope.replyBy !== undefined && now() > envelope.replyBy) {
+        expiredQueries.inc({ type: contract.type });
+        return;
+      }
+      return route.handle(envelope, ...rest);
     },
   };
 }

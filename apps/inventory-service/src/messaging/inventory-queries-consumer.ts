@@ -1,5 +1,5 @@
 import { ConsumerGroups, GetProduct, ListProducts, ListStockMovements, Topics, payloadBudget } from '@orderline/contracts';
-import { ReplyError, onRequest, type ConsumerDefinition, type Publisher } from '@orderline/messaging';
+import { ReplyError, onQuery, type ConsumerDefinition, type Publisher } from '@orderline/messaging';
 import type { ProductRepository } from '../db/product-repository';
 import type { StockLogRepository } from '../db/stock-log-repository';
 
@@ -18,13 +18,13 @@ export function inventoryQueriesConsumer(deps: {
     groupId: ConsumerGroups.inventoryServiceQueries,
     topics: [Topics.inventoryQueries],
     routes: [
-      onRequest(ListProducts, publisher, ({ limit, cursor, includeInactive }) =>
+      onQuery(ListProducts, publisher, ({ limit, cursor, includeInactive }) =>
         products.list(limit, cursor, payloadBudget(publisher.maxMessageBytes), { includeInactive }),
       ),
-      onRequest(GetProduct, publisher, async ({ productId, includeInactive }) => ({
+      onQuery(GetProduct, publisher, async ({ productId, includeInactive }) => ({
         product: await products.findById(productId, { includeInactive }),
       })),
-      onRequest(ListStockMovements, publisher, async ({ productId, limit, cursor }) => {
+      onQuery(ListStockMovements, publisher, async ({ productId, limit, cursor }) => {
         const page = await stockLog.movements(productId, limit, cursor);
         if (!page) throw new ReplyError('NOT_FOUND', `no product ${productId}`);
         return page;

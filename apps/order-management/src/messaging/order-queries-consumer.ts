@@ -1,5 +1,5 @@
 import { ConsumerGroups, ListOrders, LookupOrder, Topics, payloadBudget } from '@orderline/contracts';
-import { onRequest, type ConsumerDefinition, type Publisher } from '@orderline/messaging';
+import { onQuery, type ConsumerDefinition, type Publisher } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
 import { findOrder } from '../domain/find-order';
 import { listOrders } from '../domain/list-orders';
@@ -19,10 +19,10 @@ export function orderQueriesConsumer(deps: {
     groupId: ConsumerGroups.orderManagementQueries,
     topics: [Topics.orderQueries],
     routes: [
-      onRequest(LookupOrder, publisher, ({ orderId, caller }) =>
+      onQuery(LookupOrder, publisher, ({ orderId, caller }) =>
         answering(async () => ({ order: await findOrder(orderId, caller, orders) })),
       ),
-      onRequest(ListOrders, publisher, (query) => answering(() => listOrders(query, orders, payloadBudget(publisher.maxMessageBytes)))),
+      onQuery(ListOrders, publisher, (query) => answering(() => listOrders(query, orders, payloadBudget(publisher.maxMessageBytes)))),
     ],
   };
 }

@@ -5,7 +5,9 @@ import { z } from 'zod';
  * - `messageId` is unique per message (consumers de-duplicate on it);
  * - `correlationId` follows one user request through every hop (it is the HTTP x-correlation-id);
  * - a request carries `replyTo` (the topic its answer goes to); the answer carries `inReplyTo`
- *   (the request's messageId), which is what the requester matches replies on.
+ *   (the request's messageId), which is what the requester matches replies on;
+ * - a request also carries `replyBy` (epoch ms): after it the requester no longer waits, so a read
+ *   answered later helps nobody (queries skip it, see onQuery in libs/messaging).
  */
 export const Envelope = z.object({
   messageId: z.uuid(),
@@ -14,6 +16,7 @@ export const Envelope = z.object({
   occurredAt: z.iso.datetime(),
   replyTo: z.string().min(1).max(249).optional(),
   inReplyTo: z.uuid().optional(),
+  replyBy: z.number().int().positive().optional(),
   payload: z.unknown(),
 });
 export type Envelope<P = unknown> = Omit<z.infer<typeof Envelope>, 'payload'> & { payload: P };
