@@ -3,7 +3,7 @@ import swaggerUi from 'swagger-ui-express';
 import { apiRoutes, type OperationId } from '@orderline/contracts';
 import type { Publisher, Requester } from '@orderline/messaging';
 import type { Logger } from '@orderline/logging';
-import { authenticate } from './auth';
+import { authenticate, requireRole } from './auth';
 import { correlationId } from './correlation';
 import {
   DEFAULT_CUSTOMER_LIMITS,
@@ -18,13 +18,14 @@ import { buildOpenApiDocument } from './openapi';
 import { admitOrders } from './admission';
 import { orderHandlers, type AcceptedOrdersView } from './orders-handlers';
 import { productHandlers } from './products-handlers';
+import { webhookHandlers } from './webhooks-handlers';
 import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
 
 export interface GatewayDeps {
   /** sends commands (CreateOrder) */
   publisher: Pick<Publisher, 'publish'>;
-  /** asks order-management and inventory-service (request/reply) */
+  /** asks order-management, inventory-service and notification-service (request/reply) */
   requester: Pick<Requester, 'request'>;
   /** the readiness checks (Kafka), for /health/ready */
   readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
@@ -90,6 +91,7 @@ export function createApp(deps: GatewayDeps): express.Express {
     },
     ...productHandlers(deps),
     ...orderHandlers(deps),
+    ...webhookHandlers(deps),
   };
 
   const auth = authenticate(deps.jwtSecrets);
@@ -99,6 +101,8 @@ export function createApp(deps: GatewayDeps): express.Express {
     const chain: RequestHandler[] = [];
     if (operationId === 'createOrder') chain.push(admitOrders(() => deps.acceptedOrders.decisionLagMs(), deps.maxDecisionLagMs));
     if (route.auth) chain.push(auth);
+    // the role before the body: a customer learns nothing about what an admin route accepts
+    if ('role' in route && route.role) chain.push(requireRole(route.role));
     if ('body' in route) chain.push(requireJson, parseJson);
     chain.push(validateInput(route));
     // limits after validation: a request refused as malformed takes no token

@@ -61,3 +61,11 @@ export function authenticate(secrets: readonly string[]): RequestHandler {
 export function callerOf(res: { locals: Record<string, unknown> }): Caller {
   return res.locals['caller'] as Caller;
 }
+
+/** Only callers with `role` (after `authenticate`): others get 403. */
+export function requireRole(role: Caller['role']): RequestHandler {
+  return (_req, res, next) => {
+    if (callerOf(res).role !== role) return next(new HttpProblem('forbidden', `only ${role}s may do this`));
+    next();
+  };
+}
