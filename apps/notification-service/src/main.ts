@@ -16,7 +16,11 @@ async function main() {
   const database = openDatabase(config);
   // receivers on 127.0.0.1 only outside production; there, https to public addresses only
   const urlPolicy = { production: config.NODE_ENV === 'production' };
-  const retry = { baseMs: config.WEBHOOK_RETRY_BASE_MS, maxDelayMs: config.WEBHOOK_RETRY_MAX_DELAY_MS, windowMs: config.WEBHOOK_RETRY_WINDOW_MS };
+  const retry = {
+    baseMs: config.WEBHOOK_RETRY_BASE_MS,
+    maxDelayMs: config.WEBHOOK_RETRY_MAX_DELAY_MS,
+    windowMs: config.WEBHOOK_RETRY_WINDOW_MS,
+  };
   await startService({
     name: 'notification-service',
     config,

@@ -85,7 +85,7 @@ function webhookOperations() {
           description: webhookEvents.description,
           tags: ['webhooks'],
           parameters: [
-            header(WebhookHeaders.eventId, 'the event id (the body\'s `id`), the same on every retry'),
+            header(WebhookHeaders.eventId, "the event id (the body's `id`), the same on every retry"),
             header(WebhookHeaders.eventType, `\`${type}\``),
             header(WebhookHeaders.signature, 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>'),
           ],

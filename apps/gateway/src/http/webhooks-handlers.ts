@@ -1,12 +1,5 @@
 import type { RequestHandler } from 'express';
-import {
-  CreateWebhook,
-  DeleteWebhook,
-  ListWebhookDeliveries,
-  ListWebhooks,
-  RetryWebhookDelivery,
-  apiRoutes,
-} from '@orderline/contracts';
+import { CreateWebhook, DeleteWebhook, ListWebhookDeliveries, ListWebhooks, RetryWebhookDelivery, apiRoutes } from '@orderline/contracts';
 import { ReplyFailedError, type Requester } from '@orderline/messaging';
 import { HttpProblem } from './problem-response';
 import { correlationIdOf, inputOf } from './route-input';

@@ -126,7 +126,12 @@ export class DeliveryLoop {
     }
     const next = nextAttempt(attempt, new Date(), delivery.giveUpAt, retry, random);
     if ('retryAt' in next) {
-      logger.info('webhook delivery failed, will retry', { deliveryId: delivery.id, webhookId: delivery.webhookId, attempt, error: result.error });
+      logger.info('webhook delivery failed, will retry', {
+        deliveryId: delivery.id,
+        webhookId: delivery.webhookId,
+        attempt,
+        error: result.error,
+      });
       await webhooks.recordAttempt(delivery.id, holder, result, { status: 'PENDING', retryAt: next.retryAt });
       return;
     }

@@ -63,7 +63,9 @@ export function sendWebhook(
       ...(policy.production && !hostAddress(url.hostname) ? { lookup: publicOnlyLookup } : {}),
     });
     const timer = setTimeout(() => finish({ statusCode: null, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    req.on('error', (error: NodeJS.ErrnoException) => finish({ statusCode: null, error: error.code ? `${error.code}: ${error.message}` : error.message }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ statusCode: null, error: error.code ? `${error.code}: ${error.message}` : error.message }),
+    );
     req.on('response', (res) => {
       const statusCode = res.statusCode ?? 0;
       if (statusCode >= 200 && statusCode < 300) return finish({ statusCode, error: null });

@@ -4,9 +4,7 @@ import { onMessages, type ConsumerDefinition } from '@orderline/messaging';
 import type { EventToDeliver, WebhookRepository } from '../db/webhook-repository';
 
 /** The events order-management publishes on orders.events: each carries the order as it now is. */
-const orderEvents = OrderEventTypes.map((type) =>
-  defineMessage({ type, topic: Topics.orderEvents, payload: z.object({ order: Order }) }),
-);
+const orderEvents = OrderEventTypes.map((type) => defineMessage({ type, topic: Topics.orderEvents, payload: z.object({ order: Order }) }));
 
 /** The webhook body of one event: what is signed and sent, byte for byte, on every attempt. */
 export function webhookBody(envelope: Envelope, order: Order): string {

@@ -245,8 +245,7 @@ export const apiRoutes = {
   createWebhook: {
     method: 'post',
     path: '/api/v1/webhooks',
-    summary:
-      'Register a webhook (admin): every matching order event is POSTed to the URL, signed with the secret this answer shows once',
+    summary: 'Register a webhook (admin): every matching order event is POSTed to the URL, signed with the secret this answer shows once',
     tag: 'webhooks',
     auth: true,
     role: 'admin',
