@@ -6,6 +6,7 @@ import {
   type Order,
   type Product,
   type RequestContract,
+  type Webhook,
 } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { ReplyFailedError, type OutgoingMessage, type Publisher, type RequestOptions, type Requester } from '@orderline/messaging';
@@ -26,6 +27,8 @@ export class FakeBackend {
   /** the gateway's view: accepted orders it answers PENDING itself */
   readonly accepted = new Map<string, Order>();
   readonly products = new Map<string, Product>();
+  /** webhooks as notification-service has them */
+  readonly webhooks = new Map<string, Webhook>();
   /** every request the gateway sent, in order */
   readonly requests: { type: string; payload: Record<string, unknown>; key: string; correlationId: string }[] = [];
   /** every command the gateway published, in order */
@@ -144,6 +147,31 @@ export class FakeBackend {
         return { items: [...this.products.values()].slice(0, request['limit'] as number), nextCursor: null };
       case 'GetProduct':
         return { product: this.products.get(request['productId'] as string) ?? null };
+      // notification-service: the webhook admin API
+      case 'CreateWebhook': {
+        if (String(request['url']).includes('refused')) throw new ReplyFailedError('BAD_REQUEST', 'the URL must be https');
+        const webhook = {
+          id: crypto.randomUUID(),
+          url: request['url'] as string,
+          events: request['events'] as Webhook['events'],
+          createdAt: new Date().toISOString(),
+          disabledAt: null,
+          disabledReason: null,
+        };
+        this.webhooks.set(webhook.id, webhook);
+        return { webhook: { ...webhook, secret: 'whsec_fake' } };
+      }
+      case 'ListWebhooks':
+        return { items: [...this.webhooks.values()] };
+      case 'DeleteWebhook':
+      case 'ListWebhookDeliveries':
+      case 'RetryWebhookDelivery': {
+        const webhookId = request['webhookId'] as string;
+        if (!this.webhooks.has(webhookId)) throw new ReplyFailedError('NOT_FOUND', `no webhook ${webhookId}`);
+        if (type === 'DeleteWebhook') return { deleted: this.webhooks.delete(webhookId) };
+        if (type === 'ListWebhookDeliveries') return { items: [] };
+        throw new ReplyFailedError('NOT_FOUND', `webhook ${webhookId} has no delivery ${String(request['deliveryId'])}`);
+      }
       default:
         throw new Error(`the fake backend does not answer ${type}`);
     }
