@@ -40,7 +40,9 @@ describe('webhook admin API (gateway)', () => {
 
   it('names the bad fields: URL (syntax, length, and what notification-service refuses), events, ids', async () => {
     const bad = async (payload: object) => (await request(app).post('/api/v1/webhooks').set(admin).send(payload)).body;
-    expect((await bad({ url: 'not a url', events: ['OrderConfirmed'] })).errors).toEqual([{ path: 'body.url', message: expect.any(String) }]);
+    expect((await bad({ url: 'not a url', events: ['OrderConfirmed'] })).errors).toEqual([
+      { path: 'body.url', message: expect.any(String) },
+    ]);
     expect((await bad({ url: `https://example.com/${'a'.repeat(2_048)}`, events: ['OrderConfirmed'] })).errors[0].path).toBe('body.url');
     expect((await bad({ url: 'ftp://example.com/', events: ['OrderConfirmed'] })).errors[0].path).toBe('body.url');
     expect((await bad({ url: 'https://example.com/', events: [] })).errors[0].path).toBe('body.events');
@@ -50,12 +52,19 @@ describe('webhook admin API (gateway)', () => {
       path: 'body.secret',
       message: 'unknown field',
     });
-    const refused = await request(app).post('/api/v1/webhooks').set(admin).send({ url: 'https://refused.example/', events: ['OrderShipped'] });
+    const refused = await request(app)
+      .post('/api/v1/webhooks')
+      .set(admin)
+      .send({ url: 'https://refused.example/', events: ['OrderShipped'] });
     expect(refused.status).toBe(400);
     expect(refused.body.errors).toEqual([{ path: 'body.url', message: 'the URL must be https' }]);
     expect((await request(app).get('/api/v1/webhooks/nope/deliveries').set(admin)).status).toBe(400);
-    expect((await request(app).post('/api/v1/webhooks/6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f/deliveries/x/retry').set(admin)).status).toBe(400);
-    expect((await request(app).get('/api/v1/webhooks/6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f/deliveries?limit=101').set(admin)).status).toBe(400);
+    expect((await request(app).post('/api/v1/webhooks/6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f/deliveries/x/retry').set(admin)).status).toBe(
+      400,
+    );
+    expect((await request(app).get('/api/v1/webhooks/6f1c1b8e-8a3b-4c1e-9d7a-0a1b2c3d4e5f/deliveries?limit=101').set(admin)).status).toBe(
+      400,
+    );
   });
 
   it('documents the admin routes and, under `webhooks`, the signed event for each type', async () => {
@@ -76,7 +85,9 @@ describe('webhook admin API (gateway)', () => {
       'Orderline-Event-Type',
       'Orderline-Signature',
     ]);
-    expect(confirmed.requestBody.content['application/json'].schema.properties.type).toEqual(expect.objectContaining({ const: 'OrderConfirmed' }));
+    expect(confirmed.requestBody.content['application/json'].schema.properties.type).toEqual(
+      expect.objectContaining({ const: 'OrderConfirmed' }),
+    );
     expect(confirmed.description).toMatch(/HMAC-SHA256/);
   });
 });

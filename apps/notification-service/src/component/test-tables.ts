@@ -35,14 +35,19 @@ export function testWebhookTables(prisma: PrismaClient) {
         )
       ).rows[0],
     deliveryIds: async (webhookId: string) =>
-      (await pool.query<{ id: string }>(`SELECT id::text AS id FROM ${tables.deliveries} WHERE webhook_id = $1 ORDER BY id`, [webhookId])).rows.map(
-        (row) => row.id,
-      ),
+      (
+        await pool.query<{ id: string }>(`SELECT id::text AS id FROM ${tables.deliveries} WHERE webhook_id = $1 ORDER BY id`, [webhookId])
+      ).rows.map((row) => row.id),
   };
 }
 
 /** An event as the consumer turns it into deliveries. */
 export function testEvent(orderId: string, eventType = 'OrderConfirmed', extra: Record<string, unknown> = {}) {
   const eventId = randomUUID();
-  return { eventId, eventType, orderId, body: JSON.stringify({ id: eventId, type: eventType, data: { order: { id: orderId } }, ...extra }) };
+  return {
+    eventId,
+    eventType,
+    orderId,
+    body: JSON.stringify({ id: eventId, type: eventType, data: { order: { id: orderId } }, ...extra }),
+  };
 }

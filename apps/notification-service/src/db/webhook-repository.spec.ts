@@ -43,7 +43,7 @@ describe('WebhookRepository', () => {
     expect((await webhooks.claim({ holder: 'a', limit: 100, leaseMs: 60_000 })).map((d) => d.id)).not.toContain(stored.id);
   });
 
-  it('hands out one order\'s deliveries to a webhook one at a time, oldest first; other orders meanwhile', async () => {
+  it("hands out one order's deliveries to a webhook one at a time, oldest first; other orders meanwhile", async () => {
     const webhook = await newWebhook();
     const [orderA, orderB] = [randomUUID(), randomUUID()];
     await webhooks.addDeliveries([testEvent(orderA), testEvent(orderA, 'OrderCancelled'), testEvent(orderB)], HOUR);
@@ -53,7 +53,12 @@ describe('WebhookRepository', () => {
 
     expect(await claimedIds('first')).toEqual([a1, b1]);
     // a1 failed and is due again later: a2 still waits behind it
-    await webhooks.recordAttempt(a1, 'first', { statusCode: 500, error: 'HTTP 500' }, { status: 'PENDING', retryAt: new Date(Date.now() - 1) });
+    await webhooks.recordAttempt(
+      a1,
+      'first',
+      { statusCode: 500, error: 'HTTP 500' },
+      { status: 'PENDING', retryAt: new Date(Date.now() - 1) },
+    );
     expect(await claimedIds('second')).toEqual([a1]);
     await webhooks.recordAttempt(a1, 'second', { statusCode: 200, error: null }, { status: 'DELIVERED' });
     expect(await claimedIds('second')).toEqual([a2]);
@@ -92,7 +97,10 @@ describe('WebhookRepository', () => {
     const claims = await Promise.all(
       ['x', 'y', 'z', 'w'].map((holder) => webhooks.claim({ holder, limit: 15, leaseMs: 60_000, skipWebhookIds: [] })),
     );
-    const ids = claims.flat().filter((d) => d.webhookId === webhook.id).map((d) => d.id);
+    const ids = claims
+      .flat()
+      .filter((d) => d.webhookId === webhook.id)
+      .map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(40);
     // all leased: nothing more until released
@@ -102,9 +110,13 @@ describe('WebhookRepository', () => {
     const mine = claims[0].filter((d) => d.webhookId === webhook.id).map((d) => d.id);
     await webhooks.release(mine, 'x');
     expect(
-      (await webhooks.claim({ holder: 'v', limit: 100, leaseMs: 60_000, skipWebhookIds: [webhook.id] })).filter((d) => d.webhookId === webhook.id),
+      (await webhooks.claim({ holder: 'v', limit: 100, leaseMs: 60_000, skipWebhookIds: [webhook.id] })).filter(
+        (d) => d.webhookId === webhook.id,
+      ),
     ).toEqual([]);
-    expect((await webhooks.claim({ holder: 'v', limit: 100, leaseMs: 60_000 })).filter((d) => d.webhookId === webhook.id).length).toBe(mine.length);
+    expect((await webhooks.claim({ holder: 'v', limit: 100, leaseMs: 60_000 })).filter((d) => d.webhookId === webhook.id).length).toBe(
+      mine.length,
+    );
   });
 
   it('refuses a webhook over the limit; a redelivered create answers the webhook it made', async () => {
@@ -112,8 +124,12 @@ describe('WebhookRepository', () => {
     const id = randomUUID();
     const made = await webhooks.createWebhook({ id, url: 'http://127.0.0.1:9/a', events: ['OrderShipped'], secret: 'one' }, count + 1);
     expect(made).toMatchObject({ id, secret: 'one', events: ['OrderShipped'], disabledAt: null });
-    expect(await webhooks.createWebhook({ id, url: 'http://127.0.0.1:9/a', events: ['OrderShipped'], secret: 'two' }, count + 1)).toEqual(made);
-    expect(await webhooks.createWebhook({ id: randomUUID(), url: 'http://127.0.0.1:9/b', events: ['OrderShipped'], secret: 'x' }, count + 1)).toBeUndefined();
+    expect(await webhooks.createWebhook({ id, url: 'http://127.0.0.1:9/a', events: ['OrderShipped'], secret: 'two' }, count + 1)).toEqual(
+      made,
+    );
+    expect(
+      await webhooks.createWebhook({ id: randomUUID(), url: 'http://127.0.0.1:9/b', events: ['OrderShipped'], secret: 'x' }, count + 1),
+    ).toBeUndefined();
     expect(await webhooks.deleteWebhook(id)).toBe(true);
     expect(await webhooks.deleteWebhook(id)).toBe(false);
     expect(await webhooks.listDeliveries(id, 10)).toBeUndefined();

@@ -68,7 +68,10 @@ describe('urlProblem', () => {
       'https://0x7f000001/', // the URL parser reads it as 127.0.0.1
       'https://2130706433/', // likewise
     ]) {
-      expect({ url, problem: urlProblem(url, production) }).toEqual({ url, problem: expect.stringMatching(/private, loopback or link-local/) });
+      expect({ url, problem: urlProblem(url, production) }).toEqual({
+        url,
+        problem: expect.stringMatching(/private, loopback or link-local/),
+      });
     }
     expect(urlProblem('https://localhost/', production)).toMatch(/public host|localhost/);
     expect(urlProblem('https://api.localhost/', production)).toMatch(/localhost/);
