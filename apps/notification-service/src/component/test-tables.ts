@@ -48,6 +48,8 @@ export function testEvent(orderId: string, eventType = 'OrderConfirmed', extra: 
     eventId,
     eventType,
     orderId,
+    // a moment ahead: webhooks the test registered just before count as registered before the event
+    occurredAt: new Date(Date.now() + 1_000).toISOString(),
     body: JSON.stringify({ id: eventId, type: eventType, data: { order: { id: orderId } }, ...extra }),
   };
 }

@@ -34,6 +34,14 @@ describe('WebhookRepository', () => {
     expect(await of(cancelledOnly.id)).toEqual([['OrderCancelled', 'PENDING']]);
   });
 
+  it('gives a webhook only the events that happened after its registration', async () => {
+    const webhook = await newWebhook(['OrderConfirmed']);
+    const before = { ...testEvent(randomUUID()), occurredAt: new Date(Date.now() - 60_000).toISOString() };
+    const after = testEvent(randomUUID());
+    expect(await webhooks.addDeliveries([before, after], HOUR)).toBe(1);
+    expect((await webhooks.listDeliveries(webhook.id, 10))?.map((d) => d.eventId)).toEqual([after.eventId]);
+  });
+
   it('records an event it refuses (too large) as FAILED, with the reason, and never hands it out', async () => {
     const webhook = await newWebhook();
     const event = { ...testEvent(randomUUID()), refused: 'the event is 300000 bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (262144)' };

@@ -19,6 +19,8 @@ export interface ClaimedDelivery {
 export interface EventToDeliver {
   eventId: string;
   eventType: string;
+  /** when the event happened: webhooks registered after it do not get it */
+  occurredAt: string;
   orderId: string;
   body: string;
   /** set when the event cannot be sent (too large): stored FAILED with this as its error */
@@ -125,9 +127,10 @@ export class WebhookRepository {
   }
 
   /**
-   * One delivery per event and active webhook that wants its type, in the events' order (the ids
-   * order one order's deliveries). Idempotent: an event already turned into deliveries adds none.
-   * Resolves with how many were added.
+   * One delivery per event and active webhook that wants its type and was registered before it
+   * happened, in the events' order (the ids order one order's deliveries). Idempotent: an event
+   * already turned into deliveries adds none. The webhooks are locked FOR KEY SHARE, so one deleted
+   * meanwhile is skipped rather than failing the insert. Resolves with how many were added.
    */
   async addDeliveries(events: EventToDeliver[], retryWindowMs: number): Promise<number> {
     if (events.length === 0) return 0;
@@ -136,9 +139,11 @@ export class WebhookRepository {
        SELECT w.id, e.event_id, e.event_type, e.order_id, e.body,
               CASE WHEN e.refused IS NULL THEN 'PENDING' ELSE 'FAILED' END::webhook_delivery_status,
               now() + $6 * interval '1 millisecond', e.refused
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e(event_id, event_type, order_id, body, refused, n)
-       JOIN ${this.webhooks} w ON w.disabled_at IS NULL AND e.event_type = ANY(w.events)
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $7::timestamptz[])
+              WITH ORDINALITY AS e(event_id, event_type, order_id, body, refused, occurred_at, n)
+       JOIN ${this.webhooks} w ON w.disabled_at IS NULL AND e.event_type = ANY(w.events) AND w.created_at <= e.occurred_at
        ORDER BY e.n, w.id
+       FOR KEY SHARE OF w
        ON CONFLICT (webhook_id, event_id) DO NOTHING`,
       [
         events.map((e) => e.eventId),
@@ -147,6 +152,7 @@ export class WebhookRepository {
         events.map((e) => (e.refused ? '' : e.body)),
         events.map((e) => e.refused ?? null),
         retryWindowMs,
+        events.map((e) => e.occurredAt),
       ],
     );
     return rowCount ?? 0;

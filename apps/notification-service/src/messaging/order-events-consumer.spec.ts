@@ -29,7 +29,13 @@ describe('order events → deliveries', () => {
   it('sends the event as {id, type, occurredAt, data: {order}}, its id the envelope messageId', () => {
     const event = envelope();
     const delivery = eventToDeliver(event, order, 10_000);
-    expect(delivery).toEqual({ eventId: event.messageId, eventType: 'OrderConfirmed', orderId: order.id, body: expect.any(String) });
+    expect(delivery).toEqual({
+      eventId: event.messageId,
+      eventType: 'OrderConfirmed',
+      occurredAt: event.occurredAt,
+      orderId: order.id,
+      body: expect.any(String),
+    });
     expect(WebhookEvent.parse(JSON.parse(delivery.body))).toEqual({
       id: event.messageId,
       type: 'OrderConfirmed',
@@ -44,6 +50,16 @@ describe('order events → deliveries', () => {
     expect(eventToDeliver(envelope(), order, size - 1).refused).toBe(
       `the event is ${size} bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (${size - 1})`,
     );
+  });
+
+  it('starts a new consumer group at the end of orders.events: no webhook wants the past', () => {
+    const consumer = orderEventsConsumer({
+      webhooks: { addDeliveries: async () => 0 },
+      retryWindowMs: 1,
+      maxPayloadBytes: 1,
+      onDeliveries: () => undefined,
+    });
+    expect(consumer).toMatchObject({ groupId: 'notification-service', topics: ['orders.events'], fromBeginning: false });
   });
 
   it('routes every order event type in one batch, and wakes the sender only when deliveries were added', async () => {

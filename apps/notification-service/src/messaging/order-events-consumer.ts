@@ -24,6 +24,7 @@ export function eventToDeliver(envelope: Envelope, order: Order, maxPayloadBytes
   return {
     eventId: envelope.messageId,
     eventType: envelope.type,
+    occurredAt: envelope.occurredAt,
     orderId: order.id,
     body,
     ...(bytes > maxPayloadBytes ? { refused: `the event is ${bytes} bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (${maxPayloadBytes})` } : {}),
@@ -52,6 +53,8 @@ export function orderEventsConsumer(deps: {
   return {
     groupId: ConsumerGroups.notificationService,
     topics: [Topics.orderEvents],
+    // a webhook gets the events after its registration only: a new group need not read the topic's past
+    fromBeginning: false,
     routes: orderEvents.map((contract) => onMessages(contract, handle)),
   };
 }
