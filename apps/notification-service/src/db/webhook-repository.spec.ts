@@ -42,6 +42,21 @@ describe('WebhookRepository', () => {
     expect((await webhooks.listDeliveries(webhook.id, 10))?.map((d) => d.eventId)).toEqual([after.eventId]);
   });
 
+  it("hands a claimed delivery out with its order and its event's correlation id (the sender logs with them)", async () => {
+    const webhook = await newWebhook(['OrderConfirmed']);
+    const orderId = randomUUID();
+    await webhooks.addDeliveries([{ ...testEvent(orderId), correlationId: 'corr-7' }], HOUR);
+    const [claimed] = await webhooks.claim({ holder: 'c', limit: 10, leaseMs: 60_000 });
+    expect(claimed).toMatchObject({
+      webhookId: webhook.id,
+      orderId,
+      correlationId: 'corr-7',
+      attempts: 0,
+      url: webhook.url,
+      secret: 's3cret',
+    });
+  });
+
   it('records an event it refuses (too large) as FAILED, with the reason, and never hands it out', async () => {
     const webhook = await newWebhook();
     const event = { ...testEvent(randomUUID()), refused: 'the event is 300000 bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (262144)' };

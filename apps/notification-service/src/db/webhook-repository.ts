@@ -9,6 +9,9 @@ export interface ClaimedDelivery {
   secret: string;
   eventId: string;
   eventType: string;
+  orderId: string;
+  /** the event's correlation id, for the log lines about this delivery */
+  correlationId: string | null;
   body: string;
   /** attempts before this one */
   attempts: number;
@@ -21,6 +24,7 @@ export interface EventToDeliver {
   eventType: string;
   /** when the event happened: webhooks registered after it do not get it */
   occurredAt: string;
+  correlationId?: string;
   orderId: string;
   body: string;
   /** set when the event cannot be sent (too large): stored FAILED with this as its error */
@@ -135,12 +139,12 @@ export class WebhookRepository {
   async addDeliveries(events: EventToDeliver[], retryWindowMs: number): Promise<number> {
     if (events.length === 0) return 0;
     const { rowCount } = await this.pool.query(
-      `INSERT INTO ${this.deliveries} (webhook_id, event_id, event_type, order_id, body, status, give_up_at, last_error)
+      `INSERT INTO ${this.deliveries} (webhook_id, event_id, event_type, order_id, body, status, give_up_at, last_error, correlation_id)
        SELECT w.id, e.event_id, e.event_type, e.order_id, e.body,
               CASE WHEN e.refused IS NULL THEN 'PENDING' ELSE 'FAILED' END::webhook_delivery_status,
-              now() + $6 * interval '1 millisecond', e.refused
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $7::timestamptz[])
-              WITH ORDINALITY AS e(event_id, event_type, order_id, body, refused, occurred_at, n)
+              now() + $6 * interval '1 millisecond', e.refused, e.correlation_id
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $7::timestamptz[], $8::text[])
+              WITH ORDINALITY AS e(event_id, event_type, order_id, body, refused, occurred_at, correlation_id, n)
        JOIN ${this.webhooks} w ON w.disabled_at IS NULL AND e.event_type = ANY(w.events) AND w.created_at <= e.occurred_at
        ORDER BY e.n, w.id
        FOR KEY SHARE OF w
@@ -153,6 +157,7 @@ export class WebhookRepository {
         events.map((e) => e.refused ?? null),
         retryWindowMs,
         events.map((e) => e.occurredAt),
+        events.map((e) => e.correlationId ?? null),
       ],
     );
     return rowCount ?? 0;
@@ -210,6 +215,8 @@ export class WebhookRepository {
       secret: string;
       event_id: string;
       event_type: string;
+      order_id: string;
+      correlation_id: string | null;
       body: string;
       attempts: number;
       give_up_at: Date;
@@ -232,7 +239,7 @@ export class WebhookRepository {
        FROM due, ${this.webhooks} w
        WHERE d.id = due.id AND w.id = d.webhook_id
        RETURNING d.id::text AS id, d.webhook_id::text AS webhook_id, w.url, w.secret, d.event_id::text AS event_id,
-                 d.event_type, d.body, d.attempts, d.give_up_at`,
+                 d.event_type, d.order_id::text AS order_id, d.correlation_id, d.body, d.attempts, d.give_up_at`,
       [holder, limit, skipWebhookIds, leaseMs],
     );
     return rows
@@ -243,6 +250,8 @@ export class WebhookRepository {
         secret: row.secret,
         eventId: row.event_id,
         eventType: row.event_type,
+        orderId: row.order_id,
+        correlationId: row.correlation_id,
         body: row.body,
         attempts: row.attempts,
         giveUpAt: row.give_up_at,

@@ -1,4 +1,4 @@
-import type { Logger } from '@orderline/logging';
+import { withLogContext, type Logger } from '@orderline/logging';
 import { nextAttempt, type RetryPolicy } from '../domain/backoff';
 import type { ClaimedDelivery, WebhookRepository } from '../db/webhook-repository';
 import type { AttemptResult, WebhookRequest } from './webhook-client';
@@ -55,7 +55,8 @@ export class DeliveryLoop {
       return;
     }
     clearTimeout(this.timer);
-    this.polling = this.poll()
+    // not in the context of whoever woke it (a consumed event): the sender's own lines carry its name
+    this.polling = withLogContext({ correlationId: `webhook-sender-${this.options.holder}` }, () => this.poll())
       .catch((error: unknown) => {
         this.options.logger.warn('webhook deliveries could not be claimed', { error: String(error) });
       })
@@ -101,7 +102,8 @@ export class DeliveryLoop {
   private begin(delivery: ClaimedDelivery): void {
     this.inFlight.set(delivery.webhookId, (this.inFlight.get(delivery.webhookId) ?? 0) + 1);
     this.inFlightTotal++;
-    const attempt = this.attempt(delivery)
+    const context = { correlationId: delivery.correlationId ?? `webhook-delivery-${delivery.id}`, orderId: delivery.orderId };
+    const attempt = withLogContext(context, () => this.attempt(delivery))
       .catch((error: unknown) => {
         this.options.logger.warn('webhook attempt could not be recorded', { deliveryId: delivery.id, error: String(error) });
       })

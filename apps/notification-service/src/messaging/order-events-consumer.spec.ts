@@ -33,6 +33,7 @@ describe('order events → deliveries', () => {
       eventId: event.messageId,
       eventType: 'OrderConfirmed',
       occurredAt: event.occurredAt,
+      correlationId: 'c-1',
       orderId: order.id,
       body: expect.any(String),
     });

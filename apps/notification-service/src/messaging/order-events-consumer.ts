@@ -25,6 +25,7 @@ export function eventToDeliver(envelope: Envelope, order: Order, maxPayloadBytes
     eventId: envelope.messageId,
     eventType: envelope.type,
     occurredAt: envelope.occurredAt,
+    correlationId: envelope.correlationId,
     orderId: order.id,
     body,
     ...(bytes > maxPayloadBytes ? { refused: `the event is ${bytes} bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (${maxPayloadBytes})` } : {}),
