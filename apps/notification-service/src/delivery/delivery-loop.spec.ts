@@ -5,7 +5,7 @@ import { startReceiver, type Answer, type Received } from '../component/receiver
 import { testEvent, testWebhookTables } from '../component/test-tables';
 import { verifySignature } from '../domain/signature';
 import { DeliveryLoop, type DeliveryLoopOptions } from './delivery-loop';
-import { MAX_RESPONSE_BYTES, sendWebhook } from './webhook-client';
+import { MAX_RESPONSE_BYTES, publicOnlyLookup, sendWebhook } from './webhook-client';
 
 /** The sender against the real Postgres (tables of this run's own) and HTTP receivers on 127.0.0.1. */
 const prisma = testPrisma();
@@ -233,5 +233,15 @@ describe('sendWebhook in production', () => {
       error: expect.stringMatching(/^URL refused: must not point at a private, loopback or link-local address/),
     });
     expect(receiver.received).toEqual([]);
+  });
+
+  it('checks at connect time where a name resolves: a name of a loopback address is refused (DNS may change after registration)', async () => {
+    const outcome = await new Promise<{ error: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+      publicOnlyLookup('localhost', { all: true }, (error, address) => resolve({ error, address })),
+    );
+    expect(outcome.error).toMatchObject({
+      code: 'EADDRNOTPUBLIC',
+      message: expect.stringMatching(/^localhost resolves to a non-public address/),
+    });
   });
 });
