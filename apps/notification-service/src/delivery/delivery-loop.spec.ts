@@ -159,6 +159,33 @@ describe('DeliveryLoop', () => {
     expect(receiver.received).toHaveLength(12);
   });
 
+  it('bounds the requests open in all (WEBHOOK_MAX_IN_FLIGHT) across endpoints', async () => {
+    const first = await receiverWebhook();
+    const second = await receiverWebhook();
+    await webhooks.addDeliveries(
+      Array.from({ length: 6 }, () => testEvent(randomUUID())),
+      HOUR,
+    );
+    let open = 0;
+    let maxOpen = 0;
+    startLoop({
+      maxInFlight: 2,
+      maxInFlightPerEndpoint: 2,
+      send: async (request) => {
+        maxOpen = Math.max(maxOpen, ++open);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        try {
+          return await sendWebhook(request, { timeoutMs: REQUEST_TIMEOUT_MS, policy: { production: false } });
+        } finally {
+          open--;
+        }
+      },
+    });
+    await waitFor(allDelivered(first.webhook.id, 6), { what: 'the first webhook’s 6' });
+    await waitFor(allDelivered(second.webhook.id, 6), { what: 'the second webhook’s 6' });
+    expect(maxOpen).toBe(2);
+  });
+
   it('gives up after the retry window and disables the webhook with the reason; a retry sends it again', async () => {
     let up = false;
     const { receiver, webhook } = await receiverWebhook(() => (up ? 200 : { status: 503, body: 'maintenance' }));

@@ -128,9 +128,9 @@ export async function checkWebhookUrl(raw: string, policy: UrlPolicy, resolve: R
   try {
     addresses = await resolve(hostname);
   } catch (error) {
-    return `its host does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    return `has a host that does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   }
   const refused = addresses.filter((address) => !isPublicAddress(address));
-  if (addresses.length === 0) return 'its host does not resolve';
-  return refused.length > 0 ? `its host resolves to a private, loopback or link-local address (${refused.join(', ')})` : undefined;
+  if (addresses.length === 0) return 'has a host that does not resolve';
+  return refused.length > 0 ? `has a host that resolves to a private, loopback or link-local address (${refused.join(', ')})` : undefined;
 }
