@@ -21,7 +21,7 @@ export interface ConsumerDefinition {
   /** with batched routes: most messages handled together, and how long the first one waits for company */
   maxBatchMessages?: number;
   lingerMs?: number;
-  /** where a group without committed offsets starts: the oldest message the topic holds (default), or its end */
+  /** where a group without committed offsets starts: the oldest message the topic holds (default), or its end (as of the group's first fetch, a moment after it joined) */
   fromBeginning?: boolean;
 }
 
