@@ -9,7 +9,8 @@ export const NotificationServiceEnv = backendServiceEnv(3004).extend({
     .number()
     .int()
     .min(1)
-    .max(10_000)
+    // all of them travel in one ListWebhooks reply: 100 of the largest (2 KiB URL, 1,000-character reason) fit a Kafka message
+    .max(100)
     .default(100)
     .describe('the most webhooks registered at once (disabled ones count); one more is refused with 409'),
   WEBHOOK_REQUEST_TIMEOUT_MS: ms(

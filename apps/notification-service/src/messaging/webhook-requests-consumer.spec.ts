@@ -65,6 +65,17 @@ describe('webhook admin requests', () => {
     });
   });
 
+  it('keeps the URL in its ASCII form, and refuses one that is too long once encoded', async () => {
+    const { reply } = await ask('CreateWebhook', { url: 'https://b\u00fccher.example/caf\u00e9', events: ['OrderConfirmed'] });
+    expect(reply).toMatchObject({ ok: true, result: { webhook: { url: 'https://xn--bcher-kva.example/caf%C3%A9' } } });
+    registered--;
+    const long = `https://hooks.example.com/${'\u00e9'.repeat(1_000)}`;
+    expect((await ask('CreateWebhook', { url: long, events: ['OrderConfirmed'] })).reply).toEqual({
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: 'the URL is longer than 2048 characters once encoded' },
+    });
+  });
+
   it('refuses (CONFLICT) a webhook over WEBHOOK_MAX_WEBHOOKS', async () => {
     await ask('CreateWebhook', { url: 'https://hooks.example.com/2', events: ['OrderShipped'] });
     expect((await ask('CreateWebhook', { url: 'https://hooks.example.com/3', events: ['OrderShipped'] })).reply).toEqual({

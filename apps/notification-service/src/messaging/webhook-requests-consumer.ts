@@ -6,6 +6,7 @@ import {
   ListWebhooks,
   RetryWebhookDelivery,
   Topics,
+  WEBHOOK_LIMITS,
 } from '@orderline/contracts';
 import { ReplyError, onRequest, type ConsumerDefinition, type ReplySender } from '@orderline/messaging';
 import type { WebhookRepository } from '../db/webhook-repository';
@@ -34,8 +35,16 @@ export function webhookRequestsConsumer(deps: {
       onRequest(CreateWebhook, publisher, async ({ url, events }, envelope) => {
         const problem = await checkWebhookUrl(url, deps.urlPolicy, deps.resolve);
         if (problem) throw new ReplyError('BAD_REQUEST', `the URL ${problem}`);
+        // kept (and sent to) in its ASCII form: punycode host, percent-encoded path, so its length is its size
+        const href = new URL(url).href;
+        if (href.length > WEBHOOK_LIMITS.maxUrlLength) {
+          throw new ReplyError('BAD_REQUEST', `the URL is longer than ${WEBHOOK_LIMITS.maxUrlLength} characters once encoded`);
+        }
         // the request's id is the webhook's: a redelivered request answers the webhook it made
-        const webhook = await webhooks.createWebhook({ id: envelope.messageId, url, events, secret: newWebhookSecret() }, deps.maxWebhooks);
+        const webhook = await webhooks.createWebhook(
+          { id: envelope.messageId, url: href, events, secret: newWebhookSecret() },
+          deps.maxWebhooks,
+        );
         if (!webhook) throw new ReplyError('CONFLICT', `${deps.maxWebhooks} webhooks are registered, the most there may be`);
         return { webhook };
       }),
