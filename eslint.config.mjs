@@ -2,9 +2,9 @@ import nx from '@nx/eslint-plugin';
 
 /*
  * Module boundaries, by project tag (project.json):
- *   type:    app (the four services), lib (what they are built from), tooling (libs/testing,
+ *   type:    app (the five services), lib (what they are built from), tooling (libs/testing,
  *            libs/dev-tools, scripts), e2e (apps/orderline-e2e)
- *   scope:   gateway | orders | customers | inventory (one app each) | shared
+ *   scope:   gateway | orders | customers | inventory | notifications (one app each) | shared
  *   driver:  the client library a project may import: kafka (libs/messaging owns kafkajs),
  *            postgres (libs/db owns Prisma and pg), none (every other app and lib)
  * Apps import libs only, never another app; libs import libs only; the test and dev tooling may
@@ -14,7 +14,7 @@ import nx from '@nx/eslint-plugin';
  */
 const KAFKA_CLIENT = ['kafkajs'];
 const DATABASE_CLIENT = ['pg', '@prisma/*', 'prisma'];
-const SCOPES = ['gateway', 'orders', 'customers', 'inventory'];
+const SCOPES = ['gateway', 'orders', 'customers', 'inventory', 'notifications'];
 
 /** What a project may depend on; spec files may also use the test tooling. */
 function dependencyRules({ inSpecs }) {

@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
-# The image of any of the four apps. Build context is the repo root; docker-compose.yml passes the arguments:
+# The image of any of the five apps. Build context is the repo root; docker-compose.yml passes the arguments:
 #   docker build -f docker/app.Dockerfile --build-arg APP=order-management --build-arg PORT=3001 .
 #   docker build -f docker/app.Dockerfile --build-arg APP=gateway --build-arg PORT_VARIABLE=PORT --build-arg PORT=3000 .
 # APP           the Nx project to bundle and run
 # PORT_VARIABLE the variable the app reads the port of /health/* from: the gateway's PORT (its HTTP port), else
 #               HEALTH_PORT (the default)
-# PORT          that port: gateway 3000, order-management 3001, customer-service 3002, inventory-service 3003
+# PORT          that port: gateway 3000, order-management 3001, customer-service 3002, inventory-service 3003,
+#               notification-service 3004
 #
 # The `build` stage is the same for every app up to the `nx run` line (and the same as docker/tools.Dockerfile
 # up to `db:generate`), so BuildKit reuses those layers across all images.
@@ -25,7 +26,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no
 # into the apps that own tables (the gateway's bundle holds none of it).
 RUN npm run db:generate
 ARG APP
-RUN test -n "$APP" || { echo 'build with --build-arg APP=<gateway|order-management|customer-service|inventory-service>' >&2; exit 1; }
+RUN test -n "$APP" || { echo 'build with --build-arg APP=<gateway|order-management|customer-service|inventory-service|notification-service>' >&2; exit 1; }
 RUN npx nx run ${APP}:build
 
 # ---- deps: production node_modules only, from the ROOT package.json + package-lock.json

@@ -1,5 +1,5 @@
 /**
- * docs/configuration.md as `npm run docs:config` writes it, from the four apps' env schemas (their
+ * docs/configuration.md as `npm run docs:config` writes it, from the five apps' env schemas (their
  * `.describe()` texts, defaults and constraints); docs-config.spec.ts fails while the file says otherwise.
  */
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { configTable, type EnvSchema } from '@orderline/config';
 import { CustomerServiceEnv } from '../apps/customer-service/src/config';
 import { GatewayEnv } from '../apps/gateway/src/config';
 import { InventoryServiceEnv } from '../apps/inventory-service/src/config';
+import { NotificationServiceEnv } from '../apps/notification-service/src/config';
 import { OrderManagementEnv } from '../apps/order-management/src/config';
 /* eslint-enable @nx/enforce-module-boundaries */
 
@@ -20,6 +21,7 @@ export const APP_ENV_SCHEMAS: Record<string, EnvSchema> = {
   'order-management': OrderManagementEnv,
   'customer-service': CustomerServiceEnv,
   'inventory-service': InventoryServiceEnv,
+  'notification-service': NotificationServiceEnv,
 };
 
 export function configDocument(): string {

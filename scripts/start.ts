@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole system on this machine with sensible defaults.
- * Starts Kafka + Postgres (idempotent), migrates and seeds the database, builds the four apps and
+ * Starts Kafka + Postgres (idempotent), migrates and seeds the database, builds the five apps and
  * runs them (gateway on http://127.0.0.1:3000). Ctrl+C stops the apps; `npm run infra:down`
  * stops Kafka and Postgres.
  * ORDERLINE_INSTANCES="order-management=2,inventory-service=2" runs several instances of an app.

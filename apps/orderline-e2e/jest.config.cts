@@ -4,7 +4,7 @@ const swcJestConfig = JSON.parse(readFileSync(`${__dirname}/.spec.swcrc`, 'utf-8
 swcJestConfig.swcrc = false;
 
 /**
- * End-to-end tests: the four built apps run as processes against the real Kafka and Postgres
+ * End-to-end tests: the five built apps run as processes against the real Kafka and Postgres
  * (started by `npm run infra:up`); the tests talk HTTP to the gateway and read Postgres/Kafka.
  */
 module.exports = {

@@ -29,6 +29,8 @@ export const Topics = {
    * member count is how many instances share the per-customer limits.
    */
   gatewayPeers: 'gateway.peers',
+  /** gateway → notification-service: the webhook admin API (CreateWebhook, …). Key: webhook id. */
+  notificationRequests: 'notifications.requests',
 } as const;
 
 /** The topics requests may name as `replyTo`: a responder answers on these and nowhere else. */
@@ -59,6 +61,7 @@ export const topicSpecs: TopicSpec[] = [
   { topic: Topics.inventoryEvents, numPartitions: 6 },
   { topic: Topics.gatewayReplies, numPartitions: 6 },
   { topic: Topics.orderManagementReplies, numPartitions: 6 },
+  { topic: Topics.notificationRequests, numPartitions: 3 },
 ]
   .flatMap((spec) => [spec, { topic: deadLetterTopic(spec.topic), numPartitions: 1 }])
   // carries no messages, so no dead letters; a few partitions are plenty (members need none to count)
@@ -88,6 +91,10 @@ export const ConsumerGroups = {
   customerService: 'customer-service',
   inventoryService: 'inventory-service',
   inventoryServiceQueries: 'inventory-service-queries',
+  /** notification-service on orders.events: turns each event into webhook deliveries */
+  notificationService: 'notification-service',
+  /** notification-service's admin requests (notifications.requests): a group of their own, never behind the events */
+  notificationServiceRequests: 'notification-service-requests',
   /** every gateway instance, on gateway.peers: its member count is the number of live gateways */
   gatewayPeers: 'gateway-peers',
 } as const;

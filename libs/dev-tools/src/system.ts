@@ -4,11 +4,17 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { waitFor } from './wait-for';
 
-export const APPS = ['customer-service', 'inventory-service', 'order-management', 'gateway'] as const;
+export const APPS = ['customer-service', 'inventory-service', 'notification-service', 'order-management', 'gateway'] as const;
 export type AppName = (typeof APPS)[number];
 
 const workspaceRoot = path.resolve(__dirname, '../../..');
-const portOffset: Record<AppName, number> = { gateway: 0, 'order-management': 1, 'customer-service': 2, 'inventory-service': 3 };
+const portOffset: Record<AppName, number> = {
+  gateway: 0,
+  'order-management': 1,
+  'customer-service': 2,
+  'inventory-service': 3,
+  'notification-service': 4,
+};
 
 /** One running app process: its port (gateway: HTTP; others: health), and how to stop or replace it. */
 export class AppInstance {
@@ -107,9 +113,10 @@ export interface RunningSystem {
 }
 
 /**
- * Starts the four built apps (`apps/<app>/dist/main.js`) as child processes against the running
+ * Starts the five built apps (`apps/<app>/dist/main.js`) as child processes against the running
  * Kafka and Postgres and waits until each one's /health/ready answers 200. Instance i of an app
- * listens on basePort + 10·i + (gateway 0, order-management 1, customer-service 2, inventory 3).
+ * listens on basePort + 10·i + (gateway 0, order-management 1, customer-service 2, inventory 3,
+ * notification-service 4).
  * Logs go to `<logDir>/<app>[-i].log`. Used by the e2e and fault tests, the bench and `npm start`.
  */
 export async function startSystem({

@@ -21,6 +21,8 @@ export interface ConsumerDefinition {
   /** with batched routes: most messages handled together, and how long the first one waits for company */
   maxBatchMessages?: number;
   lingerMs?: number;
+  /** where a group without committed offsets starts: the oldest message the topic holds (default), or its end (as of the group's first fetch, a moment after it joined) */
+  fromBeginning?: boolean;
 }
 
 export interface ConsumerOptions extends ConsumerDefinition, RetryPolicyOptions {
@@ -48,7 +50,16 @@ export interface RunningConsumer {
  * stopping.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
-  const { kafka, groupId, topics, logger, partitionsConsumedConcurrently = 12, maxBatchMessages = 500, lingerMs = 5 } = options;
+  const {
+    kafka,
+    groupId,
+    topics,
+    logger,
+    partitionsConsumedConcurrently = 12,
+    maxBatchMessages = 500,
+    lingerMs = 5,
+    fromBeginning = true,
+  } = options;
   const progress = new ConsumerProgress();
   let stopping = false;
   const dispatcher = new MessageDispatcher({ ...options, isStopping: () => stopping });
@@ -85,7 +96,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   };
 
   await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.subscribe({ topics, fromBeginning });
   const joined = new Promise<void>((resolve) => {
     const removeListener = consumer.on(consumer.events.GROUP_JOIN, () => {
       removeListener();

@@ -259,8 +259,8 @@ describe('docker-compose.yml (services shared by the apps)', () => {
     expect(kafkaBrokerProblems(compose, brokers)).toEqual([]);
   });
 
-  it('the four apps build from one Dockerfile, each naming itself', () => {
-    const apps = ['gateway', 'order-management', 'customer-service', 'inventory-service'];
+  it('the five apps build from one Dockerfile, each naming itself', () => {
+    const apps = ['gateway', 'order-management', 'customer-service', 'inventory-service', 'notification-service'];
     const builds = apps.map((app) => serviceBuild(compose, app));
     expect(new Set(builds.map((build) => build.dockerfile))).toEqual(new Set(['docker/app.Dockerfile']));
     expect(builds.map((build) => build.args['APP'])).toEqual(apps);

@@ -12,6 +12,7 @@ import {
   type Product,
   type RequestContract,
   type StockMovement,
+  type Webhook,
 } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { ReplyFailedError, type OutgoingMessage, type Publisher, type RequestOptions, type Requester } from '@orderline/messaging';
@@ -35,6 +36,8 @@ export class FakeBackend {
   readonly products = new Map<string, Product>();
   /** every product's stock log, oldest first, as inventory-service keeps it */
   readonly movements: StockMovement[] = [];
+  /** webhooks as notification-service has them */
+  readonly webhooks = new Map<string, Webhook>();
   /** every request the gateway sent, in order */
   readonly requests: { type: string; payload: Record<string, unknown>; key: string; correlationId: string }[] = [];
   /** every command the gateway published, in order */
@@ -254,6 +257,31 @@ export class FakeBackend {
         if (!this.products.has(request['productId'] as string)) throw new ReplyFailedError('NOT_FOUND', 'no such product');
         const newestFirst = this.movements.filter((m) => m.productId === request['productId']).reverse();
         return { items: newestFirst.slice(0, request['limit'] as number), nextCursor: null };
+      }
+      // notification-service: the webhook admin API
+      case 'CreateWebhook': {
+        if (String(request['url']).includes('refused')) throw new ReplyFailedError('BAD_REQUEST', 'the URL must be https');
+        const webhook = {
+          id: crypto.randomUUID(),
+          url: request['url'] as string,
+          events: request['events'] as Webhook['events'],
+          createdAt: new Date().toISOString(),
+          disabledAt: null,
+          disabledReason: null,
+        };
+        this.webhooks.set(webhook.id, webhook);
+        return { webhook: { ...webhook, secret: 'whsec_fake' } };
+      }
+      case 'ListWebhooks':
+        return { items: [...this.webhooks.values()] };
+      case 'DeleteWebhook':
+      case 'ListWebhookDeliveries':
+      case 'RetryWebhookDelivery': {
+        const webhookId = request['webhookId'] as string;
+        if (!this.webhooks.has(webhookId)) throw new ReplyFailedError('NOT_FOUND', `no webhook ${webhookId}`);
+        if (type === 'DeleteWebhook') return { deleted: this.webhooks.delete(webhookId) };
+        if (type === 'ListWebhookDeliveries') return { items: [] };
+        throw new ReplyFailedError('NOT_FOUND', `webhook ${webhookId} has no delivery ${String(request['deliveryId'])}`);
       }
       default:
         throw new Error(`the fake backend does not answer ${type}`);

@@ -20,13 +20,14 @@ import type { OrderChangesView } from '../messaging/order-changes';
 import { orderHandlers, orderLookup, type AcceptedOrdersView, type RecentOrdersView } from './orders-handlers';
 import { DEFAULT_STREAM_LIMITS, orderStreamHandlers, type StreamLimits } from './order-streams';
 import { productHandlers } from './products-handlers';
+import { webhookHandlers } from './webhooks-handlers';
 import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
 
 export interface GatewayDeps {
   /** sends commands (CreateOrder) */
   publisher: Pick<Publisher, 'publish'>;
-  /** asks order-management and inventory-service (request/reply) */
+  /** asks order-management, inventory-service and notification-service (request/reply) */
   requester: Pick<Requester, 'request'>;
   /** the readiness checks (Kafka), for /health/ready */
   readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
@@ -105,6 +106,7 @@ export function createApp(deps: GatewayDeps): express.Express {
     ...orderHandlers({ ...deps, watchOrder: streams.watchOrder }),
     streamOrder: streams.streamOrder,
     streamOrders: streams.streamOrders,
+    ...webhookHandlers(deps),
   };
 
   const auth = authenticate(deps.jwtSecrets);
@@ -114,7 +116,8 @@ export function createApp(deps: GatewayDeps): express.Express {
     const chain: RequestHandler[] = [];
     if (operationId === 'createOrder') chain.push(admitOrders(() => deps.acceptedOrders.decisionLagMs(), deps.maxDecisionLagMs));
     if (route.auth) chain.push(auth);
-    if ('role' in route) chain.push(requireRole(route.role));
+    // the role before the body: a customer learns nothing about what an admin route accepts
+    if ('role' in route && route.role) chain.push(requireRole(route.role));
     if ('body' in route) chain.push(requireJson, parseJson);
     chain.push(validateInput(route));
     // limits after validation: a request refused as malformed takes no token

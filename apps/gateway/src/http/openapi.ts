@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiRoutes, type ApiRoute } from '@orderline/contracts';
+import { OrderEventTypes, WebhookHeaders, apiRoutes, webhookEvents, type ApiRoute } from '@orderline/contracts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
@@ -83,7 +83,41 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute> = apiRoute
     servers: [{ url: '/' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
+    webhooks: webhookOperations(),
   };
+}
+
+/** OpenAPI 3.1 `webhooks`: the requests notification-service sends to registered URLs, one per order event type. */
+function webhookOperations() {
+  const header = (name: string, description: string) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } });
+  return Object.fromEntries(
+    OrderEventTypes.map((type) => [
+      type,
+      {
+        post: {
+          operationId: `webhook${type}`,
+          summary: `${type}: an order event, POSTed to each webhook registered for it`,
+          description: webhookEvents.description,
+          tags: ['webhooks'],
+          parameters: [
+            header(WebhookHeaders.eventId, "the event id (the body's `id`), the same on every retry"),
+            header(WebhookHeaders.eventType, `\`${type}\``),
+            header(WebhookHeaders.signature, 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>'),
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: jsonSchema(webhookEvents.schema.extend({ type: z.literal(type) }), 'output') },
+            },
+          },
+          responses: {
+            '2XX': { description: 'received: not sent again' },
+            default: { description: 'anything else (or no answer within the timeout): sent again later' },
+          },
+        },
+      },
+    ]),
+  );
 }
 
 function objectParameters(schema: z.ZodObject | undefined, location: 'path' | 'query') {

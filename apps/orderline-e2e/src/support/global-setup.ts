@@ -5,7 +5,13 @@ export default async function globalSetup(): Promise<void> {
   const count = Number(process.env['E2E_INSTANCES'] ?? 1);
   const system = await startSystem({
     basePort: Number(process.env['E2E_BASE_PORT'] ?? 3100),
-    instances: { gateway: count, 'order-management': count, 'customer-service': count, 'inventory-service': count },
+    instances: {
+      gateway: count,
+      'order-management': count,
+      'customer-service': count,
+      'inventory-service': count,
+      'notification-service': count,
+    },
     // debug: order-management logs one line per decided order, which a test follows by correlation id
     // a peer group of its own: only this system's gateways share the per-customer limits
     // SSE: a heartbeat every second and a small queue per stream, so order-stream.spec.ts sees both bounds act quickly;
@@ -16,6 +22,11 @@ export default async function globalSetup(): Promise<void> {
       SSE_HEARTBEAT_MS: '1000',
       SSE_MAX_BUFFERED_BYTES: '65536',
       SSE_MAX_STREAMS_PER_CUSTOMER: '1000',
+      // webhooks.spec: retries within a second, and a hanging receiver given up on within 2 s
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_RETRY_MAX_DELAY_MS: '1000',
+      WEBHOOK_REQUEST_TIMEOUT_MS: '2000',
+      WEBHOOK_POLL_INTERVAL_MS: '100',
     },
   });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;

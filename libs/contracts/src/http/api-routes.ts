@@ -12,6 +12,8 @@ import {
   StockAdjustmentBody,
   UpdateProductBody,
 } from './products-api';
+import { Webhook, WebhookCreated, WebhookDelivery, WebhookEvent } from '../webhooks';
+import { CreateWebhookBody, ListWebhookDeliveriesQuery, WebhookDeliveryParams, WebhookIdParam } from './webhooks-api';
 
 export interface ApiResponse {
   description: string;
@@ -28,7 +30,7 @@ export interface ApiRoute {
   /** OpenAPI style: /api/v1/orders/{id} */
   path: string;
   summary: string;
-  tag: 'orders' | 'products' | 'health' | 'docs';
+  tag: 'orders' | 'products' | 'webhooks' | 'health' | 'docs';
   /** needs `Authorization: Bearer <JWT>` */
   auth: boolean;
   /** only tokens with this role (others: 403, before their input is looked at) */
@@ -70,6 +72,7 @@ const streamBounds = {
   429: problem('this customer holds as many streams on this instance as allowed (Retry-After)'),
   503: problem('this instance holds as many streams as allowed, or the message broker is unavailable (Retry-After)'),
 };
+const webhookNotFound = { 404: problem('no such webhook') };
 
 /** An order's version as an entity tag: the ETag of GET and of every change's answer, what If-Match names. */
 const etag = {
@@ -402,6 +405,89 @@ export const apiRoutes = {
       ...authProblems,
     },
   },
+  createWebhook: {
+    method: 'post',
+    path: '/api/v1/webhooks',
+    summary: 'Register a webhook (admin): every matching order event is POSTed to the URL, signed with the secret this answer shows once',
+    tag: 'webhooks',
+    auth: true,
+    role: 'admin',
+    body: CreateWebhookBody,
+    responses: {
+      201: { description: 'registered; `secret` is shown only here', schema: WebhookCreated },
+      400: problem(
+        'invalid body, or a URL notification-service will not send to (in production: not https, or its host resolves to a private, loopback or link-local address)',
+      ),
+      ...adminOnly,
+      409: problem('the most webhooks are registered already'),
+      413: problem('body over 64 KiB'),
+      415: problem('body not application/json'),
+      ...authProblems,
+    },
+  },
+  listWebhooks: {
+    method: 'get',
+    path: '/api/v1/webhooks',
+    summary: 'Every registered webhook (admin), without secrets',
+    tag: 'webhooks',
+    auth: true,
+    role: 'admin',
+    responses: { 200: { description: 'the webhooks', schema: z.object({ items: z.array(Webhook) }) }, ...adminOnly, ...authProblems },
+  },
+  deleteWebhook: {
+    method: 'delete',
+    path: '/api/v1/webhooks/{id}',
+    summary: 'Remove a webhook (admin) and its deliveries; nothing more is sent to it',
+    tag: 'webhooks',
+    auth: true,
+    role: 'admin',
+    params: WebhookIdParam,
+    responses: { 204: { description: 'removed' }, 400: problem('invalid id'), ...adminOnly, ...webhookNotFound, ...authProblems },
+  },
+  listWebhookDeliveries: {
+    method: 'get',
+    path: '/api/v1/webhooks/{id}/deliveries',
+    summary: "The webhook's latest deliveries, newest first, each with its latest attempt's status code and error (admin)",
+    tag: 'webhooks',
+    auth: true,
+    role: 'admin',
+    params: WebhookIdParam,
+    query: ListWebhookDeliveriesQuery,
+    responses: {
+      200: { description: 'the deliveries', schema: z.object({ items: z.array(WebhookDelivery) }) },
+      400: problem('invalid id or query'),
+      ...adminOnly,
+      ...webhookNotFound,
+      ...authProblems,
+    },
+  },
+  retryWebhookDelivery: {
+    method: 'post',
+    path: '/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+    summary: 'Send a delivery again now, with a fresh retry window; enables the webhook again if it was disabled (admin)',
+    tag: 'webhooks',
+    auth: true,
+    role: 'admin',
+    params: WebhookDeliveryParams,
+    responses: {
+      202: { description: 'queued: the delivery, PENDING', schema: z.object({ delivery: WebhookDelivery }) },
+      400: problem('invalid id'),
+      ...adminOnly,
+      404: problem('no such webhook or delivery'),
+      ...authProblems,
+    },
+  },
 } satisfies Record<string, ApiRoute>;
+
+/**
+ * What notification-service POSTs to a webhook's URL (OpenAPI `webhooks`): one per order event type.
+ * Headers: Orderline-Event-Id, Orderline-Event-Type, Orderline-Signature `t=<unix seconds>,v1=<hex
+ * HMAC-SHA256(secret, "<t>.<raw body>")>`. Answer 2xx within the timeout; anything else is retried.
+ */
+export const webhookEvents = {
+  schema: WebhookEvent,
+  description:
+    'POSTed to every active webhook registered for the event type: at least once (drop repeats by `id`, also sent as Orderline-Event-Id), in order per order. Verify Orderline-Signature `t=<unix seconds>,v1=<hex>`: compute HMAC-SHA256 with the secret over `<t>.<raw body>`, compare with v1 in constant time, and refuse a t more than 5 minutes old. Answer 2xx within the timeout; other answers, timeouts and errors are retried with exponential backoff for up to 24 h, after which the webhook is disabled.',
+} as const;
 
 export type OperationId = keyof typeof apiRoutes;
