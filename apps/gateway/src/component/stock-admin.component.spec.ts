@@ -24,8 +24,10 @@ const adjust = (body: object, key: string | null = 'key-1', id = kettle.id) => {
 };
 
 describe('admin routes', () => {
-  it('a customer gets 403 on every admin route, before the input is looked at and without asking inventory', async () => {
-    const adminRoutes = Object.values(apiRoutes).filter((route) => 'role' in route && route.role === 'admin');
+  it('a customer gets 403 on every catalog and stock admin route, before the input is looked at and without asking inventory', async () => {
+    const adminRoutes = Object.values(apiRoutes).filter(
+      (route) => 'role' in route && route.role === 'admin' && route.path.startsWith('/api/v1/products'),
+    );
     expect(adminRoutes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'get /api/v1/products/{id}/stock-movements',
       'patch /api/v1/products/{id}',

@@ -9,6 +9,8 @@ import { createOrder, orderManagementUnderTest, requestOf } from './order-manage
  * customer-service and inventory, what it answers and what it dead-letters.
  */
 const om = orderManagementUnderTest();
+// the first query opens the pool and prepares Prisma: not charged to the first test (a busy machine took over 5 s)
+beforeAll(() => om.orders.findById(randomUUID()), 60_000);
 afterAll(() => om.close());
 
 const { services } = om;
