@@ -69,6 +69,10 @@ orderline_node_dir() {
     tar -xzf "npm-$ORDERLINE_NPM_VERSION.tgz" -C runtime/lib/node_modules/npm --strip-components=1 --no-same-owner
     ln -s ../lib/node_modules/npm/bin/npm-cli.js runtime/bin/npm
     ln -s ../lib/node_modules/npm/bin/npx-cli.js runtime/bin/npx
+    # npm reads its global npmrc from its own prefix: this one shares the machine npm's (registry, proxy, CA, ...)
+    local global
+    global=$(npm config get globalconfig 2>/dev/null || true)
+    if [ -f "$global" ]; then mkdir -p runtime/etc && ln -s "$global" runtime/etc/npmrc; fi
     [ "$(runtime/bin/node --version)" = "v$ORDERLINE_NODE_VERSION" ]
     # another run may have finished first; then its runtime is as good as this one
     mv -T runtime "$dir" 2>/dev/null || [ -x "$dir/bin/node" ]
