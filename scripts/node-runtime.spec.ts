@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +68,11 @@ describe('scripts/runtime/node.sh', () => {
   afterEach(() => rmSync(copyRoot, { recursive: true, force: true }));
 
   // stdin not a socket: else `bash -c` takes itself for a remote shell and reads ~/.bashrc
-  const spawnOptions = (PATH: string) => ({ encoding: 'utf8' as const, env: { PATH }, stdio: ['ignore', 'pipe', 'pipe'] as const });
+  const spawnOptions = (PATH: string): SpawnSyncOptionsWithStringEncoding => ({
+    encoding: 'utf8',
+    env: { PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const run = (args: string[], PATH: string) => spawnSync(bash, [copy, ...args], spawnOptions(PATH));
   /** a PATH with a `node` that answers --version with `version`, the tools the script uses, and no npm */
   const pathWithNode = (version: string) => {
