@@ -1,6 +1,17 @@
 import { execFileSync, spawnSync, type SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readDockerfile } from '@orderline/testing';
@@ -101,6 +112,25 @@ describe('scripts/runtime/node.sh', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`the node on PATH is v20.20.2, not ${major}, and there is no npm to fetch Node ${major} with`);
     expect(existsSync(path.join(copyRoot, '.runtime'))).toBe(false);
+  });
+
+  it('refuses what npm fetched when it is not the pinned tarball, also sourced under set -e (.ci/run), and keeps no runtime', () => {
+    // an npm whose `pack` writes a tarball of the requested name with other contents
+    const dir = pathWithNode('v20.20.2');
+    writeFileSync(
+      path.join(dir, 'npm'),
+      '#!/bin/sh\n[ "$1" = pack ] || exit 0\nshift\nfor arg; do case $arg in -*) ;; *@*) echo tampered > "$(echo "$arg" | tr @ -).tgz" ;; esac; done\n',
+    );
+    chmodSync(path.join(dir, 'npm'), 0o755);
+    const PATH = `${dir}:${process.env['PATH']}`;
+    const sourced = spawnSync(bash, ['-c', 'set -euo pipefail; . "$1"; echo "not reached"', 'bash', copy], spawnOptions(PATH));
+    for (const result of [run([], PATH), sourced]) {
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/node-linux-\w+-\d+\.\d+\.\d+\.tgz does not match its pinned integrity/);
+      expect(result.stderr).toContain('failed');
+    }
+    expect(readdirSync(path.join(copyRoot, '.runtime'))).toEqual([]);
   });
 
   it('accepts a tarball whose sha512 is its pinned integrity and refuses any other', () => {

@@ -56,24 +56,23 @@ orderline_node_dir() {
   # leaves a half-made runtime where the next run would take it for a finished one.
   local work
   work=$(mktemp -d "$root/.runtime/.install.XXXXXX") || return 1
+  # Every step checked by hand: when this script is sourced from `cmd || ...` (.ci/run), set -e is ignored in here.
   (
-    set -euo pipefail
-    cd "$work"
+    cd "$work" || exit 1
     # --prefix: a directory of its own, so npm does not read this workspace's package.json on the way
-    npm pack --silent --prefix "$work" "node-linux-$arch@$ORDERLINE_NODE_VERSION" "npm@$ORDERLINE_NPM_VERSION" >/dev/null
-    check_integrity "node-linux-$arch-$ORDERLINE_NODE_VERSION.tgz" "$integrity"
-    check_integrity "npm-$ORDERLINE_NPM_VERSION.tgz" "$ORDERLINE_NPM_INTEGRITY"
+    npm pack --silent --prefix "$work" "node-linux-$arch@$ORDERLINE_NODE_VERSION" "npm@$ORDERLINE_NPM_VERSION" >/dev/null || exit 1
+    check_integrity "node-linux-$arch-$ORDERLINE_NODE_VERSION.tgz" "$integrity" || exit 1
+    check_integrity "npm-$ORDERLINE_NPM_VERSION.tgz" "$ORDERLINE_NPM_INTEGRITY" || exit 1
     # The layout of Node's own release archives: bin/node, lib/node_modules/npm, bin/npm and bin/npx linking to it
-    mkdir -p runtime/lib/node_modules/npm
-    tar -xzf "node-linux-$arch-$ORDERLINE_NODE_VERSION.tgz" -C runtime --strip-components=1 --no-same-owner
-    tar -xzf "npm-$ORDERLINE_NPM_VERSION.tgz" -C runtime/lib/node_modules/npm --strip-components=1 --no-same-owner
-    ln -s ../lib/node_modules/npm/bin/npm-cli.js runtime/bin/npm
-    ln -s ../lib/node_modules/npm/bin/npx-cli.js runtime/bin/npx
+    mkdir -p runtime/lib/node_modules/npm || exit 1
+    tar -xzf "node-linux-$arch-$ORDERLINE_NODE_VERSION.tgz" -C runtime --strip-components=1 --no-same-owner || exit 1
+    tar -xzf "npm-$ORDERLINE_NPM_VERSION.tgz" -C runtime/lib/node_modules/npm --strip-components=1 --no-same-owner || exit 1
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js runtime/bin/npm || exit 1
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js runtime/bin/npx || exit 1
     # npm reads its global npmrc from its own prefix: this one shares the machine npm's (registry, proxy, CA, ...)
-    local global
-    global=$(npm config get globalconfig 2>/dev/null || true)
-    if [ -f "$global" ]; then mkdir -p runtime/etc && ln -s "$global" runtime/etc/npmrc; fi
-    [ "$(runtime/bin/node --version)" = "v$ORDERLINE_NODE_VERSION" ]
+    global=$(npm config get globalconfig 2>/dev/null)
+    if [ -f "$global" ]; then mkdir -p runtime/etc && ln -s "$global" runtime/etc/npmrc || exit 1; fi
+    [ "$(runtime/bin/node --version)" = "v$ORDERLINE_NODE_VERSION" ] || exit 1
     # another run may have finished first; then its runtime is as good as this one
     mv -T runtime "$dir" 2>/dev/null || [ -x "$dir/bin/node" ]
   )
