@@ -12,7 +12,7 @@
 # up to `db:generate`), so BuildKit reuses those layers across all images.
 
 # ---- build: full install (nx, esbuild, prisma are devDependencies), generate the Prisma client, bundle the app
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV NX_DAEMON=false NX_NO_CLOUD=true CI=true NPM_CONFIG_UPDATE_NOTIFIER=false
 # The whole context (minus .dockerignore) goes in before `npm ci`: npm needs every apps/*/package.json and
@@ -37,14 +37,14 @@ RUN npx nx run ${APP}:build
 # --omit=optional also drops the lockfile's "devOptional" packages (prisma CLI, typescript, effect, ...:
 # optional peers of @prisma/client that are dev-only here), about 120 MB. No production dependency relies on
 # an optional platform binary today; drop --omit=optional if one ever does.
-FROM node:22-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --omit=optional --workspaces=false --ignore-scripts --no-audit --no-fund
 
 # ---- runtime
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ARG APP
 ARG PORT_VARIABLE=HEALTH_PORT

@@ -7,7 +7,7 @@
 #   docker run --rm -e DATABASE_URL=postgresql://... orderline-tools
 #
 # Same first steps as the `build` stage of docker/app.Dockerfile (see the comments there), so the layers are shared.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NX_DAEMON=false NX_NO_CLOUD=true CI=true NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY . .

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Topics, ConsumerGroups } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { Publisher, createKafka } from '@orderline/messaging';
@@ -30,6 +32,8 @@ const kafka = createKafka({
   logger: createLogger('e2e', 'error'),
 });
 const publisher = new Publisher(kafka);
+/** The Node major the project runs on (.nvmrc; scripts/runtime/node.sh brings it where the machine has another) */
+const nodeMajor = readFileSync(path.join(__dirname, '..', '..', '..', '.nvmrc'), 'utf8').trim();
 
 beforeAll(() => publisher.connect());
 afterAll(async () => {
@@ -53,9 +57,14 @@ async function scrape(app: AppName): Promise<Sample[]> {
 }
 
 describe('Prometheus /metrics', () => {
-  it('every app serves Node process metrics labelled with its service name', async () => {
+  it('every app serves Node process metrics labelled with its service name, every instance on the Node of .nvmrc', async () => {
     for (const app of ['gateway', 'order-management', 'customer-service', 'inventory-service'] as const) {
       const samples = await scrape(app);
+      const versions = samplesOf(samples, 'nodejs_version_info', { service: app });
+      expect(versions).toHaveLength(targets.filter((target) => target.app === app).length);
+      for (const version of versions) {
+        expect(version.labels).toMatchObject({ major: nodeMajor, version: expect.stringMatching(/^v\d+\.\d+\.\d+$/) });
+      }
       expect(samplesOf(samples, 'process_resident_memory_bytes', { service: app }).length).toBeGreaterThan(0);
       expect(samplesOf(samples, 'nodejs_eventloop_lag_p99_seconds', { service: app }).length).toBeGreaterThan(0);
     }

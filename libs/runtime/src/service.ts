@@ -76,6 +76,8 @@ export async function startService(options: ServiceOptions): Promise<void> {
   const { name, config, logger, database } = options;
   initMetrics(name);
   const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
+  // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
+  logger.info('starting', { instanceId, node: process.version, pid: process.pid });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopics(kafka, topicSpecs);
   const publisher = new Publisher(kafka, {
