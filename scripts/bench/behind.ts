@@ -71,7 +71,7 @@ orderline bench --behind — run ${runId}
 `);
 
   // order-management stops as the load starts and resumes --behind s later
-  const lag = trackDecisionLag(ctx.gatewayUrl);
+  const gateway = trackGateway(ctx.gatewayUrl);
   if (!ctx.signalOrderManagement('SIGSTOP')) throw new Error('--behind needs the system the bench starts (no --url)');
   const loadStartedAt = Date.now();
   let resumedAt: number | undefined;
@@ -105,8 +105,8 @@ orderline bench --behind — run ${runId}
   const acceptedIds = [...new Set(load.records.flatMap((r) => (r.status === 202 && r.orderId ? [r.orderId] : [])))];
   console.log(`load done: ${load.records.length} POSTs, ${acceptedIds.length} accepted; waiting until they are final …`);
   const wait = await waitUntilFinal(pool, acceptedIds, load.summary.endedAt + options.settleTimeout * 1000);
-  lag.stop();
-  const caughtUpAt = lag.samples.find(([at, seconds]) => at > (resumedAt as number) && seconds < CAUGHT_UP_LAG_SEC)?.[0];
+  gateway.stop();
+  const caughtUpAt = gateway.samples.find(([at, seconds]) => at > (resumedAt as number) && seconds < CAUGHT_UP_LAG_SEC)?.[0];
   const metrics = analyse(load, wait, await taggedRows(pool, runId, load.summary.startedAt - 60_000));
 
   const phases: Array<[string, number, number]> = [
@@ -121,8 +121,16 @@ orderline bench --behind — run ${runId}
       const reads = inPhase.filter((read) => read[4] === kind);
       rows.push([`${phase}: ${name}`, p50p99Of(reads), describeReads(reads)]);
     }
+    const scrapes = gateway.samples.filter(([at]) => at >= from && at < to);
+    const blocked = Math.max(0, ...scrapes.map(([, , loop]) => loop).filter(Number.isFinite));
+    const heap = Math.max(0, ...scrapes.map(([, , , bytes]) => bytes).filter(Number.isFinite));
+    rows.push([
+      `${phase}: gateway`,
+      `${ms(blocked * 1000)} blocked`,
+      `its event loop's longest delay; heap used up to ${fmt(heap / 1_048_576, 0)} MiB`,
+    ]);
   }
-  const maxLag = Math.max(0, ...lag.samples.map(([, seconds]) => seconds));
+  const maxLag = Math.max(0, ...gateway.samples.map(([, seconds]) => seconds));
   rows.push(
     ['most behind', `${fmt(maxLag)} s`, "the gateway's orderline_decision_lag_seconds, sampled every 500 ms"],
     [
@@ -161,16 +169,26 @@ function describeReads(reads: ReadTuple[]): string {
   return `${reads.length} reads: ${counts(statuses)}${pending > 0 ? `, ${pending} PENDING` : ''}, max ${ms(percentile(latencies, 100))}`;
 }
 
-/** Samples the gateway's decision lag (orderline_decision_lag_seconds) every 500 ms: [epoch ms, seconds]. */
-function trackDecisionLag(gatewayUrl: string): { samples: Array<[number, number]>; stop: () => void } {
-  const samples: Array<[number, number]> = [];
+/** One scrape of the gateway's /metrics: [epoch ms, decision lag s, event-loop delay max s since the previous scrape, heap used bytes]. */
+type GatewaySample = [number, number, number, number];
+
+/**
+ * Samples the gateway's /metrics every 500 ms: its decision lag (orderline_decision_lag_seconds),
+ * the longest its event loop was blocked since the previous scrape (prom-client resets that
+ * histogram on every collect) and its heap.
+ */
+function trackGateway(gatewayUrl: string): { samples: GatewaySample[]; stop: () => void } {
+  const samples: GatewaySample[] = [];
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
   const timer = setInterval(() => {
     const at = Date.now();
     fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })
       .then((res) => res.text())
       .then((text) => {
-        const seconds = Number(/^orderline_decision_lag_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text)?.[1]);
-        if (Number.isFinite(seconds)) samples.push([at, seconds]);
+        const lag = metric(text, 'orderline_decision_lag_seconds');
+        if (Number.isFinite(lag)) {
+          samples.push([at, lag, metric(text, 'nodejs_eventloop_lag_max_seconds'), metric(text, 'nodejs_heap_size_used_bytes')]);
+        }
       })
       .catch(() => undefined);
   }, 500);
