@@ -10,6 +10,7 @@ export * from './http/orders-api';
 export * from './http/products-api';
 export * from './http/api-routes';
 export * from './messages/envelope';
+export * from './messages/versions';
 export * from './messages/order-messages';
 export * from './messages/customer-messages';
 export * from './messages/inventory-messages';

@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
-import { Envelope, Order, Topics } from '@orderline/contracts';
+import { Envelope, Topics, type Order } from '@orderline/contracts';
 import type { FollowedMessage } from '@orderline/messaging';
+import { orderOfEvent } from './order-events';
 
 /** An order's latest state: the event as it travels (parsed only when read), or an order this instance changed. */
 interface Latest {
@@ -96,9 +97,7 @@ function versionOf(value: Buffer): number | undefined {
 
 function parseEventOrder(value: Buffer): Order | undefined {
   try {
-    const envelope = Envelope.parse(JSON.parse(value.toString('utf8')));
-    const order = Order.safeParse((envelope.payload as { order?: unknown } | undefined)?.order);
-    return order.success ? order.data : undefined;
+    return orderOfEvent(Envelope.parse(JSON.parse(value.toString('utf8'))));
   } catch {
     return undefined;
   }
