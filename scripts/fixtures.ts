@@ -11,7 +11,15 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as contracts from '@orderline/contracts';
-import { contractsIn, fixtureEnvelope, fixtureName, fixtureProblems, fixtureSides, schemaRecordOf, type FixtureFile } from '@orderline/contracts';
+import {
+  contractsIn,
+  fixtureEnvelope,
+  fixtureName,
+  fixtureProblems,
+  fixtureSides,
+  schemaRecordOf,
+  type FixtureFile,
+} from '@orderline/contracts';
 
 const FIXTURES = path.resolve(__dirname, '../libs/contracts/fixtures');
 
@@ -42,14 +50,17 @@ function main(args: string[]): number {
   const side = sides.find((s) => s.payload.type === type);
   if ((command !== 'record' && command !== 'schema') || !side || (command === 'record' && !source)) {
     console.error('usage: npm run fixtures -- record <Type> <payload.json | -> [--force] | schema <Type> | check');
-    if (type && !side) console.error(`no contract sends ${type}; types: ${[...new Set(sides.map((s) => s.payload.type))].sort().join(', ')}`);
+    if (type && !side)
+      console.error(`no contract sends ${type}; types: ${[...new Set(sides.map((s) => s.payload.type))].sort().join(', ')}`);
     return 2;
   }
   const { version, schema } = side.payload;
   if (command === 'record') {
     const sample = fixtureName(type, version, 'sample');
     if (existsSync(path.join(FIXTURES, sample)) && !args.includes('--force')) {
-      console.error(`${sample} is recorded already: a recorded sample stands for what producers of version ${version} sent (--force to replace it)`);
+      console.error(
+        `${sample} is recorded already: a recorded sample stands for what producers of version ${version} sent (--force to replace it)`,
+      );
       return 1;
     }
     const parsed = schema.safeParse(JSON.parse(readFileSync(source === '-' ? 0 : source, 'utf8')));

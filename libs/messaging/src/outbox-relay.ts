@@ -295,7 +295,11 @@ class RowRelayer {
       topic: this.topicOf(row),
       key: row.aggregate_id,
       value: row.payload,
-      headers: { [Headers.correlationId]: row.correlation_id ?? '', [Headers.messageType]: row.type, [Headers.messageVersion]: row.version ?? '1' },
+      headers: {
+        [Headers.correlationId]: row.correlation_id ?? '',
+        [Headers.messageType]: row.type,
+        [Headers.messageVersion]: row.version ?? '1',
+      },
     };
   }
 

@@ -1,4 +1,12 @@
-import { CreateOrder, OrderEvents, messagePayload, readPayload, type CreateOrderPayload, type Envelope, type Order } from '@orderline/contracts';
+import {
+  CreateOrder,
+  OrderEvents,
+  messagePayload,
+  readPayload,
+  type CreateOrderPayload,
+  type Envelope,
+  type Order,
+} from '@orderline/contracts';
 
 const orderEventPayloads = new Map(Object.values(OrderEvents).map((contract) => [contract.type, messagePayload(contract)]));
 const createOrderPayload = messagePayload(CreateOrder);

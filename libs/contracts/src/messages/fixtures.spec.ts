@@ -136,7 +136,13 @@ describe('fixtureProblems: what the contract test catches', () => {
   });
 
   it('samples of versions no consumer reads, of types nobody sends, and files that are not samples', () => {
-    const v3 = defineMessage({ type: 'Note', topic: Topics.orderCommands, version: 3, payload: V2, previous: { schema: V2, upgrade: (p) => p } });
+    const v3 = defineMessage({
+      type: 'Note',
+      topic: Topics.orderCommands,
+      version: 3,
+      payload: V2,
+      previous: { schema: V2, upgrade: (p) => p },
+    });
     const files = [...recordedV1, ...recorded(v2, { n: 2, unit: 'kg' }), ...recorded(v3, { n: 3, unit: 'kg' })];
     expect(fixtureProblems([v3], files)).toEqual(['Note/v1.json: Note is at version 3; no consumer reads version 1 (delete it)']);
     expect(fixtureProblems([v1], [...recordedV1, { name: 'Gone/v1.json', json: {} }, { name: 'Note/latest.json', json: {} }])).toEqual([
@@ -154,7 +160,7 @@ describe('fixtureProblems: what the contract test catches', () => {
     expect(fixtureProblems([Ask], files)).toEqual([]);
     const failed = { ...(files[2].json as object), payload: { ok: false, error: { code: 'INTERNAL', message: 'x' } } };
     expect(fixtureProblems([Ask], [...files.slice(0, 2), { name: 'AskReply/v1.json', json: failed }, files[3]])).toEqual([
-      'AskReply/v1.json: a reply\'s sample is a result ({ok: true, result})',
+      "AskReply/v1.json: a reply's sample is a result ({ok: true, result})",
     ]);
   });
 });

@@ -44,9 +44,18 @@ describe('readPayload: a payload read by its envelope version', () => {
   });
 
   it('says which version an invalid payload came as, and when an upgrade fails', () => {
-    expect(readPayload(messagePayload(NoteV2), 2, { n: 'one' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid Note payload: /) });
-    expect(readPayload(messagePayload(NoteV2), 1, { n: 'one' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid Note payload \(version 1\): /) });
-    expect(readPayload(messagePayload(Note), 2, {})).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid Note payload \(version 2, read as version 1\)/) });
+    expect(readPayload(messagePayload(NoteV2), 2, { n: 'one' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^invalid Note payload: /),
+    });
+    expect(readPayload(messagePayload(NoteV2), 1, { n: 'one' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^invalid Note payload \(version 1\): /),
+    });
+    expect(readPayload(messagePayload(Note), 2, {})).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^invalid Note payload \(version 2, read as version 1\)/),
+    });
     const Broken = defineMessage({
       type: 'Note',
       topic: Topics.orderCommands,

@@ -64,7 +64,11 @@ export function readableVersions(payload: Pick<VersionedPayload, 'version' | 'pr
 }
 
 /** Reads `value`, sent as `version` (absent: 1), as the current shape of `payload`, or says why it cannot. */
-export function readPayload<S extends z.ZodType>(payload: VersionedPayload<S>, version: number | undefined, value: unknown): PayloadRead<z.infer<S>> {
+export function readPayload<S extends z.ZodType>(
+  payload: VersionedPayload<S>,
+  version: number | undefined,
+  value: unknown,
+): PayloadRead<z.infer<S>> {
   const sent = version ?? 1;
   if (sent === payload.version || sent === payload.version + 1) {
     const parsed = payload.schema.safeParse(value);
