@@ -100,12 +100,12 @@ export function onMessages<P extends z.ZodType>(
   options: Pick<MessageRoute, 'onDeadLetter'> = {},
 ): MessageRoute {
   const versioned = messagePayload(contract);
-  // what `reject` read, so a batch parses each payload once
+  // what `reject` read, so each payload is parsed once, however often its batch is tried or split
   const read = new WeakMap<Envelope, z.infer<P>>();
   const payloadOf = (envelope: Envelope) => (read.has(envelope) ? (read.get(envelope) as z.infer<P>) : parsePayload(versioned, envelope));
   return {
     type: contract.type,
-    handle: (envelope) => handle([{ payload: parsePayload(versioned, envelope), envelope }]),
+    handle: (envelope) => handle([{ payload: payloadOf(envelope), envelope }]),
     batch: {
       reject: (envelope) => {
         const result = readPayload(versioned, envelope.version, envelope.payload);
