@@ -88,5 +88,7 @@ export function defineMessage<P extends z.ZodType, Old extends z.ZodType = P>(
 function checkedVersion(type: string, version = 1, previous: unknown): number {
   if (!Number.isInteger(version) || version < 1) throw new Error(`${type}: version must be an integer from 1, not ${version}`);
   if (previous !== undefined && version < 2) throw new Error(`${type}: version 1 has no previous version`);
+  // consumers read the version before the current one too (messages in the log, producers one deploy behind)
+  if (previous === undefined && version > 1) throw new Error(`${type}: version ${version} must keep version ${version - 1} as previous`);
   return version;
 }

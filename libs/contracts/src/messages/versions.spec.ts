@@ -35,10 +35,16 @@ describe('readPayload: a payload read by its envelope version', () => {
       ok: false,
       reason: 'unsupported version 3 of Note: this consumer reads versions 1 to 2',
     });
-    const NoteV3 = defineMessage({ type: 'Note', topic: Topics.orderCommands, version: 3, payload: V1 });
+    const NoteV3 = defineMessage({
+      type: 'Note',
+      topic: Topics.orderCommands,
+      version: 3,
+      payload: V1,
+      previous: { schema: V1, upgrade: (p) => p },
+    });
     expect(readPayload(messagePayload(NoteV3), 1, { n: 1 })).toEqual({
       ok: false,
-      reason: 'unsupported version 1 of Note: this consumer reads versions 3 to 4',
+      reason: 'unsupported version 1 of Note: this consumer reads versions 2 to 4',
     });
     expect(readableVersions(messagePayload(NoteV2))).toEqual([1, 3]);
   });
@@ -88,5 +94,6 @@ describe('readPayload: a payload read by its envelope version', () => {
   it('refuses a contract version that cannot be', () => {
     expect(() => defineMessage({ type: 'X', topic: 't', version: 0, payload: V1 })).toThrow(/version must be an integer from 1/);
     expect(() => defineMessage({ type: 'X', topic: 't', payload: V1, previous: { schema: V1, upgrade: (p) => p } })).toThrow(/no previous/);
+    expect(() => defineMessage({ type: 'X', topic: 't', version: 2, payload: V1 })).toThrow('X: version 2 must keep version 1 as previous');
   });
 });
