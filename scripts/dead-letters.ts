@@ -196,6 +196,7 @@ function describe(dlqTopic: string, { partition, message }: Letter) {
     ...(h[Headers.truncatedFrom] !== undefined ? { truncatedFrom: headerText(h[Headers.truncatedFrom]) ?? null } : {}),
     error: headerText(h[Headers.error]) ?? null,
     type: headerText(h[Headers.messageType]) ?? null,
+    ...(h[Headers.messageVersion] !== undefined ? { version: headerText(h[Headers.messageVersion]) ?? null } : {}),
     correlationId: headerText(h[Headers.correlationId]) ?? null,
     replayedFrom: headerText(h[REPLAYED_FROM_HEADER]) ?? null,
     timestamp: new Date(Number(message.timestamp)).toISOString(),

@@ -135,7 +135,7 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
-type PoisonKind = 'not-json' | 'json-not-envelope' | 'unknown-type' | 'invalid-payload';
+type PoisonKind = 'not-json' | 'json-not-envelope' | 'unknown-type' | 'invalid-payload' | 'unsupported-version';
 
 interface PlantedPoison {
   kind: PoisonKind;
@@ -281,6 +281,7 @@ const expectedError: Record<PoisonKind, (type: string) => RegExp> = {
   'json-not-envelope': () => /not a valid envelope/i,
   'unknown-type': () => /unknown message type NoSuchMessageType/,
   'invalid-payload': (type) => new RegExp(`invalid ${type} payload`),
+  'unsupported-version': (type) => new RegExp(`unsupported version 99 of ${type}: this consumer reads versions 1 to 2`),
 };
 
 /** What each case planted, for the CLI tests further down. */
@@ -311,6 +312,15 @@ describe('poison messages go to <topic>.dlq and the consumer moves on', () => {
       // a request names where its answer goes: the BAD_REQUEST answer must come before the dead letter
       const invalid = newEnvelope(type, payload, `e2e-${marker('invalid-payload')}`, isRequest ? { replyTo: Topics.gatewayReplies } : {});
       await plant('invalid-payload', JSON.stringify(invalid), envelopeHeaders(invalid, marker('invalid-payload')), invalid.messageId);
+      // a version no consumer of today reads (written by a producer far ahead): refused whatever its payload
+      const future = newEnvelope(
+        { type, version: 99 },
+        payload,
+        `e2e-${marker('unsupported-version')}`,
+        isRequest ? { replyTo: Topics.gatewayReplies } : {},
+      );
+      const futureHeaders = { ...envelopeHeaders(future, marker('unsupported-version')), [Headers.messageVersion]: '99' };
+      await plant('unsupported-version', JSON.stringify(future), futureHeaders, future.messageId);
       planted.set(topic, poison);
 
       for (const sent of poison) {
@@ -333,6 +343,12 @@ describe('poison messages go to <topic>.dlq and the consumer moves on', () => {
         const invalidSent = poison.find((p) => p.kind === 'invalid-payload');
         const reply = replyPayload(await replyTo(invalidSent?.messageId as string));
         expect(reply).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining(type) } });
+        const futureSent = poison.find((p) => p.kind === 'unsupported-version');
+        const refusal = replyPayload(await replyTo(futureSent?.messageId as string));
+        expect(refusal).toMatchObject({
+          ok: false,
+          error: { code: 'BAD_REQUEST', message: expect.stringMatching(expectedError['unsupported-version'](type)) },
+        });
       }
 
       await topicCase.probe(partition, `dlq-e2e-${runId}-${topic}-probe`);
@@ -355,7 +371,7 @@ describe('poison messages go to <topic>.dlq and the consumer moves on', () => {
 describe('npm run dlq', () => {
   it('list prints every dead letter of the topic with its origin and reason, then a count', async () => {
     const poison = planted.get(Topics.orderCommands);
-    expect(poison).toHaveLength(4);
+    expect(poison).toHaveLength(5);
     const { code, stdout, stderr } = await runCli(['list', 'orders.commands.dlq']);
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     const letters = jsonLines(stdout);
@@ -373,6 +389,8 @@ describe('npm run dlq', () => {
         }),
       );
     }
+    const future = poison?.find((p) => p.kind === 'unsupported-version');
+    expect(letters).toContainEqual(expect.objectContaining({ key: future?.marker, type: CreateOrder.type, version: '99' }));
     const count = /listed (\d+) dead letter\(s\) from orders\.commands\.dlq/.exec(stdout);
     expect(Number(count?.[1])).toBe(letters.length);
   });

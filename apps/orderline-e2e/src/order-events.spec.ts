@@ -1,4 +1,4 @@
-import { Topics } from '@orderline/contracts';
+import { OrderEvents, Topics } from '@orderline/contracts';
 import { EventCollector, createTestProduct, testPrisma, waitFor } from '@orderline/testing';
 import { adminToken, api, bearer, confirmedOrder, customerToken, newAddress, orderBody, placeOrder, waitForDecision } from './support/api';
 
@@ -42,6 +42,8 @@ describe('order events (transactional outbox → orders.events)', () => {
       'DELIVERED',
     ]);
     expect(new Set(received.map((e) => e.messageId)).size).toBe(4);
+    // each at its contract's version (docs/architecture.md#changing-a-message)
+    expect(received.map((e) => e.version)).toEqual(received.map((e) => OrderEvents[e.type as keyof typeof OrderEvents].version));
     expect(await prisma.outboxEvent.count({ where: { aggregateId: order.id } })).toBe(4);
   });
 

@@ -11,6 +11,8 @@ export * from './http/products-api';
 export * from './http/webhooks-api';
 export * from './http/api-routes';
 export * from './messages/envelope';
+export * from './messages/versions';
+export * from './messages/fixtures';
 export * from './messages/order-messages';
 export * from './messages/customer-messages';
 export * from './messages/inventory-messages';

@@ -71,6 +71,8 @@ export const topicSpecs: TopicSpec[] = [
 export const Headers = {
   correlationId: 'correlation-id',
   messageType: 'message-type',
+  /** the envelope's `version` (for tools: consumers read it from the envelope) */
+  messageVersion: 'message-version',
   /** on dead letters */
   error: 'dlq-error',
   sourceTopic: 'dlq-source-topic',

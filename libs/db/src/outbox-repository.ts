@@ -10,6 +10,8 @@ export interface OutboxRow {
   payload: string;
   /** the envelope's correlationId; null when the payload is not an envelope */
   correlation_id: string | null;
+  /** the envelope's version (absent: 1), for the message-version header */
+  version?: string | null;
   /** the topic the row is for (`headers.topic`); null when the row names none */
   topic: string | null;
 }
@@ -66,6 +68,7 @@ export class OutboxRepository {
       `SELECT id::text AS id, aggregate_id::text AS aggregate_id, type, payload::text AS payload,
               CASE WHEN payload ? 'messageId' AND payload ? 'type' AND payload ? 'occurredAt'
                    THEN payload->>'correlationId' END AS correlation_id,
+              payload->>'version' AS version,
               CASE WHEN jsonb_typeof(headers) = 'object' THEN headers->>'topic' END AS topic
        FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [limit],

@@ -58,11 +58,13 @@ export class DeadLetters {
       isReplyTopic: (topic: string) => boolean;
       /** resolves true when it has answered the request itself */
       onDeadLetter?: (envelope: Envelope, reason: string) => Promise<boolean | void> | undefined;
+      /** the version replies to a request type are written as */
+      replyVersionOf?: (type: string) => number | undefined;
     },
   ) {}
 
   async send(delivery: Delivery, reason: string, envelope?: Envelope): Promise<void> {
-    const { publisher, logger, isReplyTopic, onDeadLetter } = this.options;
+    const { publisher, logger, isReplyTopic, onDeadLetter, replyVersionOf } = this.options;
     logger.warn('message dead-lettered', { topic: delivery.topic, partition: delivery.partition, offset: delivery.message.offset, reason });
     deadLetteredMessages.inc({ topic: delivery.topic });
     if (envelope) {
@@ -70,7 +72,8 @@ export class DeadLetters {
         logger.error('could not record a dead-lettered message', { type: envelope.type, error: String(error) });
       });
       if (!answered && envelope.replyTo && isReplyTopic(envelope.replyTo)) {
-        await sendReply(publisher, envelope, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } });
+        const error = { code: 'INTERNAL', message: 'the request could not be processed' } as const;
+        await sendReply(publisher, envelope, { ok: false, error }, replyVersionOf?.(envelope.type));
       }
     }
     await publisher.sendRaw([deadLetterOf(delivery, reason, publisher.maxMessageBytes)]);

@@ -264,4 +264,93 @@ describe('MessageDispatcher', () => {
       ]);
     });
   });
+
+  describe('versions', () => {
+    /** Note at version 2: `unit` added; version 1 notes counted pieces. Ask at version 2: its reply says `of` what. */
+    const NoteV2 = defineMessage({
+      type: 'Note',
+      topic: 'test.notes',
+      version: 2,
+      payload: z.object({ n: z.int(), unit: z.string() }),
+      previous: { schema: z.object({ n: z.int() }), upgrade: (old) => ({ ...old, unit: 'piece' }) },
+    });
+    const AskV2 = defineRequest({
+      type: 'Ask',
+      topic: 'test.notes',
+      version: 2,
+      request: z.object({ n: z.int() }),
+      reply: z.object({ n: z.int(), of: z.string() }),
+      previous: { reply: { schema: z.object({ n: z.int() }), upgrade: (old) => ({ ...old, of: 'piece' }) } },
+    });
+    const noteOf = (version: number | undefined, payload: object) => newEnvelope({ type: 'Note', version }, payload, `v${version}`);
+
+    it('hands on the current version as it is, the previous upgraded, the next read as the current; others are dead-lettered at once, naming the version', async () => {
+      const seen: unknown[] = [];
+      let calls = 0;
+      const { deliver, reasons } = harness(() => [
+        onMessage(NoteV2, async (payload) => {
+          calls++;
+          seen.push(payload);
+        }),
+      ]);
+      await deliver([
+        noteOf(2, { n: 1, unit: 'kg' }),
+        noteOf(1, { n: 2 }),
+        noteOf(undefined, { n: 3 }),
+        noteOf(3, { n: 4, unit: 'l', more: true }),
+        noteOf(4, { n: 5, unit: 'kg' }),
+      ]);
+      expect(seen).toEqual([
+        { n: 1, unit: 'kg' },
+        { n: 2, unit: 'piece' },
+        { n: 3, unit: 'piece' },
+        { n: 4, unit: 'l' },
+      ]);
+      expect(calls).toBe(4);
+      expect(reasons()).toEqual(['PoisonMessageError: unsupported version 4 of Note: this consumer reads versions 1 to 3']);
+    });
+
+    it('a batched route: an unsupported version is dead-lettered alone, the previous version is upgraded in the batch', async () => {
+      const batches: unknown[][] = [];
+      const { deliver, reasons } = harness(() => [onMessages(NoteV2, async (items) => void batches.push(items.map((i) => i.payload)))]);
+      const unsupported = newEnvelope({ type: 'Note', version: 9 }, { n: 9, unit: 'kg' }, 'v9');
+      await deliver([noteOf(2, { n: 1, unit: 'kg' }), unsupported, noteOf(1, { n: 2 })]);
+      expect(batches).toEqual([
+        [
+          { n: 1, unit: 'kg' },
+          { n: 2, unit: 'piece' },
+        ],
+      ]);
+      expect(reasons()).toEqual(['unsupported version 9 of Note: this consumer reads versions 1 to 3']);
+    });
+
+    it('a request of the previous version is answered; one of an unsupported version BAD_REQUEST naming it; replies carry the contract version', async () => {
+      const { deliver, reasons, sent } = harness((publisher) => [onRequest(AskV2, publisher, async ({ n }) => ({ n, of: 'kg' }))]);
+      await deliver([
+        newEnvelope({ type: 'Ask', version: 1 }, { n: 1 }, 'old', { replyTo: 'test.replies' }),
+        newEnvelope({ type: 'Ask', version: 5 }, { n: 5 }, 'future', { replyTo: 'test.replies' }),
+      ]);
+      expect(sent.replies.map((r) => [r.envelope.type, r.envelope.version, r.envelope.payload])).toEqual([
+        ['AskReply', 2, { ok: true, result: { n: 1, of: 'kg' } }],
+        [
+          'AskReply',
+          2,
+          { ok: false, error: { code: 'BAD_REQUEST', message: 'unsupported version 5 of Ask: this consumer reads versions 1 to 3' } },
+        ],
+        // then, as every dead-lettered request, INTERNAL (which the requester, answered already, ignores)
+        ['AskReply', 2, { ok: false, error: { code: 'INTERNAL', message: 'the request could not be processed' } }],
+      ]);
+      expect(reasons()).toEqual(['PoisonMessageError: unsupported version 5 of Ask: this consumer reads versions 1 to 3']);
+    });
+
+    it('the INTERNAL answer to a request that ends in the dead-letter topic carries the contract version too', async () => {
+      const { deliver, sent } = harness((publisher) => [
+        onRequest(AskV2, publisher, async () => {
+          throw new DataRefused('no');
+        }),
+      ]);
+      await deliver([newEnvelope(AskV2, { n: 1 }, 'x', { replyTo: 'test.replies' })]);
+      expect(sent.replies.map((r) => [r.envelope.version, (r.envelope.payload as { ok: boolean }).ok])).toEqual([[2, false]]);
+    });
+  });
 });

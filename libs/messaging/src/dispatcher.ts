@@ -22,8 +22,8 @@ export interface DispatcherOptions extends RetryPolicyOptions {
 /**
  * Hands each delivered message to the route of its envelope type, with the retry policy around
  * it, and dead-letters what cannot be handled: no valid envelope, an unknown type, a `replyTo`
- * outside the system, an invalid payload, a permanent failure, too many failures, an outage that
- * outlasts `maxOutageMs`. Knows nothing of Kafka: the consumer hands it deliveries (and so can a
+ * outside the system, an invalid payload or a version its contract does not read, a permanent
+ * failure, too many failures, an outage that outlasts `maxOutageMs`. Knows nothing of Kafka: the consumer hands it deliveries (and so can a
  * test).
  */
 export class MessageDispatcher {
@@ -41,6 +41,7 @@ export class MessageDispatcher {
       logger: options.logger,
       isReplyTopic: this.isReplyTopic,
       onDeadLetter: (envelope, reason) => this.routes.get(envelope.type)?.onDeadLetter?.(envelope, reason),
+      replyVersionOf: (type) => this.routes.get(type)?.replyVersion,
     });
   }
 

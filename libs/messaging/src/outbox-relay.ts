@@ -20,6 +20,8 @@ export interface OutboxRow {
   payload: string;
   /** the envelope's correlationId; null when the payload is not an envelope */
   correlation_id: string | null;
+  /** the envelope's version (absent: 1), for the message-version header */
+  version?: string | null;
   /** the topic the row is for (`headers.topic`); null when the row names none */
   topic: string | null;
 }
@@ -293,7 +295,11 @@ class RowRelayer {
       topic: this.topicOf(row),
       key: row.aggregate_id,
       value: row.payload,
-      headers: { [Headers.correlationId]: row.correlation_id ?? '', [Headers.messageType]: row.type },
+      headers: {
+        [Headers.correlationId]: row.correlation_id ?? '',
+        [Headers.messageType]: row.type,
+        [Headers.messageVersion]: row.version ?? '1',
+      },
     };
   }
 

@@ -284,7 +284,7 @@ export class Publisher {
   }
 }
 
-/** An envelope as the JSON message it travels as, with its correlation id and type in headers too. */
+/** An envelope as the JSON message it travels as, with its correlation id, type and version in headers too. */
 function toRawMessage({ topic, key, envelope, headers }: OutgoingMessage): RawMessage {
   return {
     topic,
@@ -293,6 +293,7 @@ function toRawMessage({ topic, key, envelope, headers }: OutgoingMessage): RawMe
     headers: {
       [Headers.correlationId]: envelope.correlationId,
       [Headers.messageType]: envelope.type,
+      [Headers.messageVersion]: String(envelope.version ?? 1),
       ...headers,
     },
   };

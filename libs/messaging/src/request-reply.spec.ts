@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Headers, defineRequest, deadLetterTopic } from '@orderline/contracts';
+import { Headers, defineRequest, deadLetterTopic, type Envelope, type RequestContract } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import type { Kafka } from 'kafkajs';
 import type { Counter } from 'prom-client';
 import { createKafka, ensureTopics } from './kafka';
 import { newEnvelope } from './envelope';
 import { BrokerUnavailableError, Publisher } from './publisher';
-import { ReplyFailedError, RequestTimeoutError, Requester } from './request-reply';
+import { ReplyFailedError, RequestTimeoutError, Requester, UnreadableReplyError } from './request-reply';
 import { ReplyError, onRequest } from './routes';
 import { startConsumer, type RunningConsumer } from './consumer';
 import { consumerLag, deadLetteredMessages, requestTimeouts } from './metrics';
@@ -210,6 +210,57 @@ describe('request/reply over Kafka', () => {
     expect(deadType.headers[Headers.error]).toMatch(/unknown message type NoSuchType/);
     expect(await counterValue(deadLetteredMessages, { topic: requestTopic })).toBe(deadLetteredBefore + 2);
     await expect(requester.request(Double, { n: 4 }, { key: 'x', correlationId: 'c' })).resolves.toEqual({ doubled: 8 });
+  });
+});
+
+describe('request/reply across versions', () => {
+  /** Double at version 2: the reply says what it doubled; version 1 only doubled numbers */
+  const DoubleV2 = defineRequest({
+    type: 'Double',
+    topic: requestTopic,
+    version: 2,
+    request: z.object({ n: z.number() }),
+    reply: z.object({ doubled: z.number(), of: z.string() }),
+    previous: { reply: { schema: z.object({ doubled: z.number() }), upgrade: (old) => ({ ...old, of: 'a number' }) } },
+  });
+
+  it('a requester one version ahead of its responder (a rolling deploy): the responder reads its request, the reply is upgraded', async () => {
+    const requester = await newRequester();
+    await expect(requester.request(DoubleV2, { n: 4 }, { key: 'k', correlationId: `rolling-${run}` })).resolves.toEqual({
+      doubled: 8,
+      of: 'a number',
+    });
+    const reply = await readOne(replyTopic, (m) => m.headers[Headers.correlationId] === `rolling-${run}`);
+    expect([reply.headers[Headers.messageType], reply.headers[Headers.messageVersion]]).toEqual(['DoubleReply', '1']);
+    expect((JSON.parse(reply.value) as Envelope).version).toBe(1);
+  });
+
+  /** Asks `contract` where nobody answers, then answers it by hand as `version` with `result`. */
+  async function answeredAs(contract: RequestContract, version: number, result: unknown): Promise<unknown> {
+    const requester = await newRequester();
+    const original = publisher.publish.bind(publisher);
+    let request: Envelope | undefined;
+    jest.spyOn(publisher, 'publish').mockImplementationOnce(async (...messages) => {
+      request = messages[0].envelope;
+      return original(...messages);
+    });
+    const unanswered = { ...contract, topic: deadLetterTopic(requestTopic) };
+    const answer = requester.request(unanswered, { n: 1 }, { key: 'k', correlationId: `by-hand-${version}` });
+    answer.catch(() => undefined);
+    while (!request) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(request.version).toBe(contract.version);
+    const reply = newEnvelope({ type: 'DoubleReply', version }, { ok: true, result }, 'c', { inReplyTo: request.messageId });
+    await publisher.publish({ topic: replyTopic, key: 'k', envelope: reply });
+    return answer;
+  }
+
+  it('reads a reply of the current version as it is, the previous upgraded, the next as the current; refuses any other', async () => {
+    await expect(answeredAs(DoubleV2, 2, { doubled: 2, of: 'kg' })).resolves.toEqual({ doubled: 2, of: 'kg' });
+    await expect(answeredAs(DoubleV2, 1, { doubled: 2 })).resolves.toEqual({ doubled: 2, of: 'a number' });
+    await expect(answeredAs(DoubleV2, 3, { doubled: 2, of: 'kg', unit: 'new' })).resolves.toEqual({ doubled: 2, of: 'kg' });
+    const refused = answeredAs(DoubleV2, 4, { doubled: 2, of: 'kg' });
+    await expect(refused).rejects.toBeInstanceOf(UnreadableReplyError);
+    await expect(refused).rejects.toThrow('unsupported version 4 of DoubleReply: this consumer reads versions 1 to 3');
   });
 });
 

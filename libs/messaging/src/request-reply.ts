@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumerRunConfig, Kafka } from 'kafkajs';
 import type { z } from 'zod';
-import { Envelope, ReplyPayload, type ReplyErrorCode, type RequestContract } from '@orderline/contracts';
+import {
+  Envelope,
+  ReplyPayload,
+  readPayload,
+  replyResult,
+  type ReplyErrorCode,
+  type RequestContract,
+  type VersionedPayload,
+} from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { newEnvelope } from './envelope';
 import { FETCH_MAX_WAIT_MS } from './kafka';
@@ -30,8 +38,19 @@ export class ReplyFailedError extends Error {
   }
 }
 
+/** The reply came as a version this requester does not read, or its result does not match its contract. */
+export class UnreadableReplyError extends Error {
+  override name = 'UnreadableReplyError';
+}
+
+/** A reply as it came: its payload and the version it was written as. */
+interface Reply {
+  payload: ReplyPayload;
+  version?: number;
+}
+
 interface Pending {
-  resolve(payload: ReplyPayload): void;
+  resolve(reply: Reply): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -58,7 +77,8 @@ export interface RequestOptions {
 
 /**
  * Request/reply over Kafka. `request()` publishes the request with `replyTo` = this service's reply
- * topic and waits for the reply whose `inReplyTo` is the request's messageId.
+ * topic and waits for the reply whose `inReplyTo` is the request's messageId; its result is read
+ * by its version like any message (`readPayload`: the current, previous and next version).
  *
  * Several instances of one service share the reply topic: each reads all of it in a consumer
  * group of its own (`<replyTopic>.<instanceId>`, starting at the end) and ignores replies it is
@@ -108,7 +128,7 @@ export class Requester {
         if (!waiting) return; // another instance's reply, or one that already timed out
         this.pending.delete(envelope.inReplyTo as string);
         clearTimeout(waiting.timer);
-        waiting.resolve(reply);
+        waiting.resolve({ payload: reply, version: envelope.version });
       },
     };
     this.crashRestart = restartOnCrash(this.consumer, runConfig, logger);
@@ -125,11 +145,11 @@ export class Requester {
     if (this.pending.size >= maxPending) {
       throw new RequesterOverloadedError(`${this.pending.size} requests are waiting for replies already (limit ${maxPending})`);
     }
-    const envelope = newEnvelope(contract.type, contract.request.parse(payload), correlationId, {
+    const envelope = newEnvelope(contract, contract.request.parse(payload), correlationId, {
       replyTo: this.options.replyTopic,
       replyBy: Date.now() + timeoutMs,
     });
-    const reply = new Promise<ReplyPayload>((resolve, reject) => {
+    const reply = new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(envelope.messageId);
         requestTimeouts.inc({ type: contract.type });
@@ -148,9 +168,11 @@ export class Requester {
       this.pending.delete(envelope.messageId);
       throw error;
     }
-    const answer = await reply;
+    const { payload: answer, version } = await reply;
     if (!answer.ok) throw new ReplyFailedError(answer.error.code, answer.error.message);
-    return contract.reply.parse(answer.result);
+    const result = readPayload(resultOf(contract), version, answer.result);
+    if (!result.ok) throw new UnreadableReplyError(result.reason);
+    return result.payload;
   }
 
   async stop(): Promise<void> {
@@ -162,6 +184,15 @@ export class Requester {
     this.crashRestart?.stop();
     await this.consumer.disconnect();
   }
+}
+
+const results = new WeakMap<RequestContract, VersionedPayload>();
+
+/** A contract's reply result as versioned payload, made once per contract. */
+function resultOf<Res extends z.ZodType>(contract: RequestContract<z.ZodType, Res>): VersionedPayload<Res> {
+  let result = results.get(contract);
+  if (!result) results.set(contract, (result = replyResult(contract)));
+  return result as VersionedPayload<Res>;
 }
 
 export function newInstanceId(prefix: string): string {

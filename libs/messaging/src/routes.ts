@@ -1,5 +1,16 @@
 import type { z } from 'zod';
-import type { Envelope, MessageContract, ReplyErrorCode, ReplyPayload, RequestContract } from '@orderline/contracts';
+import {
+  messagePayload,
+  readPayload,
+  replyType,
+  requestPayload,
+  type Envelope,
+  type MessageContract,
+  type ReplyErrorCode,
+  type ReplyPayload,
+  type RequestContract,
+  type VersionedPayload,
+} from '@orderline/contracts';
 import { newEnvelope } from './envelope';
 import { expiredQueries } from './metrics';
 import type { Publisher } from './publisher';
@@ -20,6 +31,8 @@ export interface DeliveryContext {
  */
 export interface MessageRoute {
   type: string;
+  /** for a request: the version its replies are written as (its contract's) */
+  replyVersion?: number;
   handle(envelope: Envelope, delivery: DeliveryContext): Promise<void>;
   batch?: BatchHandler;
   /**
@@ -38,7 +51,7 @@ export interface BatchHandler {
   handleMany(envelopes: Envelope[]): Promise<void>;
 }
 
-/** The message can never be processed (bad payload, unknown type): dead-letter it at once, no retries. */
+/** The message can never be processed (bad payload, unknown type, unsupported version): dead-letter it at once, no retries. */
 export class PoisonMessageError extends Error {
   override name = 'PoisonMessageError';
 }
@@ -54,24 +67,26 @@ export class ReplyError extends Error {
   }
 }
 
-function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope): z.infer<S> {
-  const parsed = schema.safeParse(envelope.payload);
-  if (!parsed.success) {
-    throw new PoisonMessageError(`invalid ${envelope.type} payload: ${parsed.error.message}`);
-  }
-  return parsed.data;
+/** The payload as its contract's current shape, whichever supported version it was sent as (`readPayload`). */
+function parsePayload<S extends z.ZodType>(payload: VersionedPayload<S>, envelope: Envelope): z.infer<S> {
+  const read = readPayload(payload, envelope.version, envelope.payload);
+  if (!read.ok) throw new PoisonMessageError(read.reason);
+  return read.payload;
 }
 
 /** What answering a request takes: publishing. */
 export type ReplySender = Pick<Publisher, 'publish'>;
 
-/** Answers a request: publishes `payload` to its `replyTo` topic with `inReplyTo` = its messageId. */
-export async function sendReply(publisher: ReplySender, request: Envelope, payload: ReplyPayload): Promise<void> {
+/**
+ * Answers a request: publishes `payload` to its `replyTo` topic with `inReplyTo` = its messageId,
+ * as `version` (the request contract's; an error reply reads the same at every version).
+ */
+export async function sendReply(publisher: ReplySender, request: Envelope, payload: ReplyPayload, version?: number): Promise<void> {
   if (!request.replyTo) return;
   await publisher.publish({
     topic: request.replyTo,
     key: request.messageId,
-    envelope: newEnvelope(`${request.type}Reply`, payload, request.correlationId, { inReplyTo: request.messageId }),
+    envelope: newEnvelope({ type: replyType(request.type), version }, payload, request.correlationId, { inReplyTo: request.messageId }),
   });
 }
 
@@ -85,15 +100,21 @@ export function onMessages<P extends z.ZodType>(
   handle: (items: { payload: z.infer<P>; envelope: Envelope }[]) => Promise<void>,
   options: Pick<MessageRoute, 'onDeadLetter'> = {},
 ): MessageRoute {
+  const versioned = messagePayload(contract);
+  // what `reject` read, so each payload is parsed once, however often its batch is tried or split
+  const read = new WeakMap<Envelope, z.infer<P>>();
+  const payloadOf = (envelope: Envelope) => (read.has(envelope) ? (read.get(envelope) as z.infer<P>) : parsePayload(versioned, envelope));
   return {
     type: contract.type,
-    handle: (envelope) => handle([{ payload: parsePayload(contract.payload, envelope), envelope }]),
+    handle: (envelope) => handle([{ payload: payloadOf(envelope), envelope }]),
     batch: {
       reject: (envelope) => {
-        const parsed = contract.payload.safeParse(envelope.payload);
-        return parsed.success ? undefined : `invalid ${envelope.type} payload: ${parsed.error.message}`;
+        const result = readPayload(versioned, envelope.version, envelope.payload);
+        if (!result.ok) return result.reason;
+        read.set(envelope, result.payload);
+        return undefined;
       },
-      handleMany: (envelopes) => handle(envelopes.map((envelope) => ({ payload: contract.payload.parse(envelope.payload), envelope }))),
+      handleMany: (envelopes) => handle(envelopes.map((envelope) => ({ payload: payloadOf(envelope), envelope }))),
     },
     ...options,
   };
@@ -104,14 +125,16 @@ export function onMessage<P extends z.ZodType>(
   contract: MessageContract<P>,
   handle: (payload: z.infer<P>, envelope: Envelope, delivery: DeliveryContext) => Promise<void>,
 ): MessageRoute {
+  const versioned = messagePayload(contract);
   return {
     type: contract.type,
-    handle: (envelope, delivery) => handle(parsePayload(contract.payload, envelope), envelope, delivery),
+    handle: (envelope, delivery) => handle(parsePayload(versioned, envelope), envelope, delivery),
   };
 }
 
 /**
- * Route for a request: validates it, runs `answer`, and publishes the reply to the request's
+ * Route for a request: validates it (any version the contract reads, upgraded to the current
+ * shape), runs `answer`, and publishes the reply (as the contract's version) to the request's
  * `replyTo` topic with `inReplyTo` = the request's messageId. A ReplyError becomes an error reply;
  * any other failure is retried by the consumer, and a request that ends in the dead-letter topic
  * is answered INTERNAL there.
@@ -121,14 +144,16 @@ export function onRequest<Req extends z.ZodType, Res extends z.ZodType>(
   publisher: ReplySender,
   answer: (request: z.infer<Req>, envelope: Envelope) => Promise<z.infer<Res>>,
 ): MessageRoute {
+  const versioned = requestPayload(contract);
   return {
     type: contract.type,
+    replyVersion: contract.version,
     async handle(envelope) {
       if (!envelope.replyTo) throw new PoisonMessageError(`${contract.type} request without replyTo`);
-      const send = (payload: ReplyPayload) => sendReply(publisher, envelope, payload);
+      const send = (payload: ReplyPayload) => sendReply(publisher, envelope, payload, contract.version);
       let request: z.infer<Req>;
       try {
-        request = parsePayload(contract.request, envelope);
+        request = parsePayload(versioned, envelope);
       } catch (error) {
         await send({ ok: false, error: { code: 'BAD_REQUEST', message: (error as Error).message } });
         throw error;

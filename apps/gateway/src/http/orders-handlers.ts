@@ -84,7 +84,7 @@ export function orderHandlers({
     if (idempotencyKey === undefined) {
       const orderId = randomUUID();
       const payload = CreateOrder.payload.parse({ orderId, ...command });
-      await publisher.publish({ topic: CreateOrder.topic, key: orderId, envelope: newEnvelope(CreateOrder.type, payload, correlationId) });
+      await publisher.publish({ topic: CreateOrder.topic, key: orderId, envelope: newEnvelope(CreateOrder, payload, correlationId) });
       acceptedOrders.accepted(payload);
       return accepted(res, orderId);
     }

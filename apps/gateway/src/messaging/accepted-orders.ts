@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
 import { CreateOrder, Envelope, Headers, Topics, type CreateOrderPayload, type Order } from '@orderline/contracts';
 import type { FollowedMessage } from '@orderline/messaging';
+import { createOrderCommand } from './order-events';
 
 /** An accepted order as it was asked for: the CreateOrder command, parsed only when read. */
 interface Accepted {
@@ -171,9 +172,7 @@ export class AcceptedOrders {
 
 function parseCommand(value: Buffer): CreateOrderPayload | undefined {
   try {
-    const envelope = Envelope.parse(JSON.parse(value.toString('utf8')));
-    const command = CreateOrder.payload.safeParse(envelope.payload);
-    return command.success ? command.data : undefined;
+    return createOrderCommand(Envelope.parse(JSON.parse(value.toString('utf8'))));
   } catch {
     return undefined;
   }

@@ -94,6 +94,17 @@ describe('OrderChanges', () => {
     expect(parseChange({ ...message(0, 0, order(ids[0], 1), 'SomethingElse') })).toBeUndefined();
     expect(parseChange(message(0, 0, order(ids[0], 1), 'OrderShipped'))).toMatchObject({ type: 'OrderShipped', order: { version: 1 } });
   });
+
+  it('reads an event by its envelope version as every consumer does: versions its contract does not read are no change', () => {
+    const at = (version: number) => {
+      const m = message(0, 0, order(ids[0], 1), 'OrderShipped');
+      const envelope = { ...(JSON.parse((m.value as Buffer).toString('utf8')) as object), version };
+      return { ...m, value: Buffer.from(JSON.stringify(envelope)) };
+    };
+    expect(parseChange(at(1))).toMatchObject({ order: { id: ids[0] } });
+    expect(parseChange(at(2))).toMatchObject({ order: { id: ids[0] } }); // a producer one deploy ahead
+    expect(parseChange(at(3))).toBeUndefined();
+  });
 });
 
 describe('positions as event ids', () => {

@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
-import { Envelope, Headers, Order, OrderEventTypes, Topics, type OrderEventType } from '@orderline/contracts';
+import { Envelope, Headers, OrderEventTypes, Topics, type Order, type OrderEventType } from '@orderline/contracts';
 import type { FollowedMessage } from '@orderline/messaging';
+import { orderOfEvent } from './order-events';
 
 /** One event of `orders.events` as streams hand it on: where it sits in the log, and the order as it became. */
 export interface OrderChange {
@@ -238,15 +239,9 @@ export function parseChange(message: Pick<FollowedMessage, 'partition' | 'offset
     const envelope = Envelope.parse(JSON.parse(message.value.toString('utf8')));
     const type = message.headers[Headers.messageType] ?? envelope.type;
     if (!EVENT_TYPES.has(type)) return undefined;
-    const parsed = Order.safeParse((envelope.payload as { order?: unknown } | null)?.order);
-    if (!parsed.success) return undefined;
-    return {
-      partition: message.partition,
-      offset: message.offset,
-      type: type as OrderEventType,
-      order: parsed.data,
-      json: JSON.stringify(parsed.data),
-    };
+    const order = orderOfEvent(envelope, type);
+    if (!order) return undefined;
+    return { partition: message.partition, offset: message.offset, type: type as OrderEventType, order, json: JSON.stringify(order) };
   } catch {
     return undefined;
   }

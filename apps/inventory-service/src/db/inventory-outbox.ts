@@ -20,7 +20,7 @@ export function inventoryEvent<P extends z.ZodType>(
   payload: z.infer<P>,
   correlationId: string,
 ): InventoryEvent {
-  return { productId, type: contract.type, envelope: newEnvelope(contract.type, contract.payload.parse(payload), correlationId) };
+  return { productId, type: contract.type, envelope: newEnvelope(contract, contract.payload.parse(payload), correlationId) };
 }
 
 /** Writes events to the outbox in the caller's transaction, in the order given (one statement). */

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ReleaseReservations, Topics, type Order, type OrderEventType, type OrderStatus, type ShippingAddress } from '@orderline/contracts';
+import {
+  OrderEvents,
+  ReleaseReservations,
+  type MessageContract,
+  type Order,
+  type OrderEventType,
+  type OrderStatus,
+  type ShippingAddress,
+} from '@orderline/contracts';
 import { Prisma, inTransaction, isPermanentDataError, poolOf, type PrismaClient, type SqlClient } from '@orderline/db';
 import type { DecidedOrder } from '../domain/place-orders';
 
@@ -52,11 +60,12 @@ export interface OrderPageQuery {
  * messageId and consumers can drop the copy.
  */
 function outboxRow(orderId: string, type: OrderEventType, correlationId: string, order: Order) {
-  return outboxMessage(Topics.orderEvents, orderId, type, correlationId, { order });
+  return outboxMessage(OrderEvents[type], orderId, correlationId, { order });
 }
 
-/** An outbox row for any message: the relay publishes it to `topic` with `key`. */
-function outboxMessage(topic: string, key: string, type: string, correlationId: string, payload: Prisma.InputJsonValue) {
+/** An outbox row for any message (as its contract's version): the relay publishes it to the contract's topic with `key`. */
+function outboxMessage(contract: MessageContract, key: string, correlationId: string, payload: Prisma.InputJsonValue) {
+  const { type, version, topic } = contract;
   return {
     aggregateId: key,
     type,
@@ -64,6 +73,7 @@ function outboxMessage(topic: string, key: string, type: string, correlationId: 
       messageId: randomUUID(),
       correlationId,
       type,
+      version,
       occurredAt: new Date().toISOString(),
       payload,
     },
@@ -73,7 +83,7 @@ function outboxMessage(topic: string, key: string, type: string, correlationId: 
 
 /** The command that gives back whatever inventory still holds for these orders. */
 function releaseRow(orderIds: string[], correlationId: string) {
-  return outboxMessage(ReleaseReservations.topic, orderIds[0], ReleaseReservations.type, correlationId, { orderIds });
+  return outboxMessage(ReleaseReservations, orderIds[0], correlationId, { orderIds });
 }
 
 /** The order as the API shows it, built from a decision before it is read back. */

@@ -84,7 +84,9 @@ interface Written {
 }
 
 /** Writes outbox rows as order-management does (the whole envelope; headers.topic), one statement, ids in this order. */
-async function write(rows: Array<{ aggregateId: string; topic?: string; payloadBytes?: number; payload?: unknown }>): Promise<Written[]> {
+async function write(
+  rows: Array<{ aggregateId: string; topic?: string; payloadBytes?: number; payload?: unknown; version?: number }>,
+): Promise<Written[]> {
   const values = rows.map((row) => {
     const messageId = randomUUID();
     const payload =
@@ -94,6 +96,7 @@ async function write(rows: Array<{ aggregateId: string; topic?: string; payloadB
             messageId,
             correlationId: `c-${messageId}`,
             type: 'OrderConfirmed',
+            ...(row.version !== undefined ? { version: row.version } : {}),
             occurredAt: new Date().toISOString(),
             payload: { pad: 'x'.repeat(row.payloadBytes ?? 10) },
           };
@@ -153,7 +156,7 @@ describe('outbox relay against Kafka', () => {
       { aggregateId: order, topic },
       { aggregateId: order, topic, payloadBytes: 1_000_000 },
       { aggregateId: order, topic, payload: { hello: 'not an envelope' } },
-      { aggregateId: order, topic },
+      { aggregateId: order, topic, version: 3 },
     ]);
     const read = await reader([topic, deadLetterTopic(topic)]);
     try {
@@ -166,6 +169,8 @@ describe('outbox relay against Kafka', () => {
       expect(events.map(messageIdOf)).toEqual([first.messageId, last.messageId]);
       expect(header(events[0].headers, Headers.correlationId)).toBe(`c-${first.messageId}`);
       expect(header(events[0].headers, Headers.messageType)).toBe('OrderConfirmed');
+      // the envelope's version; a row written before envelopes had one is version 1
+      expect(events.map((e) => header(e.headers, Headers.messageVersion))).toEqual(['1', '3']);
 
       const [tooLargeLetter, notEnvelopeLetter] = read.byKey(order, deadLetterTopic(topic));
       // too large for the DLQ as well: the letter keeps the payload's start; the whole row stays in the table

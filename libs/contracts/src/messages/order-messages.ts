@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Caller, CustomerId, Order, OrderId, OrderLineRequest, OrderStatus, OrderVersion, ShippingAddress, Tracking } from '../orders';
 import { Topics } from '../topics';
-import { defineMessage, defineRequest } from './envelope';
+import { defineMessage, defineRequest, type MessageContract } from './envelope';
 
 const CreateOrderFields = z.object({
   orderId: OrderId,
@@ -114,3 +114,11 @@ export const OrderEventTypes = [
   'OrderDelivered',
 ] as const;
 export type OrderEventType = (typeof OrderEventTypes)[number];
+
+/** Every order event's payload: the order as it now is (as GET answers it). */
+export const OrderEventPayload = z.object({ order: Order });
+
+/** The contract of each order event (one payload schema, one version each). */
+export const OrderEvents = Object.fromEntries(
+  OrderEventTypes.map((type) => [type, defineMessage({ type, topic: Topics.orderEvents, payload: OrderEventPayload })]),
+) as Record<OrderEventType, MessageContract<typeof OrderEventPayload>>;
