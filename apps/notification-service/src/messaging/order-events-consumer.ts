@@ -1,10 +1,9 @@
-import { z } from 'zod';
-import { ConsumerGroups, Order, OrderEventTypes, Topics, defineMessage, type Envelope, type WebhookEvent } from '@orderline/contracts';
+import { ConsumerGroups, OrderEvents, Topics, type Envelope, type Order, type WebhookEvent } from '@orderline/contracts';
 import { onMessages, type ConsumerDefinition } from '@orderline/messaging';
 import type { EventToDeliver, WebhookRepository } from '../db/webhook-repository';
 
-/** The events order-management publishes on orders.events: each carries the order as it now is. */
-const orderEvents = OrderEventTypes.map((type) => defineMessage({ type, topic: Topics.orderEvents, payload: z.object({ order: Order }) }));
+/** The events order-management publishes on orders.events (their contracts, versions included): each carries the order as it now is. */
+const orderEvents = Object.values(OrderEvents);
 
 /** The webhook body of one event: what is signed and sent, byte for byte, on every attempt. */
 export function webhookBody(envelope: Envelope, order: Order): string {
