@@ -37,6 +37,13 @@ export interface TopicFollowerOptions {
  * orders). Knows how far it has read each partition, so a caller can wait until it has seen
  * everything produced before a given moment (`caughtUp`).
  */
+/**
+ * What one fetch of a follower brings at most (kafkajs' defaults are 1 MiB per partition, 10 MiB in
+ * all): at ~600 bytes an order event, 256 KiB is ~400 events, a few tens of ms to take in.
+ */
+const FOLLOWER_FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const FOLLOWER_FETCH_BYTES = 1024 * 1024;
+
 export class TopicFollower {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
@@ -53,6 +60,10 @@ export class TopicFollower {
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      // small fetches: a follower runs inside a process that also answers requests (the gateway),
+      // and everything one fetch brings is handled before that process sees its next request
+      maxBytesPerPartition: FOLLOWER_FETCH_BYTES_PER_PARTITION,
+      maxBytes: FOLLOWER_FETCH_BYTES,
     });
     this.admin = options.kafka.admin();
   }
@@ -98,6 +109,9 @@ export class TopicFollower {
         if (messages.length === 0) return;
         this.options.onMessages(messages);
         this.positions.set(`${batch.topic}/${batch.partition}`, messages[messages.length - 1].offset + 1);
+        // let the process answer what waits (HTTP requests) between one batch and the next: while it
+        // catches up, batch follows batch without any I/O in between otherwise
+        await new Promise((resolve) => setImmediate(resolve));
       },
     };
     this.crashRestart = restartOnCrash(this.consumer, runConfig, logger);
