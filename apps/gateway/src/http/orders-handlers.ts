@@ -186,8 +186,8 @@ export function orderHandlers({
 
 /**
  * GET's read of one order, authorized for the caller (another customer's is 404): PENDING from the
- * view when accepted and undecided; its latest event when it changed recently; else as stored; an
- * order accepted elsewhere a moment ago is waited for.
+ * view when accepted and undecided; its latest event when it changed recently; else as stored, or,
+ * accepted elsewhere a moment ago, from the log read up to now (whichever answers first).
  */
 export function orderLookup({
   requester,
@@ -204,15 +204,28 @@ export function orderLookup({
       if (order && !isVisibleTo(order, caller)) throw new HttpProblem('notFound', `no order ${orderId}`);
       return order;
     };
-    const pending = () => visible(acceptedOrders.find(orderId));
-    const known = pending() ?? visible(recentOrders.find(orderId));
+    const inViews = () => visible(acceptedOrders.find(orderId)) ?? visible(recentOrders.find(orderId));
+    const known = inViews();
     if (known) return known;
+    // not in this instance's views: ask order-management and, side by side, read the log up to now.
+    // An order another instance accepted a moment ago is then answered from the log at once, without
+    // waiting for order-management (which may be far behind, or stopped).
+    const stored = requester
+      .request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })
+      .then((reply) => reply.order);
+    const fromLog = acceptedOrders.caughtUp(CATCH_UP_MS).then(
+      (caughtUp) => (caughtUp ? inViews() : undefined),
+      () => undefined,
+    );
+    // whichever is not awaited to the end must not become an unhandled rejection
+    stored.catch(() => undefined);
+    fromLog.catch(() => undefined);
+    const foundInLog = fromLog.then((order) => order ?? new Promise<never>(() => undefined));
     try {
-      return (await requester.request(LookupOrder, { orderId, caller }, { key: orderId, correlationId: correlationIdOf(res) })).order;
+      return await Promise.race([stored, foundInLog]);
     } catch (error) {
       if (!(error instanceof ReplyFailedError && error.code === 'NOT_FOUND')) throw error;
-      // accepted by another instance just now? this one has not read it yet: read up to now, look again
-      const latest = (await acceptedOrders.caughtUp(CATCH_UP_MS)) ? pending() : undefined;
+      const latest = await fromLog;
       if (latest) return latest;
       throw error;
     }
