@@ -26,7 +26,7 @@ import { READ_KINDS, type ReadTuple } from './load-protocol';
 import type { BenchOptions } from './options';
 import { runOpenLoop } from './open-loop';
 import { createBenchCustomers, taggedRows, waitUntilFinal } from './orders-db';
-import { calibrate, type Capacity } from './overload';
+import { MAX_OFFERED_PER_CUSTOMER, MAX_SOCKETS, calibrate, metricValue as metric, type Capacity } from './overload';
 import { counts, fmt, ms, printTable, type Row } from './report';
 import { countBy, percentile } from './stats';
 
@@ -36,8 +36,6 @@ const OFFERED_SHARE = 1 / 3;
 const RUN_ON_FACTOR = 1.5;
 /** caught up: the oldest undecided order is younger than this */
 const CAUGHT_UP_LAG_SEC = 1;
-const MAX_OFFERED_PER_CUSTOMER = 25;
-const MAX_SOCKETS = 1_024;
 
 export interface BehindContext {
   options: BenchOptions;
@@ -179,7 +177,6 @@ type GatewaySample = [number, number, number, number];
  */
 function trackGateway(gatewayUrl: string): { samples: GatewaySample[]; stop: () => void } {
   const samples: GatewaySample[] = [];
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
   const timer = setInterval(() => {
     const at = Date.now();
     fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })

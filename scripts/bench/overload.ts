@@ -24,11 +24,11 @@ import { counts, describeGroups, fmt, ms, p50p99, printTable, type Row } from '.
 import { countBy, percentile } from './stats';
 
 /** the most orders a second one customer is offered (the gateway's default limit is 100/s) */
-const MAX_OFFERED_PER_CUSTOMER = 25;
+export const MAX_OFFERED_PER_CUSTOMER = 25;
 /** warm-up of the calibration run, seconds */
 const CALIBRATION_WARMUP_SEC = 2;
 /** sockets of the open-loop generator: requests in flight beyond them would wait in the client (reported) */
-const MAX_SOCKETS = 1_024;
+export const MAX_SOCKETS = 1_024;
 
 export interface OverloadContext {
   options: BenchOptions;
@@ -247,11 +247,16 @@ function printOverloadResults(
 async function gatewayEventLoopDelay(gatewayUrl: string): Promise<string> {
   try {
     const text = await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    const seconds = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
+    const seconds = (name: string) => metricValue(text, name);
     const p99 = seconds('nodejs_eventloop_lag_p99_seconds');
     const max = seconds('nodejs_eventloop_lag_max_seconds');
     return Number.isFinite(p99) && Number.isFinite(max) ? `${ms(p99 * 1000)} / ${ms(max * 1000)}` : 'unknown';
   } catch {
     return 'unknown';
   }
+}
+
+/** A sample's value from a Prometheus text exposition (the first with that name, labels or not); NaN when absent. */
+export function metricValue(text: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
 }

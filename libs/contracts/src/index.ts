@@ -20,3 +20,4 @@ export * from './messages/inventory-admin-messages';
 export * from './messages/webhook-messages';
 export * from './webhooks';
 export * from './message-budget';
+export * from './outbox';

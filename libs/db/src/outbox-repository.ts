@@ -1,20 +1,6 @@
+import type { OutboxRow } from '@orderline/contracts';
 import type { PrismaClient } from './prisma';
 import { poolOf } from './sql';
-
-export interface OutboxRow {
-  /** bigint, as text */
-  id: string;
-  aggregate_id: string;
-  type: string;
-  /** the whole envelope as JSON text, as written with the change */
-  payload: string;
-  /** the envelope's correlationId; null when the payload is not an envelope */
-  correlation_id: string | null;
-  /** the envelope's version (absent: 1), for the message-version header */
-  version?: string | null;
-  /** the topic the row is for (`headers.topic`); null when the row names none */
-  topic: string | null;
-}
 
 /**
  * An outbox table (outbox_events, inventory_outbox_events, or a test's own shaped like them) and

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Headers, deadLetterTopic } from '@orderline/contracts';
+import { Headers, deadLetterTopic, type OutboxRow } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import {
   BrokerUnavailableError,
@@ -9,22 +9,6 @@ import {
   type Publisher,
   type RawMessage,
 } from './publisher';
-
-/** One row of an outbox table, as the relay reads it (libs/db's OutboxRepository reads them so). */
-export interface OutboxRow {
-  /** bigint, as text */
-  id: string;
-  aggregate_id: string;
-  type: string;
-  /** the whole envelope as JSON text, as written with the change */
-  payload: string;
-  /** the envelope's correlationId; null when the payload is not an envelope */
-  correlation_id: string | null;
-  /** the envelope's version (absent: 1), for the message-version header */
-  version?: string | null;
-  /** the topic the row is for (`headers.topic`); null when the row names none */
-  topic: string | null;
-}
 
 /**
  * An outbox table and its relay lease, as the relay uses them: libs/db's OutboxRepository (this lib
