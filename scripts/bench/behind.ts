@@ -45,6 +45,8 @@ export interface BehindContext {
   deadApps: () => string[];
   /** SIGSTOP / SIGCONT to order-management */
   signalOrderManagement: (signal: NodeJS.Signals) => boolean;
+  /** where the apps whose CPU the reads need serve /metrics */
+  metricsUrl: (app: 'order-management' | 'inventory-service') => string | undefined;
 }
 
 /** The environment the bench's own system needs for this run: admission control out of the way. */
@@ -70,6 +72,7 @@ orderline bench --behind — run ${runId}
 
   // order-management stops as the load starts and resumes --behind s later
   const gateway = trackGateway(ctx.gatewayUrl);
+  const readers = (['order-management', 'inventory-service'] as const).map((app) => ({ app, loop: trackEventLoop(ctx.metricsUrl(app)) }));
   if (!ctx.signalOrderManagement('SIGSTOP')) throw new Error('--behind needs the system the bench starts (no --url)');
   const loadStartedAt = Date.now();
   let resumedAt: number | undefined;
@@ -104,6 +107,7 @@ orderline bench --behind — run ${runId}
   console.log(`load done: ${load.records.length} POSTs, ${acceptedIds.length} accepted; waiting until they are final …`);
   const wait = await waitUntilFinal(pool, acceptedIds, load.summary.endedAt + options.settleTimeout * 1000);
   gateway.stop();
+  for (const { loop } of readers) loop.stop();
   const caughtUpAt = gateway.samples.find(([at, seconds]) => at > (resumedAt as number) && seconds < CAUGHT_UP_LAG_SEC)?.[0];
   const metrics = analyse(load, wait, await taggedRows(pool, runId, load.summary.startedAt - 60_000));
 
@@ -127,6 +131,10 @@ orderline bench --behind — run ${runId}
       `${ms(blocked * 1000)} blocked`,
       `its event loop's longest delay; heap used up to ${fmt(heap / 1_048_576, 0)} MiB`,
     ]);
+    for (const { app, loop } of readers) {
+      const longest = Math.max(0, ...loop.samples.filter(([at]) => at >= from && at < to).map(([, seconds]) => seconds));
+      rows.push([`${phase}: ${app}`, `${ms(longest * 1000)} blocked`, "its event loop's longest delay"]);
+    }
   }
   const maxLag = Math.max(0, ...gateway.samples.map(([, seconds]) => seconds));
   rows.push(
@@ -165,6 +173,23 @@ function describeReads(reads: ReadTuple[]): string {
   const pending = reads.filter(([, , , isPending]) => isPending === 1).length;
   const latencies = reads.filter(([, latency, status]) => status === 200 && latency >= 0).map(([, latency]) => latency);
   return `${reads.length} reads: ${counts(statuses)}${pending > 0 ? `, ${pending} PENDING` : ''}, max ${ms(percentile(latencies, 100))}`;
+}
+
+/** Samples an app's /metrics every 500 ms: [epoch ms, the longest its event loop was blocked since the previous scrape, s]. */
+function trackEventLoop(metricsUrl: string | undefined): { samples: Array<[number, number]>; stop: () => void } {
+  const samples: Array<[number, number]> = [];
+  if (!metricsUrl) return { samples, stop: () => undefined };
+  const timer = setInterval(() => {
+    const at = Date.now();
+    fetch(metricsUrl, { signal: AbortSignal.timeout(2_000) })
+      .then((res) => res.text())
+      .then((text) => {
+        const seconds = metric(text, 'nodejs_eventloop_lag_max_seconds');
+        if (Number.isFinite(seconds)) samples.push([at, seconds]);
+      })
+      .catch(() => undefined);
+  }, 500);
+  return { samples, stop: () => clearInterval(timer) };
 }
 
 /** One scrape of the gateway's /metrics: [epoch ms, decision lag s, event-loop delay max s since the previous scrape, heap used bytes]. */

@@ -108,6 +108,7 @@ async function main(): Promise<number> {
         runId,
         deadApps: () => started.deadApps(),
         signalOrderManagement: (signal) => started.signal('order-management', signal),
+        metricsUrl: (app) => started.metricsUrl(app),
       });
     }
     if (options.overload !== undefined) {

@@ -17,6 +17,8 @@ export interface SystemUnderTest {
   deadApps(): string[];
   /** sends a signal to the (first instance of an) app the bench started, e.g. SIGSTOP / SIGCONT; false with --url */
   signal(app: 'order-management', signal: NodeJS.Signals): boolean;
+  /** the /metrics address of the (first instance of an) app the bench started; undefined with --url */
+  metricsUrl(app: 'order-management' | 'inventory-service'): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -81,7 +83,8 @@ export async function startOwnSystem(logDir: string, runId: string, env: Record<
   }
   console.log(`system up: ${system.gatewayUrl} (app logs in ${logDir})`);
   const signal = (app: 'order-management', sig: NodeJS.Signals) => system.instance(app).child.kill(sig);
-  return { gatewayUrl: system.gatewayUrl, startedByBench: true, deadApps, signal, stop: () => system.stop() };
+  const metricsUrl = (app: 'order-management' | 'inventory-service') => `http://127.0.0.1:${system.instance(app).port}/metrics`;
+  return { gatewayUrl: system.gatewayUrl, startedByBench: true, deadApps, signal, metricsUrl, stop: () => system.stop() };
 }
 
 export async function useGivenGateway(url: string): Promise<SystemUnderTest> {
@@ -90,5 +93,12 @@ export async function useGivenGateway(url: string): Promise<SystemUnderTest> {
     intervalMs: 500,
     what: `${url}/health/ready to answer 200`,
   });
-  return { gatewayUrl: url, startedByBench: false, deadApps: () => [], signal: () => false, stop: async () => undefined };
+  return {
+    gatewayUrl: url,
+    startedByBench: false,
+    deadApps: () => [],
+    signal: () => false,
+    metricsUrl: () => undefined,
+    stop: async () => undefined,
+  };
 }

@@ -2,7 +2,7 @@ import { Topics } from '@orderline/contracts';
 import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
 import { startOutboxRelay } from '@orderline/messaging';
-import { exitOnStartupError, startService } from '@orderline/runtime';
+import { exitOnStartupError, isReadsThread, startService } from '@orderline/runtime';
 import { loadInventoryServiceConfig } from './config';
 import { INVENTORY_OUTBOX_TABLE } from './db/inventory-outbox';
 import { ProductRepository } from './db/product-repository';
@@ -15,7 +15,9 @@ const logger = createLogger('inventory-service');
 
 async function main() {
   const config = loadInventoryServiceConfig();
-  const database = openDatabase(config);
+  // the reads thread (the catalog, stock logs) runs this too, with connections of its own
+  const database = openDatabase(isReadsThread() ? { ...config, DATABASE_POOL_SIZE: config.DATABASE_QUERY_POOL_SIZE } : config);
+  const repositoryOptions = (eventsCommitted?: () => void) => ({ lowStockThreshold: config.LOW_STOCK_THRESHOLD, eventsCommitted });
   await startService({
     name: 'inventory-service',
     config,
@@ -26,12 +28,18 @@ async function main() {
       // inventory.events leave through inventory's own outbox, relayed as order-management's is
       const outbox = new OutboxRepository(database.prisma, { table: INVENTORY_OUTBOX_TABLE });
       const relay = startOutboxRelay({ outbox, defaultTopic: Topics.inventoryEvents, publisher, logger, holder: instanceId });
-      const options = { lowStockThreshold: config.LOW_STOCK_THRESHOLD, eventsCommitted: () => relay.wake() };
+      const options = repositoryOptions(() => relay.wake());
+      const products = new ProductRepository(database.prisma, options);
+      const stockLog = new StockLogRepository(database.prisma, options);
+      await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma, options), products, stockLog }));
+      return [() => relay.stop()];
+    },
+    reads: async ({ publisher, consume }) => {
+      const options = repositoryOptions();
       const products = new ProductRepository(database.prisma, options);
       const stockLog = new StockLogRepository(database.prisma, options);
       await consume(inventoryQueriesConsumer({ publisher, products, stockLog }));
-      await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma, options), products, stockLog }));
-      return [() => relay.stop()];
+      return [];
     },
   });
 }

@@ -1,8 +1,8 @@
-import { Topics, topicSpecs } from '@orderline/contracts';
+import { Topics } from '@orderline/contracts';
 import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { Publisher, Requester, startOutboxRelay } from '@orderline/messaging';
-import { exitOnStartupError, startService } from '@orderline/runtime';
+import { Requester, startOutboxRelay } from '@orderline/messaging';
+import { exitOnStartupError, isReadsThread, startService } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
 import { orderCommandsConsumer } from './messaging/order-commands-consumer';
@@ -13,7 +13,9 @@ const logger = createLogger('order-management');
 
 async function main() {
   const config = loadOrderManagementConfig();
-  const database = openDatabase(config);
+  // the reads thread (LookupOrder, ListOrders) runs this too: it gets connections of its own, so a
+  // read never waits for a pooled connection behind the decisions
+  const database = openDatabase(isReadsThread() ? { ...config, DATABASE_POOL_SIZE: config.DATABASE_QUERY_POOL_SIZE } : config);
   await startService({
     name: 'order-management',
     config,
@@ -34,19 +36,14 @@ async function main() {
       trackOutboxBacklog(outbox);
       const relay = startOutboxRelay({ outbox, defaultTopic: Topics.orderEvents, publisher, logger, holder: instanceId });
       const orders = new OrderRepository(database.prisma, () => relay.wake());
-      // the reads have their own connections and their own producer: under a backlog of decisions
-      // they wait neither for a pooled connection nor behind the decisions' produce requests
-      const queryDatabase = openDatabase({ ...config, DATABASE_POOL_SIZE: config.DATABASE_QUERY_POOL_SIZE });
-      const replies = new Publisher(kafka, {
-        maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
-        knownTopics: topicSpecs.map((s) => s.topic),
-      });
-      await replies.connect();
-      await consume(orderQueriesConsumer({ publisher: replies, orders: new OrderRepository(queryDatabase.prisma, () => undefined) }));
       await consume(
         orderCommandsConsumer({ publisher, requester, orders, logger, maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER }),
       );
-      return [() => relay.stop(), () => requester.stop(), () => replies.disconnect(), () => queryDatabase.close()];
+      return [() => relay.stop(), () => requester.stop()];
+    },
+    reads: async ({ publisher, consume }) => {
+      await consume(orderQueriesConsumer({ publisher, orders: new OrderRepository(database.prisma, () => undefined) }));
+      return [];
     },
   });
 }

@@ -127,6 +127,28 @@ const ConsumerEnv = z.object({
     .max(3_600_000)
     .default(30_000)
     .describe('/health/ready answers 503 while a partition with messages in hand has made no progress for this long'),
+  WRITE_PATH_NICE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(19)
+    .default(10)
+    .describe(
+      "niceness of the thread that does the write path's work (decisions, reservations, customer checks, deliveries): on a machine short of CPU, reads (the gateway, the services' reads threads) get it first, and a backlog is worked off with what they leave; 0 leaves it as started",
+    ),
+});
+
+/** Settings of a service whose reads run in a thread of their own (order-management, inventory-service). */
+export const ReadsThreadEnv = z.object({
+  DATABASE_QUERY_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(4)
+    .describe(
+      'Postgres connections of the reads thread (order lookups and lists, the catalog), apart from DATABASE_POOL_SIZE: a read never waits for a connection behind the writes',
+    ),
 });
 
 /**

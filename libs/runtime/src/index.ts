@@ -2,3 +2,4 @@ export * from './health-server';
 export * from './shutdown';
 export * from './service';
 export * from './metrics';
+export { isReadsThread } from './reads-thread';

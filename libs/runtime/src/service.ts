@@ -12,7 +12,8 @@ import {
   type RunningConsumer,
 } from '@orderline/messaging';
 import { runChecks, startHealthServer, type ReadinessCheck } from './health-server';
-import { initMetrics } from './metrics';
+import { addMetricsSource, initMetrics, metricsOfThisThread } from './metrics';
+import { isReadsThread, lowerThreadPriority, serveReadsThread, startReadsThread } from './reads-thread';
 import { onShutdown } from './shutdown';
 
 export interface ServiceConfig {
@@ -24,6 +25,8 @@ export interface ServiceConfig {
   CONSUMER_MAX_OUTAGE_MS?: number;
   /** services that consume: readiness fails while a partition has made no progress for this long */
   CONSUMER_STALL_MS?: number;
+  /** services that consume: the niceness of the thread doing the write path's work (0: as started) */
+  WRITE_PATH_NICE?: number;
 }
 
 /**
@@ -63,6 +66,12 @@ export interface ServiceOptions {
   healthPort?: number;
   /** starts the service's own work; returns how to stop what `consume` did not start, in order */
   start(deps: ServiceDeps): Promise<Array<() => Promise<unknown>>>;
+  /**
+   * Starts the service's reads, run in a thread of their own at normal priority while `start`'s
+   * work runs at WRITE_PATH_NICE (see reads-thread.ts). The reads thread runs the app's main.ts
+   * again: what it opens before `startService` it opens for itself (`isReadsThread()` tells).
+   */
+  reads?(deps: ServiceDeps): Promise<Array<() => Promise<unknown>>>;
 }
 
 /**
@@ -74,10 +83,11 @@ export interface ServiceOptions {
  */
 export async function startService(options: ServiceOptions): Promise<void> {
   const { name, config, logger, database } = options;
-  initMetrics(name);
+  const readsThread = isReadsThread();
+  initMetrics(name, readsThread ? 'reads' : undefined);
   const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
   // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
-  logger.info('starting', { instanceId, node: process.version, pid: process.pid });
+  logger.info(readsThread ? 'starting the reads thread' : 'starting', { instanceId, node: process.version, pid: process.pid });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopics(kafka, topicSpecs);
   const publisher = new Publisher(kafka, {
@@ -114,15 +124,50 @@ export async function startService(options: ServiceOptions): Promise<void> {
     consumers.push(consumer);
     return consumer;
   };
-  const stopWork = await options.start({ instanceId, kafka, publisher, logger, consume, readiness: () => runChecks(checks) });
-  const health =
-    options.healthPort === undefined ? undefined : await startHealthServer({ host: config.HOST, port: options.healthPort, logger, checks });
-
-  onShutdown(logger, [
+  const deps: ServiceDeps = { instanceId, kafka, publisher, logger, consume, readiness: () => runChecks(checks) };
+  const stopSteps = (stopWork: Array<() => Promise<unknown>>) => [
     ...consumers.map((consumer) => () => consumer.stop()),
     ...stopWork,
     () => publisher.disconnect(),
     () => kafkaHealth.close(),
+  ];
+
+  if (readsThread) {
+    let stopWork: Array<() => Promise<unknown>> = [];
+    return serveReadsThread({
+      start: async () => {
+        stopWork = await (options.reads as NonNullable<ServiceOptions['reads']>)(deps);
+      },
+      metrics: metricsOfThisThread,
+      stalledPartitions: (forMs) =>
+        consumers.flatMap((consumer) => consumer.stalledPartitions(forMs).map((p) => `${consumer.groupId} ${p}`)),
+      stop: async () => {
+        for (const step of [...stopSteps(stopWork), ...(database ? [() => database.close()] : [])]) await step().catch(() => undefined);
+      },
+    });
+  }
+
+  // the reads thread first: a thread inherits the priority of the one that starts it
+  const reads = options.reads ? await startReadsThread(logger) : undefined;
+  if (reads) {
+    addMetricsSource(() => reads.metrics());
+    if (stallMs !== undefined) {
+      const ownConsumers = checks['consumers'];
+      checks['consumers'] = async () => {
+        const stalled = await reads.stalledPartitions(stallMs);
+        if (stalled.length > 0) logger.warn('consumer made no progress', { stalled, forMs: stallMs });
+        return (await ownConsumers()) && stalled.length === 0;
+      };
+    }
+  }
+  const stopWork = await options.start(deps);
+  lowerThreadPriority(config.WRITE_PATH_NICE ?? 0, logger);
+  const health =
+    options.healthPort === undefined ? undefined : await startHealthServer({ host: config.HOST, port: options.healthPort, logger, checks });
+
+  onShutdown(logger, [
+    ...(reads ? [() => reads.stop()] : []),
+    ...stopSteps(stopWork),
     ...(health ? [() => new Promise((resolve) => health.close(resolve))] : []),
     ...(database ? [() => database.close()] : []),
   ]);
