@@ -18,10 +18,11 @@ async function main() {
     name: 'gateway',
     config,
     logger,
-    start: async ({ instanceId, kafka, publisher, readiness }) => {
+    start: async ({ instanceId, kafka, publisher, separatePublisher, readiness }) => {
+      // requests (the reads among them) have a producer of their own: never queued behind a batch of order commands
       const requester = new Requester({
         kafka,
-        publisher,
+        publisher: await separatePublisher(),
         replyTopic: Topics.gatewayReplies,
         instanceId,
         logger,

@@ -38,7 +38,7 @@ async function main() {
       const options = repositoryOptions();
       const products = new ProductRepository(database.prisma, options);
       const stockLog = new StockLogRepository(database.prisma, options);
-      await consume(inventoryQueriesConsumer({ publisher, products, stockLog }));
+      await consume(inventoryQueriesConsumer({ publisher, handleConcurrently: config.DATABASE_QUERY_POOL_SIZE, products, stockLog }));
       return [];
     },
   });

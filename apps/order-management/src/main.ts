@@ -42,7 +42,8 @@ async function main() {
       return [() => relay.stop(), () => requester.stop()];
     },
     reads: async ({ publisher, consume }) => {
-      await consume(orderQueriesConsumer({ publisher, orders: new OrderRepository(database.prisma, () => undefined) }));
+      const orders = new OrderRepository(database.prisma, () => undefined);
+      await consume(orderQueriesConsumer({ publisher, handleConcurrently: config.DATABASE_QUERY_POOL_SIZE, orders }));
       return [];
     },
   });

@@ -21,6 +21,12 @@ export interface ConsumerDefinition {
   /** with batched routes: most messages handled together, and how long the first one waits for company */
   maxBatchMessages?: number;
   lingerMs?: number;
+  /**
+   * messages of one partition handled side by side, up to this many (default 1: in log order). Only
+   * for routes whose order does not matter, such as reads: after a pause, a partition's queued
+   * reads are answered together instead of one after another.
+   */
+  handleConcurrently?: number;
   /** where a group without committed offsets starts: the oldest message the topic holds (default), or its end (as of the group's first fetch, a moment after it joined) */
   fromBeginning?: boolean;
 }

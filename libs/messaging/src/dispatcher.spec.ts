@@ -77,6 +77,27 @@ describe('MessageDispatcher', () => {
     expect(mostInFlight).toBe(2);
   });
 
+  it('with handleConcurrently, handles that many messages of one partition side by side, never more, every one once', async () => {
+    const seen: number[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const { deliver } = harness(
+      () => [
+        onMessage(Note, async ({ n }) => {
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          seen.push(n);
+          inFlight--;
+        }),
+      ],
+      { handleConcurrently: 3 },
+    );
+    await deliver([1, 2, 3, 4, 5, 6, 7].map((n) => note(n)));
+    expect(mostInFlight).toBe(3);
+    expect(seen.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('dead-letters what cannot be dispatched, without calling any route', async () => {
     const handled = jest.fn(async () => undefined);
     const { deliver, reasons, sent } = harness((publisher) => [

@@ -17,6 +17,8 @@ export interface DispatcherOptions extends RetryPolicyOptions {
   isReplyTopic?: (topic: string) => boolean;
   /** true once the consumer stops: a message waiting for a retry gives up */
   isStopping?: () => boolean;
+  /** messages of one partition handled side by side, up to this many (default 1: in log order) */
+  handleConcurrently?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class MessageDispatcher {
   /**
    * Handles deliveries from any partitions: batched types together, first (they are the first
    * message of their order, so no order's messages are reordered), then the rest in partition
-   * order, partitions side by side. Resolves when every one was handled or dead-lettered.
+   * order (or `handleConcurrently` at a time), partitions side by side. Resolves when every one was handled or dead-lettered.
    */
   async dispatch(deliveries: Delivery[]): Promise<void> {
     const parsed = (await Promise.all(deliveries.map((delivery) => this.parse(delivery)))).filter(
@@ -74,9 +76,14 @@ export class MessageDispatcher {
       const key = `${item.topic}/${item.partition}`;
       byPartition.set(key, [...(byPartition.get(key) ?? []), item]);
     }
+    const lanes = Math.max(1, this.options.handleConcurrently ?? 1);
     await Promise.all(
-      [...byPartition.values()].map(async (items) => {
-        for (const item of items) await this.handleOne(item, this.retry.outageDeadline());
+      [...byPartition.values()].flatMap((items) => {
+        // `lanes` workers take the partition's messages in turn (one lane: strictly in log order)
+        let next = 0;
+        return Array.from({ length: Math.min(lanes, items.length) }, async () => {
+          while (next < items.length) await this.handleOne(items[next++], this.retry.outageDeadline());
+        });
       }),
     );
   }

@@ -53,6 +53,12 @@ export interface ServiceDeps {
    * on and stopped first on shutdown.
    */
   consume(definition: ConsumerDefinition): Promise<RunningConsumer>;
+  /**
+   * A publisher with a producer of its own (the same settings; disconnected on shutdown), for
+   * messages that must not queue behind the main publisher's batches (the gateway's read requests
+   * behind its order commands).
+   */
+  separatePublisher(): Promise<Publisher>;
   /** the readiness checks (Kafka, the database, no stalled consumer), for a service that serves /health/ready itself */
   readiness(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
 }
@@ -90,11 +96,17 @@ export async function startService(options: ServiceOptions): Promise<void> {
   logger.info(readsThread ? 'starting the reads thread' : 'starting', { instanceId, node: process.version, pid: process.pid });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopics(kafka, topicSpecs);
-  const publisher = new Publisher(kafka, {
-    maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
-    knownTopics: topicSpecs.map((spec) => spec.topic),
-  });
-  await publisher.connect();
+  const publishers: Publisher[] = [];
+  const separatePublisher = async () => {
+    const created = new Publisher(kafka, {
+      maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+      knownTopics: topicSpecs.map((spec) => spec.topic),
+    });
+    await created.connect();
+    publishers.push(created);
+    return created;
+  };
+  const publisher = await separatePublisher();
   const kafkaHealth = new KafkaHealth(kafka);
 
   const consumers: RunningConsumer[] = [];
@@ -124,11 +136,11 @@ export async function startService(options: ServiceOptions): Promise<void> {
     consumers.push(consumer);
     return consumer;
   };
-  const deps: ServiceDeps = { instanceId, kafka, publisher, logger, consume, readiness: () => runChecks(checks) };
+  const deps: ServiceDeps = { instanceId, kafka, publisher, logger, consume, separatePublisher, readiness: () => runChecks(checks) };
   const stopSteps = (stopWork: Array<() => Promise<unknown>>) => [
     ...consumers.map((consumer) => () => consumer.stop()),
     ...stopWork,
-    () => publisher.disconnect(),
+    ...publishers.map((each) => () => each.disconnect()),
     () => kafkaHealth.close(),
   ];
 

@@ -10,13 +10,16 @@ import type { StockLogRepository } from '../db/stock-log-repository';
  */
 export function inventoryQueriesConsumer(deps: {
   publisher: Pick<Publisher, 'publish' | 'maxMessageBytes'>;
+  /** reads of one partition answered side by side (as many as the reads' database connections) */
+  handleConcurrently: number;
   products: Pick<ProductRepository, 'list' | 'findById'>;
   stockLog: Pick<StockLogRepository, 'movements'>;
 }): ConsumerDefinition {
-  const { publisher, products, stockLog } = deps;
+  const { publisher, handleConcurrently, products, stockLog } = deps;
   return {
     groupId: ConsumerGroups.inventoryServiceQueries,
     topics: [Topics.inventoryQueries],
+    handleConcurrently,
     routes: [
       onQuery(ListProducts, publisher, ({ limit, cursor, includeInactive }) =>
         products.list(limit, cursor, payloadBudget(publisher.maxMessageBytes), { includeInactive }),

@@ -12,12 +12,15 @@ import { answering } from './answering';
  */
 export function orderQueriesConsumer(deps: {
   publisher: Pick<Publisher, 'publish' | 'maxMessageBytes'>;
+  /** reads of one partition answered side by side (as many as the reads' database connections) */
+  handleConcurrently: number;
   orders: Pick<OrderRepository, 'findById' | 'listPage'>;
 }): ConsumerDefinition {
-  const { publisher, orders } = deps;
+  const { publisher, handleConcurrently, orders } = deps;
   return {
     groupId: ConsumerGroups.orderManagementQueries,
     topics: [Topics.orderQueries],
+    handleConcurrently,
     routes: [
       onQuery(LookupOrder, publisher, ({ orderId, caller }) =>
         answering(async () => ({ order: await findOrder(orderId, caller, orders) })),
