@@ -39,6 +39,7 @@ async function main() {
       const queryDatabase = openDatabase({ ...config, DATABASE_POOL_SIZE: config.DATABASE_QUERY_POOL_SIZE });
       const replies = new Publisher(kafka, {
         maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+        timeoutMs: config.KAFKA_PUBLISH_TIMEOUT_MS,
         knownTopics: topicSpecs.map((s) => s.topic),
       });
       await replies.connect();

@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { TopicSpec } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
 import { fixRequestQueueTimer } from './kafkajs-timer-fix';
+import { replicationConfig, topicReplication, type TopicReplication } from './topic-settings';
 
 /** The client's types other projects pass around or read: they import them from here, never from kafkajs. */
 export type { IHeaders, KafkaMessage } from 'kafkajs';
@@ -59,11 +60,23 @@ export interface TopicToEnsure extends TopicSpec {
  * left alone), then waits until every partition of every topic named has a leader. A fresh broker
  * answers "does not host this topic-partition" or "leader not available" for a while after a
  * create, and kafkajs' own wait gives up on the first; this waits for both, up to `timeoutMs`.
+ *
+ * Replication follows `topicReplication` (topic-settings.ts) for the cluster's size: the brokers
+ * the cluster reports, or `expectedBrokers` (the apps pass how many KAFKA_BROKERS names) when that
+ * is more -- so an app started while a broker of its cluster is down fails to create a topic
+ * (INVALID_REPLICATION_FACTOR, and tries again on its restart) rather than quietly creating it
+ * with fewer copies.
  */
-export async function ensureTopics(kafka: Kafka, specs: TopicToEnsure[], { timeoutMs = 60_000 } = {}): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: TopicToEnsure[],
+  { timeoutMs = 60_000, expectedBrokers = 1 }: { timeoutMs?: number; expectedBrokers?: number } = {},
+): Promise<TopicReplication> {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    const { brokers } = await admin.describeCluster();
+    const replication = topicReplication(Math.max(expectedBrokers, brokers.length));
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((spec) => !existing.has(spec.topic));
     if (missing.length > 0) {
@@ -72,8 +85,8 @@ export async function ensureTopics(kafka: Kafka, specs: TopicToEnsure[], { timeo
         topics: missing.map((spec) => ({
           topic: spec.topic,
           numPartitions: spec.numPartitions,
-          replicationFactor: -1,
-          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+          replicationFactor: replication.replicationFactor,
+          configEntries: Object.entries({ ...replicationConfig(replication), ...spec.config }).map(([name, value]) => ({ name, value })),
         })),
       });
     }
@@ -82,6 +95,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicToEnsure[], { timeo
       specs.map((spec) => spec.topic),
       timeoutMs,
     );
+    return replication;
   } finally {
     await admin.disconnect();
   }

@@ -19,6 +19,8 @@ export interface ServiceConfig {
   INSTANCE_ID?: string;
   KAFKA_BROKERS: string[];
   KAFKA_MAX_MESSAGE_BYTES: number;
+  /** how long a publish waits for the broker's ack (Publisher's timeoutMs; its default when unset) */
+  KAFKA_PUBLISH_TIMEOUT_MS?: number;
   HOST: string;
   /** services that consume (ConsumerEnv): how long a message waits out an outage before it is dead-lettered */
   CONSUMER_MAX_OUTAGE_MS?: number;
@@ -79,9 +81,11 @@ export async function startService(options: ServiceOptions): Promise<void> {
   // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
   logger.info('starting', { instanceId, node: process.version, pid: process.pid });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
-  await ensureTopics(kafka, topicSpecs);
+  const replication = await ensureTopics(kafka, topicSpecs, { expectedBrokers: config.KAFKA_BROKERS.length });
+  logger.info('topics ensured', { ...replication, brokers: config.KAFKA_BROKERS });
   const publisher = new Publisher(kafka, {
     maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+    timeoutMs: config.KAFKA_PUBLISH_TIMEOUT_MS,
     knownTopics: topicSpecs.map((spec) => spec.topic),
   });
   await publisher.connect();
