@@ -32,7 +32,9 @@ describe('Publisher timeout', () => {
     const started = Date.now();
     const inFlight = publisher.sendRaw([message('a')]);
     const queued = publisher.sendRaw([message('b')]);
-    await expect(inFlight).rejects.toThrow(new BrokerUnavailableError('the broker did not acknowledge within 300 ms (sent, outcome unknown)'));
+    await expect(inFlight).rejects.toThrow(
+      new BrokerUnavailableError('the broker did not acknowledge within 300 ms (sent, outcome unknown)'),
+    );
     await expect(queued).rejects.toThrow(new BrokerUnavailableError('the broker did not acknowledge within 300 ms (not sent)'));
     const seconds = (Date.now() - started) / 1000;
     expect(seconds).toBeGreaterThanOrEqual(0.29);
