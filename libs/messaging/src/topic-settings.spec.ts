@@ -20,8 +20,9 @@ describe('topicReplication', () => {
     expect(() => topicReplication(1.5)).toThrow(RangeError);
   });
 
-  it('turns into the topic config kafka.sh gives the broker defaults', () => {
+  it('sets min.insync.replicas on replicated topics only (a single broker keeps its default, 1)', () => {
     expect(replicationConfig(topicReplication(3))).toEqual({ 'min.insync.replicas': '2' });
-    expect(replicationConfig(topicReplication(1))).toEqual({ 'min.insync.replicas': '1' });
+    expect(replicationConfig(topicReplication(2))).toEqual({ 'min.insync.replicas': '2' });
+    expect(replicationConfig(topicReplication(1))).toEqual({});
   });
 });

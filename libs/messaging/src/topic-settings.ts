@@ -22,7 +22,10 @@ export function topicReplication(brokerCount: number): TopicReplication {
   return { replicationFactor, minInsyncReplicas: replicationFactor > 1 ? 2 : 1 };
 }
 
-/** The topic-level settings of `topicReplication` (min.insync.replicas; the factor is a create parameter). */
-export function replicationConfig({ minInsyncReplicas }: TopicReplication): Record<string, string> {
-  return { 'min.insync.replicas': String(minInsyncReplicas) };
+/**
+ * The topic-level settings of `topicReplication` (min.insync.replicas; the factor is a create
+ * parameter). None on a single broker, whose default (1) it is: topics there are created as before.
+ */
+export function replicationConfig({ replicationFactor, minInsyncReplicas }: TopicReplication): Record<string, string> {
+  return replicationFactor > 1 ? { 'min.insync.replicas': String(minInsyncReplicas) } : {};
 }
