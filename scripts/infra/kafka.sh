@@ -133,7 +133,7 @@ check_ports_distinct() {
     ports+=($(( KAFKA_PORT + 2 * (n - 1) )) $(( KAFKA_CONTROLLER_PORT + 2 * (n - 1) )))
   done
   if [ "$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)" -ne "${#ports[@]}" ]; then
-    die "client and controller ports collide (${ports[*]}): set KAFKA_CONTROLLER_PORT to neither KAFKA_PORT + an even number"
+    die "client and controller ports collide (${ports[*]}): KAFKA_CONTROLLER_PORT must not be KAFKA_PORT plus an even number (default: KAFKA_PORT + 1)"
   fi
 }
 
