@@ -200,7 +200,7 @@ const brokerKill: Fault = async (system, _publisher, { kafka }) => {
   await shAsync(`bash scripts/infra/kafka.sh kill-node ${second}`);
   // one broker left: with min.insync.replicas 2 no acks=all write can succeed; the gateway must say so quickly
   const probes = [];
-  for (let i = 0; i < 4; i++) probes.push(await probeOrder(system));
+  for (let i = 0; i < 3; i++) probes.push(await probeOrder(system));
   const slowest = Math.max(...probes.map((p) => p.seconds));
   check(
     probes.every((p) => p.status === 503 && p.retryAfter !== null && p.seconds < 8 && p.detail === 'the message broker is unavailable'),
