@@ -4,6 +4,8 @@
  * runs them (gateway on http://127.0.0.1:3000). Ctrl+C stops the apps; `npm run infra:down`
  * stops Kafka and Postgres.
  * ORDERLINE_INSTANCES="order-management=2,inventory-service=2" runs several instances of an app.
+ * KAFKA_CLUSTER_SIZE=3 runs Kafka as a three-broker cluster (scripts/infra/kafka.sh) and gives the
+ * apps all three brokers.
  */
 import { execSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,6 +16,8 @@ const run = (command: string) => execSync(command, { cwd: root, stdio: 'inherit'
 
 async function main() {
   run('bash scripts/infra/up.sh');
+  // the apps (child processes) get the brokers infra:up started: one, or the cluster's three
+  process.env['KAFKA_BROKERS'] ??= execSync('bash scripts/infra/kafka.sh brokers', { cwd: root, encoding: 'utf8' }).trim();
   run('npx nx run-many -t build --output-style=static');
   const port = Number(process.env['PORT'] ?? 3000);
   const instances: Partial<Record<AppName, number>> = {};

@@ -12,27 +12,47 @@
  *   bad-reply-topic   requests naming replyTo "no-such-topic" on every request topic, mid-load
  *   db-refusal        the database refuses the line items of one product for 5 s (→ PROCESSING_FAILED)
  *   broker-refusal    the broker refuses inventory requests over 2,000 bytes for 5 s
+ *   broker-kill       (three-broker cluster only) SIGKILL the leader of orders.commands partition 0
+ *                     mid-load, then a second broker, then bring both back
  *
  * Before the scenarios: every app stops on SIGTERM with exit code 0 within 10 s (and is started
  * again). During kafka-restart and postgres-restart: /health/ready turns 503 while the dependency
  * is down and 200 again after, and a POST during the Kafka outage is answered 503 quickly.
  *
+ * broker-kill runs on the replicated cluster only: `KAFKA_CLUSTER_SIZE=3 npm run faults -- --only broker-kill`
+ * (infra:up then starts three brokers; without KAFKA_CLUSTER_SIZE=3 the scenario is refused, and
+ * a run without --only leaves it out). Topics there have replication factor 3 and
+ * min.insync.replicas 2: after the first kill every acknowledged message is still on two brokers;
+ * with one broker left, every POST must be answered 503 with Retry-After within 8 s (publishes
+ * fail after KAFKA_PUBLISH_TIMEOUT_MS rather than waiting for replicas that are gone). Every order
+ * of this scenario carries an Idempotency-Key: a 503 while a replica is gone has an unknown outcome
+ * (the leader may have appended the command and commits it once the brokers are back), so only a
+ * retry under the same key is safe -- a blind retry of a keyless POST could place the order twice.
+ *
  * Options: --only om-kill,poison   --orders 5000 (om-kill; the others use 60 %)   --concurrency 32
  * Prints `accepted / final / lost / duplicated` and stock conservation per scenario; exits 1 if
  * any scenario lost or doubled anything or stock does not add up.
  */
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { publishPoison } from './poison';
 import { createLogger } from '@orderline/logging';
-import { Publisher, createKafka } from '@orderline/messaging';
-import { createTestCustomer, signToken, startSystem, testPrisma, type RunningSystem } from '@orderline/testing';
-import { runLoad } from './load';
+import { ConfigResourceTypes } from 'kafkajs';
+import { Topics } from '@orderline/contracts';
+import { Publisher, createKafka, type Kafka } from '@orderline/messaging';
+import { createTestCustomer, signToken, startSystem, testPrisma, waitFor, type RunningSystem } from '@orderline/testing';
+import { runLoad, type LoadOptions } from './load';
 import { badReplyTopics, brokerRefusal, databaseRefusal, oversizedOrders, type AttackContext } from './stall-attacks';
 import { verify, type Verdict } from './check';
 
 const root = path.resolve(__dirname, '../..');
 const sh = (command: string) => execSync(command, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+/** `sh` without blocking this process: the load goes on while a broker starts */
+const shAsync = (command: string) =>
+  new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
+  });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function option(name: string, fallback: string): string {
@@ -95,7 +115,108 @@ async function watchReadiness(system: RunningSystem, dependency: string, outage:
   );
 }
 
-const scenarios: Record<string, { fault: Fault; share: number }> = {
+/** One keyless order for CUST01 (not a scenario's customer or products): its status, Retry-After and seconds. */
+async function probeOrder(system: RunningSystem) {
+  const started = Date.now();
+  const res = await fetch(`${system.gatewayUrl}/api/v1/orders`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${signToken({ sub: 'CUST01', role: 'customer' })}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      items: [{ productId: 'PROD-0001', quantity: 1 }],
+      shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'DE' },
+    }),
+    signal: AbortSignal.timeout(60_000),
+  }).catch(() => undefined);
+  const body = (await res?.json().catch(() => undefined)) as { detail?: string } | undefined;
+  return { status: res?.status, retryAfter: res?.headers.get('retry-after'), detail: body?.detail, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The broker (kafka.sh's node number = its node.id) leading partition `partition` of `topic`; -1 while none does. */
+async function leaderOf(kafka: Kafka, topic: string, partition: number): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** How `topic` is replicated: the fewest replicas and in-sync replicas of any partition, and its min.insync.replicas. */
+async function replicationOf(kafka: Kafka, topic: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics[0]?.partitions ?? [];
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    });
+    return {
+      replicas: Math.min(...partitions.map((p) => p.replicas.length)),
+      inSync: Math.min(...partitions.map((p) => p.isr.length)),
+      minInsyncReplicas: resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue,
+    };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+const clusterSize = Number(process.env['KAFKA_CLUSTER_SIZE'] ?? 1);
+
+/**
+ * broker-kill: SIGKILL the leader of orders.commands partition 0, wait until another broker leads
+ * it, SIGKILL a second broker (not the new leader, which now waits for a replica that is gone),
+ * probe POSTs while one broker is left, then start both again (kafka.sh start brings back the
+ * missing nodes and waits until the cluster answers).
+ */
+const brokerKill: Fault = async (system, _publisher, { kafka }) => {
+  // what the apps created (ensureTopics, topicReplication): every partition on all three brokers, two needed in sync
+  for (const topic of [Topics.orderCommands, Topics.orderEvents, Topics.inventoryRequests]) {
+    const r = await replicationOf(kafka, topic);
+    check(
+      r.replicas === 3 && r.inSync === 3 && r.minInsyncReplicas === '2',
+      `broker-kill: ${topic} has ${r.replicas} replicas per partition (${r.inSync} in sync), min.insync.replicas ${r.minInsyncReplicas}`,
+    );
+  }
+  const first = await leaderOf(kafka, Topics.orderCommands, 0);
+  check(first >= 1 && first <= clusterSize, `broker-kill: orders.commands partition 0 is led by broker ${first}`);
+  const killedAt = Date.now();
+  await shAsync(`bash scripts/infra/kafka.sh kill-node ${first}`);
+  const next = await waitFor(
+    async () => {
+      const leader = await leaderOf(kafka, Topics.orderCommands, 0).catch(() => -1);
+      return leader >= 1 && leader !== first ? leader : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: `a new leader of ${Topics.orderCommands} partition 0` },
+  );
+  check(
+    true,
+    `broker-kill: broker ${next} leads orders.commands partition 0 ${((Date.now() - killedAt) / 1000).toFixed(1)} s after broker ${first} was killed`,
+  );
+  const second = Array.from({ length: clusterSize }, (_, i) => i + 1).find((n) => n !== first && n !== next) as number;
+  await shAsync(`bash scripts/infra/kafka.sh kill-node ${second}`);
+  // one broker left: with min.insync.replicas 2 no acks=all write can succeed; the gateway must say so quickly
+  const probes = [];
+  for (let i = 0; i < 3; i++) probes.push(await probeOrder(system));
+  const slowest = Math.max(...probes.map((p) => p.seconds));
+  check(
+    probes.every((p) => p.status === 503 && p.retryAfter !== null && p.seconds < 8 && p.detail === 'the message broker is unavailable'),
+    `broker-kill: with one broker left, POSTs answered ${probes.map((p) => `${p.status} (Retry-After ${p.retryAfter}) in ${p.seconds.toFixed(1)} s`).join(', ')}; slowest ${slowest.toFixed(1)} s (${[...new Set(probes.map((p) => p.detail))].join('; ')})`,
+  );
+  const restarted = Date.now();
+  await shAsync('bash scripts/infra/kafka.sh start');
+  console.log(`[faults] broker-kill: brokers ${first} and ${second} back in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
+  const accepting = await untilStatus(`${system.gatewayUrl}/health/ready`, 200, 60_000).catch(() => NaN);
+  check(!Number.isNaN(accepting), `broker-kill: the gateway is ready again after the brokers came back`);
+};
+
+const scenarios: Record<
+  string,
+  { fault: Fault; share: number; clusterOnly?: boolean; load?: Partial<LoadOptions>; appEnv?: Record<string, string> }
+> = {
   'om-kill': { fault: killAndRestart('order-management'), share: 1 },
   'inventory-kill': { fault: killAndRestart('inventory-service'), share: 0.6 },
   'kafka-restart': {
@@ -103,17 +224,11 @@ const scenarios: Record<string, { fault: Fault; share: number }> = {
       watchReadiness(system, 'kafka', async () => {
         sh('bash scripts/infra/kafka.sh stop');
         await untilStatus(`${system.gatewayUrl}/health/ready`, 503, 30_000).catch(() => undefined);
-        const started = Date.now();
-        const res = await fetch(`${system.gatewayUrl}/api/v1/orders`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${signToken({ sub: 'CUST01', role: 'customer' })}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            items: [{ productId: 'PROD-0001', quantity: 1 }],
-            shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'DE' },
-          }),
-        }).catch(() => undefined);
-        const seconds = (Date.now() - started) / 1000;
-        check(res?.status === 503 && seconds < 10, `a POST while Kafka is down is answered ${res?.status} in ${seconds.toFixed(1)} s`);
+        const probe = await probeOrder(system);
+        check(
+          probe.status === 503 && probe.seconds < 10,
+          `a POST while Kafka is down is answered ${probe.status} in ${probe.seconds.toFixed(1)} s`,
+        );
         await sleep(2_000);
         sh('bash scripts/infra/kafka.sh start');
       }),
@@ -133,16 +248,40 @@ const scenarios: Record<string, { fault: Fault; share: number }> = {
   'bad-reply-topic': { fault: attack(badReplyTopics), share: 0.4 },
   'db-refusal': { fault: attack(databaseRefusal), share: 0.4 },
   'broker-refusal': { fault: attack(brokerRefusal), share: 0.4 },
+  'broker-kill': {
+    fault: brokerKill,
+    share: 0.4,
+    clusterOnly: true,
+    // keyed: a 503 during the kills may still be committed later (see the header); the outage lasts
+    // longer than the usual retry budget while the brokers start again
+    load: { everyOrderKeyed: true, retryForMs: 240_000 },
+    // admission control would answer the POSTs of the one-broker phase 503 before they reach the
+    // broker (the orders accepted before the kills are undecided for seconds by then): lifted, so
+    // the probes measure the publish path (a caller with no backlog behind it meets that path)
+    appEnv: { ADMISSION_MAX_DECISION_LAG_MS: '600000' },
+  },
 };
 
 async function main() {
-  const only = option('only', Object.keys(scenarios).join(',')).split(',');
+  const cluster = clusterSize >= 3;
+  const fitting = Object.keys(scenarios).filter((name) => cluster || !scenarios[name].clusterOnly);
+  const only = option('only', fitting.join(',')).split(',');
   const orders = Number(option('orders', '5000'));
   const concurrency = Number(option('concurrency', '32'));
   for (const name of only) if (!scenarios[name]) throw new Error(`unknown scenario ${name}`);
+  for (const name of only) {
+    if (!fitting.includes(name))
+      throw new Error(`${name} needs the three-broker cluster: KAFKA_CLUSTER_SIZE=3 npm run faults -- --only ${name}`);
+  }
 
   sh('bash scripts/infra/up.sh');
+  // the apps (child processes) and this script's own clients use the brokers infra:up started
+  process.env['KAFKA_BROKERS'] ??= execSync('bash scripts/infra/kafka.sh brokers', { cwd: root, encoding: 'utf8' }).trim();
+  const brokers = process.env['KAFKA_BROKERS'].split(',');
+  console.log(`[faults] Kafka: ${brokers.join(', ')}${cluster ? ` (a cluster of ${clusterSize})` : ''}`);
   sh('npx nx run-many -t build --output-style=static');
+  const appEnv: Record<string, string> = Object.assign({}, ...only.map((name) => scenarios[name].appEnv ?? {}));
+  if (Object.keys(appEnv).length > 0) console.log(`[faults] for ${only.join(', ')} the apps run with ${JSON.stringify(appEnv)}`);
   const system = await startSystem({
     basePort: 3400,
     logDir: path.join(root, 'test-output', 'faults'),
@@ -153,10 +292,11 @@ async function main() {
       ORDER_RATE_LIMIT_BURST: '1000000',
       MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000',
       GATEWAY_PEERS_GROUP: `faults-peers-${process.pid}`,
+      ...appEnv,
     },
   });
   const prisma = testPrisma();
-  const kafka = createKafka({ clientId: 'faults', brokers: ['127.0.0.1:9092'], logger: createLogger('faults', 'error') });
+  const kafka = createKafka({ clientId: 'faults', brokers, logger: createLogger('faults', 'error') });
   const publisher = new Publisher(kafka);
   await publisher.connect();
 
@@ -172,7 +312,7 @@ async function main() {
     for (const instance of system.instances) await instance.ready();
 
     for (const name of only) {
-      const { fault, share } = scenarios[name];
+      const { fault, share, load: loadOptions } = scenarios[name];
       const count = Math.round(orders * share);
       const customerId = await createTestCustomer(prisma);
       // 20 products holding 80 % of what the orders ask for: most confirm, some run out of stock.
@@ -199,6 +339,7 @@ async function main() {
         orders: count,
         concurrency,
         faultAt: Math.round(count * 0.3),
+        ...loadOptions,
         onFault: async () => {
           console.log(`[faults] ${name}: injecting the fault`);
           await fault(system, publisher, { gatewayUrl: system.gatewayUrl, prisma, kafka, publisher, productIds });

@@ -22,6 +22,10 @@ export interface LoadOptions {
   onFault: () => Promise<void>;
   /** the whole load stops after this long, whatever is left (default 5 minutes) */
   budgetMs?: number;
+  /** every order with an Idempotency-Key (default: every other one) */
+  everyOrderKeyed?: boolean;
+  /** how long one order is retried before the client gives up (default 60 s) */
+  retryForMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Places `orders` orders through the gateway like a careful client: every other order carries an
  * Idempotency-Key, and a failed attempt (503/504, connection refused) is retried with the same
- * key for up to 60 s — so retries can never create a second order. Orders without a key are
+ * key for up to 60 s (retryForMs) — so retries can never create a second order. Orders without a key are
  * retried only when no 202 came back (a 202 means the command is durable in Kafka).
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -42,12 +46,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const overBudget = () => Date.now() > budgetEnds;
 
   const placeOne = async (n: number) => {
-    const key = n % 2 === 0 ? `fault-${randomUUID()}` : undefined;
+    const key = options.everyOrderKeyed || n % 2 === 0 ? `fault-${randomUUID()}` : undefined;
     const body = JSON.stringify({
       items: [{ productId: options.productIds[n % options.productIds.length], quantity: 1 + (n % 2) }],
       shippingAddress: { line1: `${n} Fault Street`, city: 'Berlin', postalCode: '10115', country: 'DE' },
     });
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + (options.retryForMs ?? 60_000);
     while (Date.now() < deadline && !overBudget()) {
       try {
         const res = await fetch(`${options.gatewayUrl}/api/v1/orders`, {

@@ -62,6 +62,15 @@ export const CommonEnv = z.object({
     .describe(
       "largest message an app publishes (key + value + headers); larger ones are refused before they reach the broker. Keep it below the broker's `max.message.bytes` (1 MiB by default in Kafka and Redpanda); list pages and stock reservations are cut to fit it",
     ),
+  KAFKA_PUBLISH_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(120_000)
+    .default(5_000)
+    .describe(
+      'how long a publish waits for the ack of the in-sync replicas (acks=all); then it fails (the gateway answers 503 with Retry-After) instead of hanging, e.g. while two of three brokers are down',
+    ),
   HOST: z.string().default('127.0.0.1').describe('address the HTTP (gateway) or health server binds to; `0.0.0.0` in containers'),
 });
 

@@ -1,4 +1,5 @@
 export * from './kafka';
+export * from './topic-settings';
 export * from './envelope';
 export * from './publisher';
 export * from './routes';

@@ -66,6 +66,8 @@ export interface RawMessage {
 interface Queued {
   messages: RawMessage[];
   bytes: number;
+  /** the call was answered already (its timeout ran out): a late ack or failure changes nothing */
+  settled?: boolean;
   /** sent in a produce request of its own: a request it shared was refused, find out whose fault */
   alone?: boolean;
   resolve(): void;
@@ -124,7 +126,19 @@ export interface PublisherOptions {
   knownTopics?: Iterable<string>;
   maxBatchMessages?: number;
   maxInFlight?: number;
+  /**
+   * How long `publish` waits for the broker's ack before failing with BrokerUnavailableError
+   * (default 5 s); also how long the broker may wait for the in-sync replicas (the produce request's
+   * `timeout`). Without it a publish hangs while the partition's leader waits for a replica that
+   * is gone, e.g. with two of three brokers down. A call still queued when its time runs out is
+   * dropped unsent; one in flight has an unknown outcome (the leader may commit it once the
+   * replicas are back), which is why a client retries with an Idempotency-Key.
+   */
+  timeoutMs?: number;
 }
+
+/** The default of PublisherOptions.timeoutMs (KAFKA_PUBLISH_TIMEOUT_MS in the apps). */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 
 export class Publisher {
   private readonly producer: Producer;
@@ -136,6 +150,7 @@ export class Publisher {
   private readonly knownTopics?: Set<string>;
   private readonly maxBatchMessages: number;
   private readonly maxInFlight: number;
+  private readonly timeoutMs: number;
 
   constructor(kafka: Kafka, options: PublisherOptions = {}) {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -143,6 +158,7 @@ export class Publisher {
     this.knownTopics = options.knownTopics ? new Set(options.knownTopics) : undefined;
     this.maxBatchMessages = options.maxBatchMessages ?? 1_000;
     this.maxInFlight = options.maxInFlight ?? 1;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       // murmur2 on the key, as the Java client and Redpanda's tools partition
@@ -215,7 +231,28 @@ export class Publisher {
   private enqueue(messages: RawMessage[], bytes: number): Promise<void> {
     this.queuedBytes += bytes;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages, bytes, resolve, reject });
+      const queued: Queued = {
+        messages,
+        bytes,
+        resolve: () => settle(() => resolve()),
+        reject: (error) => settle(() => reject(error)),
+      };
+      const timer = setTimeout(() => {
+        const waiting = this.queue.indexOf(queued);
+        if (waiting >= 0) this.queue.splice(waiting, 1);
+        queued.reject(
+          new BrokerUnavailableError(
+            `the broker did not acknowledge within ${this.timeoutMs} ms (${waiting >= 0 ? 'not sent' : 'sent, outcome unknown'})`,
+          ),
+        );
+      }, this.timeoutMs);
+      const settle = (answer: () => void) => {
+        if (queued.settled) return;
+        queued.settled = true;
+        clearTimeout(timer);
+        answer();
+      };
+      this.queue.push(queued);
       void this.flush();
     }).finally(() => {
       this.queuedBytes -= bytes;
@@ -250,7 +287,8 @@ export class Publisher {
             if (refusal && batch.length > 1) {
               // one caller's message spoilt a request shared with others: each call goes again on
               // its own, so only the guilty one is refused
-              this.queue.unshift(...batch.map((queued) => ({ ...queued, alone: true })));
+              for (const queued of batch) queued.alone = true;
+              this.queue.unshift(...batch.filter((queued) => !queued.settled));
               return;
             }
             const message = `could not publish to Kafka: ${(error as Error).message}`;
@@ -276,6 +314,7 @@ export class Publisher {
     }
     await this.producer.sendBatch({
       acks: -1,
+      timeout: this.timeoutMs,
       topicMessages: [...byTopic].map(([topic, list]) => ({
         topic,
         messages: list.map(({ key, value, headers }) => ({ key, value, headers })),

@@ -20,6 +20,8 @@ export interface ServiceConfig {
   INSTANCE_ID?: string;
   KAFKA_BROKERS: string[];
   KAFKA_MAX_MESSAGE_BYTES: number;
+  /** how long a publish waits for the broker's ack (Publisher's timeoutMs; its default when unset) */
+  KAFKA_PUBLISH_TIMEOUT_MS?: number;
   HOST: string;
   /** services that consume (ConsumerEnv): how long a message waits out an outage before it is dead-lettered */
   CONSUMER_MAX_OUTAGE_MS?: number;
@@ -95,11 +97,13 @@ export async function startService(options: ServiceOptions): Promise<void> {
   // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
   logger.info(readsThread ? 'starting the reads thread' : 'starting', { instanceId, node: process.version, pid: process.pid });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
-  await ensureTopics(kafka, topicSpecs);
+  const replication = await ensureTopics(kafka, topicSpecs, { expectedBrokers: config.KAFKA_BROKERS.length });
+  if (!readsThread) logger.info('topics ensured', { ...replication, brokers: config.KAFKA_BROKERS });
   const publishers: Publisher[] = [];
   const separatePublisher = async () => {
     const created = new Publisher(kafka, {
       maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+      timeoutMs: config.KAFKA_PUBLISH_TIMEOUT_MS,
       knownTopics: topicSpecs.map((spec) => spec.topic),
     });
     await created.connect();

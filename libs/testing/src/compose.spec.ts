@@ -254,6 +254,23 @@ describe('docker-compose.yml (services shared by the apps)', () => {
     expect(composeService(compose, 'postgres').healthcheck?.test).toBeDefined();
   });
 
+  it('the cluster profile: the apps get all three Redpanda nodes, each joining the first and advertising itself', () => {
+    const cluster = loadCompose({
+      vars: { ...REQUIRED_COMPOSE_VARIABLES, ORDERLINE_KAFKA_BROKERS: 'redpanda:9092,redpanda-1:9092,redpanda-2:9092' },
+    });
+    const brokers = (serviceEnv(cluster, 'gateway')['KAFKA_BROKERS'] ?? '').split(',');
+    expect(brokers).toHaveLength(3);
+    expect(kafkaBrokerProblems(cluster, brokers)).toEqual([]);
+    for (const node of ['redpanda-1', 'redpanda-2']) {
+      const service = composeService(cluster, node) as { profiles?: string[]; command?: string[] };
+      expect(service.profiles).toEqual(['cluster']);
+      expect(service.command).toContain('--seeds redpanda:33145');
+      expect(dependsOn(composeService(cluster, node))).toEqual({ redpanda: 'service_healthy' });
+    }
+    // without the profile's variable: the one node, as before
+    expect(serviceEnv(compose, 'gateway')['KAFKA_BROKERS']).toBe('redpanda:9092');
+  });
+
   it('Redpanda Console reaches the broker', () => {
     const brokers = (serviceEnv(compose, 'redpanda-console')['KAFKA_BROKERS'] ?? '').split(',');
     expect(kafkaBrokerProblems(compose, brokers)).toEqual([]);
