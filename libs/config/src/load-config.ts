@@ -63,6 +63,20 @@ export const CommonEnv = z.object({
       "largest message an app publishes (key + value + headers); larger ones are refused before they reach the broker. Keep it below the broker's `max.message.bytes` (1 MiB by default in Kafka and Redpanda); list pages and stock reservations are cut to fit it",
     ),
   HOST: z.string().default('127.0.0.1').describe('address the HTTP (gateway) or health server binds to; `0.0.0.0` in containers'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .optional()
+    .describe(
+      'OpenTelemetry collector (OTLP over HTTP, JSON): when set, the app records spans and exports them to `<endpoint>/v1/traces`; unset, tracing is off (an incoming `traceparent` is still passed on unchanged). See docs/architecture.md, Traces',
+    ),
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60_000)
+    .default(5_000)
+    .describe('with tracing on: how long ended spans wait (ms) to be exported together'),
 });
 
 export const DatabaseEnv = z.object({

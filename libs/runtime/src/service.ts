@@ -1,6 +1,7 @@
 import type { Kafka } from '@orderline/messaging';
 import { topicSpecs } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
+import { startTracing } from '@orderline/tracing';
 import {
   KafkaHealth,
   Publisher,
@@ -24,6 +25,10 @@ export interface ServiceConfig {
   CONSUMER_MAX_OUTAGE_MS?: number;
   /** services that consume: readiness fails while a partition has made no progress for this long */
   CONSUMER_STALL_MS?: number;
+  /** where spans are exported (OTLP over HTTP); unset: tracing is off */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** how long ended spans wait to be exported together (ms) */
+  OTEL_BSP_SCHEDULE_DELAY?: number;
 }
 
 /**
@@ -76,8 +81,14 @@ export async function startService(options: ServiceOptions): Promise<void> {
   const { name, config, logger, database } = options;
   initMetrics(name);
   const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
+  const tracing = startTracing({
+    serviceName: name,
+    instanceId,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+  });
   // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
-  logger.info('starting', { instanceId, node: process.version, pid: process.pid });
+  logger.info('starting', { instanceId, node: process.version, pid: process.pid, tracing: tracing.enabled });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopics(kafka, topicSpecs);
   const publisher = new Publisher(kafka, {
@@ -125,5 +136,7 @@ export async function startService(options: ServiceOptions): Promise<void> {
     () => kafkaHealth.close(),
     ...(health ? [() => new Promise((resolve) => health.close(resolve))] : []),
     ...(database ? [() => database.close()] : []),
+    // last: the spans of the shutdown's own work go out too
+    () => tracing.shutdown(),
   ]);
 }
