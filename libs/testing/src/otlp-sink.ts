@@ -24,6 +24,8 @@ export interface OtlpSink {
   watch(traceId: string): void;
   /** the watched trace's spans received so far */
   spans(traceId: string): SinkSpan[];
+  /** spans received in all, watched or not */
+  received(): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ function attributesOf(list: OtlpAttribute[] = []): SinkSpan['attributes'] {
  */
 export async function startOtlpSink(port = 0, host = '127.0.0.1'): Promise<OtlpSink> {
   const watched = new Map<string, SinkSpan[]>();
+  let received = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -85,6 +88,7 @@ export async function startOtlpSink(port = 0, host = '127.0.0.1'): Promise<OtlpS
           const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
           for (const scope of resourceSpans.scopeSpans ?? []) {
             for (const span of scope.spans ?? []) {
+              received++;
               watched.get(span.traceId)?.push({
                 service,
                 name: span.name,
@@ -115,6 +119,7 @@ export async function startOtlpSink(port = 0, host = '127.0.0.1'): Promise<OtlpS
     endpoint: `http://${host}:${boundPort}`,
     watch: (traceId) => void (watched.has(traceId) || watched.set(traceId, [])),
     spans: (traceId) => [...(watched.get(traceId) ?? [])],
+    received: () => received,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
