@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { Headers, defineMessage, type Envelope, type OutboxRow } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import { startTracing, type Tracing } from '@orderline/tracing';
-import { waitFor } from '@orderline/testing';
 import type { Delivery } from './dead-letter';
 import { MessageDispatcher, traceOfMessage } from './dispatcher';
 import { newEnvelope } from './envelope';
@@ -67,6 +66,15 @@ function echoing(publisher: Publisher, { batched = false } = {}) {
 }
 
 const note = (n: number) => newEnvelope(Note, { n }, `c-${n}`);
+
+/** Waits until `done()` holds (libs/testing's helper cannot be imported here: libs/testing depends on this lib). */
+async function waitUntil(done: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 describe('tracing off', () => {
   it('passes an incoming traceparent (and tracestate) on unchanged to what the handler publishes', async () => {
@@ -197,7 +205,7 @@ describe('outbox relay', () => {
       logger,
       idleMs: 10,
     });
-    await waitFor(() => sent.length >= rows.length, { what: 'the rows to be published' });
+    await waitUntil(() => sent.length >= rows.length, 'the rows to be published');
     await relay.stop();
     return sent;
   }
@@ -216,7 +224,7 @@ describe('outbox relay', () => {
     });
     try {
       const sent = await relayed([row('1', { traceparent })]);
-      await waitFor(() => spans.length > 0, { what: 'the relay span' });
+      await waitUntil(() => spans.length > 0, 'the relay span');
       const [send] = spans;
       expect(send.name).toBe('send test.echoes');
       expect(send.parentSpanContext?.spanId).toBe(CLIENT_SPAN);

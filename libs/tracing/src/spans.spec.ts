@@ -1,6 +1,6 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { activeTraceHeaders, inSpan, isTracing, startSpan, traceHeadersFrom } from './spans';
+import { activeTraceHeaders, inSpan, isTracing, startSpan, traceHeadersFrom, type TraceHeaders } from './spans';
 import { startTracing, type Tracing } from './tracing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -13,7 +13,9 @@ describe('traceHeadersFrom', () => {
     expect(traceHeadersFrom({ traceparent: [incoming.traceparent] })).toEqual({ traceparent: incoming.traceparent });
     expect(traceHeadersFrom({ traceparent: Buffer.from(incoming.traceparent), tracestate: Buffer.from('vendor=abc') })).toEqual(incoming);
     // a later version may carry more fields: kept
-    expect(traceHeadersFrom({ traceparent: `01-${TRACE_ID}-${PARENT_ID}-01-more` })?.traceparent).toBe(`01-${TRACE_ID}-${PARENT_ID}-01-more`);
+    expect(traceHeadersFrom({ traceparent: `01-${TRACE_ID}-${PARENT_ID}-01-more` })?.traceparent).toBe(
+      `01-${TRACE_ID}-${PARENT_ID}-01-more`,
+    );
   });
 
   it('drops what is not a valid traceparent, and a tracestate over 512 characters', () => {
@@ -73,7 +75,11 @@ describe('tracing on', () => {
 
   it('continues the incoming trace: a child span, whose headers name it', async () => {
     expect(isTracing()).toBe(true);
-    const consumed = startSpan('process orders.commands', { kind: 'consumer', parent: incoming, attributes: { 'messaging.system': 'kafka' } });
+    const consumed = startSpan('process orders.commands', {
+      kind: 'consumer',
+      parent: incoming,
+      attributes: { 'messaging.system': 'kafka' },
+    });
     const headers = consumed.headers;
     expect(headers?.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
     expect(headers?.traceparent).not.toContain(PARENT_ID);
@@ -100,7 +106,7 @@ describe('tracing on', () => {
     const second = startSpan('process', { kind: 'consumer', parent: incoming });
     expect(first.headers?.traceparent.split('-')[1]).not.toBe(TRACE_ID);
     await expect(
-      inSpan('batch', { parent: first.headers, links: [first.headers!, second.headers!] }, async () => {
+      inSpan('batch', { parent: first.headers, links: [first.headers, second.headers] as TraceHeaders[] }, async () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
