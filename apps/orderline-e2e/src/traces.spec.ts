@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { Topics } from '@orderline/contracts';
-import { createTestProduct, startOtlpSink, testPrisma, waitFor, type OtlpSink, type SinkSpan } from '@orderline/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { CreateOrder, Topics } from '@orderline/contracts';
+import { createLogger } from '@orderline/logging';
+import { Publisher, createKafka, newEnvelope } from '@orderline/messaging';
+import { createTestProduct, startOtlpSink, testPrisma, validAddress, waitFor, type OtlpSink, type SinkSpan } from '@orderline/testing';
 import { api, bearer, customerToken, orderBody, waitForDecision } from './support/api';
 
 /**
@@ -8,12 +10,15 @@ import { api, bearer, customerToken, orderBody, waitForDecision } from './suppor
  * each order is sent with a `traceparent` of the test's own, so its trace is known in advance.
  */
 const prisma = testPrisma();
+const publisher = new Publisher(createKafka({ clientId: 'e2e-traces', brokers: ['127.0.0.1:9092'], logger: createLogger('e2e', 'error') }));
 let sink: OtlpSink;
 beforeAll(async () => {
   sink = await startOtlpSink(Number(process.env['SYSTEM_OTLP_PORT'] ?? 3199));
+  await publisher.connect();
 });
 afterAll(async () => {
   await sink.close();
+  await publisher.disconnect();
   await prisma.$disconnect();
 });
 
@@ -117,35 +122,52 @@ describe('traces', () => {
     expect(spans.filter((s) => s.statusCode === 2)).toEqual([]);
   });
 
-  it('orders decided together keep traces of their own; the batch that decided them links to each', async () => {
+  it('orders decided in one batch keep traces of their own; the batch is in the first one’s, linked to each', async () => {
     const product = await createTestProduct(prisma, { stock: 10, unitPrice: '5.00' });
-    const traces = Array.from({ length: 4 }, newTrace);
-    await Promise.all(traces.map((trace) => placeTracedOrder(trace, product.id)));
-
-    for (const { traceId } of traces) {
-      const spans = await waitFor(() => (sink.spans(traceId).some(isRelayPublish) ? sink.spans(traceId) : undefined), {
-        timeoutMs: 15_000,
-        intervalMs: 100,
-        what: `the relay's span in trace ${traceId}`,
-      });
-      const handled = one(spans, 'command consume', consumesFrom('order-management', Topics.orderCommands));
-      expect(one(spans, 'relay publish', isRelayPublish).parentSpanId).toBe(handled.spanId);
-    }
-    // a batch of several is in the trace of its first order, linked to every order in it
-    const handledIds = new Map(
-      traces.flatMap(({ traceId }) =>
-        sink
-          .spans(traceId)
-          .filter(consumesFrom('order-management', Topics.orderCommands))
-          .map((s) => [s.spanId, traceId]),
-      ),
+    const traces = Array.from({ length: 3 }, newTrace);
+    const orderIds = traces.map(() => randomUUID());
+    for (const { traceId } of traces) sink.watch(traceId);
+    // three CreateOrders in one produce request to one partition (one key): one fetch, one decision batch
+    await publisher.publish(
+      ...traces.map(({ traceId, clientSpanId }, i) => ({
+        topic: Topics.orderCommands,
+        key: orderIds[0],
+        envelope: newEnvelope(
+          CreateOrder,
+          { orderId: orderIds[i], customerId: 'CUST01', items: [{ productId: product.id, quantity: 1 }], shippingAddress: validAddress },
+          `traces-${orderIds[i]}`,
+        ),
+        headers: { traceparent: `00-${traceId}-${clientSpanId}-01` },
+      })),
     );
-    const batches = traces.flatMap(({ traceId }) => sink.spans(traceId).filter((s) => s.name === 'process CreateOrder batch'));
-    for (const batch of batches) {
-      expect(batch).toMatchObject({ service: 'order-management', kind: 'consumer' });
-      expect(handledIds.has(batch.parentSpanId)).toBe(true);
-      expect(batch.links.length).toBe(batch.attributes['messaging.batch.message_count']);
-      expect(batch.links.map((link) => link.spanId)).toContain(batch.parentSpanId);
-    }
+    for (const orderId of orderIds) expect((await waitForDecision(orderId)).status).toBe('CONFIRMED');
+
+    // each order: its command's handling continues its sender's span, and its event's publish continues that
+    const handled = await Promise.all(
+      traces.map(async ({ traceId, clientSpanId }, i) => {
+        const spans = await waitFor(() => (sink.spans(traceId).some(isRelayPublish) ? sink.spans(traceId) : undefined), {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+          what: `the relay's span in the trace of order ${orderIds[i]}`,
+        });
+        const consumed = one(spans, 'command consume', consumesFrom('order-management', Topics.orderCommands));
+        expect(consumed.parentSpanId).toBe(clientSpanId);
+        expect(one(spans, 'relay publish', isRelayPublish)).toMatchObject({
+          parentSpanId: consumed.spanId,
+          attributes: expect.objectContaining({ 'messaging.kafka.message.key': orderIds[i] }),
+        });
+        return consumed;
+      }),
+    );
+    // the batch: in the first order's trace, linked to every order's; the shared requests are under it
+    const firstTrace = sink.spans(traces[0].traceId);
+    const batch = one(firstTrace, 'decision batch', (s) => s.name === 'process CreateOrder batch');
+    expect(batch).toMatchObject({ service: 'order-management', kind: 'consumer', parentSpanId: handled[0].spanId });
+    expect(batch.attributes['messaging.batch.message_count']).toBe(3);
+    expect(batch.links).toEqual(handled.map(({ traceId, spanId }) => ({ traceId, spanId })));
+    const requests = firstTrace.filter((s) => s.service === 'order-management' && s.kind === 'client' && s.name.startsWith('request '));
+    expect(requests.map((s) => s.name).sort()).toEqual(['request GetCustomers', 'request ReserveStock']);
+    for (const request of requests) expect(request.parentSpanId).toBe(batch.spanId);
+    for (const trace of traces.slice(1)) expect(sink.spans(trace.traceId).filter((s) => s.name.startsWith('request '))).toEqual([]);
   });
 });
