@@ -77,6 +77,18 @@ export const CommonEnv = z.object({
     .max(60_000)
     .default(5_000)
     .describe('with tracing on: how long ended spans wait (ms) to be exported together'),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on')
+    .describe(
+      'with tracing on: which traces starting in this app are recorded (all, none, or a ratio: OTEL_TRACES_SAMPLER_ARG); a trace that came in (`traceparent`) is recorded as its sampled flag says, so `parentbased_always_off` records only the traces callers ask for',
+    ),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe('with `parentbased_traceidratio`: the share of new traces recorded, 0 to 1'),
 });
 
 export const DatabaseEnv = z.object({

@@ -1,7 +1,7 @@
 import type { Kafka } from '@orderline/messaging';
 import { topicSpecs } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { startTracing } from '@orderline/tracing';
+import { startTracing, type TracesSampler } from '@orderline/tracing';
 import {
   KafkaHealth,
   Publisher,
@@ -29,6 +29,9 @@ export interface ServiceConfig {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   /** how long ended spans wait to be exported together (ms) */
   OTEL_BSP_SCHEDULE_DELAY?: number;
+  /** which traces starting here are recorded, and the ratio for `parentbased_traceidratio` */
+  OTEL_TRACES_SAMPLER?: TracesSampler;
+  OTEL_TRACES_SAMPLER_ARG?: number;
 }
 
 /**
@@ -86,6 +89,8 @@ export async function startService(options: ServiceOptions): Promise<void> {
     instanceId,
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+    sampler: config.OTEL_TRACES_SAMPLER,
+    samplerRatio: config.OTEL_TRACES_SAMPLER_ARG,
   });
   // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
   logger.info('starting', { instanceId, node: process.version, pid: process.pid, tracing: tracing.enabled });

@@ -130,3 +130,34 @@ describe('tracing on', () => {
     expect(startSpan('after').headers).toBeUndefined();
   });
 });
+
+describe('sampling (parentbased_always_off)', () => {
+  it('records only the traces a caller asks for (a sampled traceparent), and still passes the others on', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing({ serviceName: 'test', exporter, sampler: 'parentbased_always_off' });
+    try {
+      const unasked = startSpan('new trace');
+      expect(unasked.headers?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      unasked.end();
+      const unsampled = startSpan('not sampled', { parent: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00` } });
+      expect(unsampled.headers?.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+      unsampled.end();
+      startSpan('asked for', { parent: incoming }).end();
+      expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['asked for']);
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it('records a share of new traces with parentbased_traceidratio', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing({ serviceName: 'test', exporter, sampler: 'parentbased_traceidratio', samplerRatio: 0.5 });
+    try {
+      for (let i = 0; i < 400; i++) startSpan('new trace').end();
+      expect(exporter.getFinishedSpans().length).toBeGreaterThan(120);
+      expect(exporter.getFinishedSpans().length).toBeLessThan(280);
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+});

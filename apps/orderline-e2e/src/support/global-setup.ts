@@ -4,7 +4,7 @@ export default async function globalSetup(): Promise<void> {
   // E2E_INSTANCES=2 runs two instances of every app (consumer groups share the partitions).
   const count = Number(process.env['E2E_INSTANCES'] ?? 1);
   const basePort = Number(process.env['E2E_BASE_PORT'] ?? 3100);
-  // traces.spec.ts listens here (an in-memory OTLP collector) while it runs; meanwhile the apps' exports fail quietly
+  // traces.spec.ts listens here (an in-memory OTLP collector) while it runs
   const otlpPort = basePort + 99;
   const system = await startSystem({
     basePort,
@@ -30,8 +30,10 @@ export default async function globalSetup(): Promise<void> {
       WEBHOOK_RETRY_MAX_DELAY_MS: '1000',
       WEBHOOK_REQUEST_TIMEOUT_MS: '2000',
       WEBHOOK_POLL_INTERVAL_MS: '100',
-      // traces.spec: every app records spans and exports them within 100 ms
+      // traces.spec: the apps record the traces a request or message asks for (a sampled `traceparent`,
+      // which only traces.spec sends: the rest of the suite records nothing) and export them within 100 ms
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   });
