@@ -6,7 +6,8 @@ import nx from '@nx/eslint-plugin';
  *            libs/dev-tools, scripts), e2e (apps/orderline-e2e)
  *   scope:   gateway | orders | customers | inventory | notifications (one app each) | shared
  *   driver:  the client library a project may import: kafka (libs/messaging owns kafkajs),
- *            postgres (libs/db owns Prisma and pg), none (every other app and lib)
+ *            postgres (libs/db owns Prisma and pg), otel (libs/tracing owns OpenTelemetry),
+ *            none (every other app and lib)
  * Apps import libs only, never another app; libs import libs only; the test and dev tooling may
  * be imported by specs, e2e and tooling, never by code that ships. The gateway owns no table, so
  * nothing it depends on may reach libs/db (its bundle then holds no Prisma).
@@ -14,6 +15,7 @@ import nx from '@nx/eslint-plugin';
  */
 const KAFKA_CLIENT = ['kafkajs'];
 const DATABASE_CLIENT = ['pg', '@prisma/*', 'prisma'];
+const TRACING_CLIENT = ['@opentelemetry/*'];
 const SCOPES = ['gateway', 'orders', 'customers', 'inventory', 'notifications'];
 
 /** What a project may depend on; spec files may also use the test tooling. */
@@ -31,9 +33,10 @@ function dependencyRules({ inSpecs }) {
         { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
         ...SCOPES.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:shared'] })),
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-        { sourceTag: 'driver:none', bannedExternalImports: [...KAFKA_CLIENT, ...DATABASE_CLIENT] },
-        { sourceTag: 'driver:kafka', bannedExternalImports: DATABASE_CLIENT },
-        { sourceTag: 'driver:postgres', bannedExternalImports: KAFKA_CLIENT },
+        { sourceTag: 'driver:none', bannedExternalImports: [...KAFKA_CLIENT, ...DATABASE_CLIENT, ...TRACING_CLIENT] },
+        { sourceTag: 'driver:kafka', bannedExternalImports: [...DATABASE_CLIENT, ...TRACING_CLIENT] },
+        { sourceTag: 'driver:postgres', bannedExternalImports: [...KAFKA_CLIENT, ...TRACING_CLIENT] },
+        { sourceTag: 'driver:otel', bannedExternalImports: [...KAFKA_CLIENT, ...DATABASE_CLIENT] },
         ...(inSpecs ? [] : [{ sourceTag: 'scope:gateway', notDependOnLibsWithTags: ['driver:postgres'] }]),
       ],
     },

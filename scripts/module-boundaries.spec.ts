@@ -45,6 +45,19 @@ const cases: Case[] = [
   ],
   ['libs/messaging/src/probe.ts', "import pg from 'pg';", /"driver:kafka" is not allowed to import "pg"/],
   ['libs/db/src/probe.ts', "import pg from 'pg';", undefined],
+  // only libs/tracing imports OpenTelemetry
+  [
+    'apps/gateway/src/probe.ts',
+    "import { trace } from '@opentelemetry/api';",
+    /"driver:none" is not allowed to import "@opentelemetry\/api"/,
+  ],
+  [
+    'libs/messaging/src/probe.ts',
+    "import { trace } from '@opentelemetry/api';",
+    /"driver:kafka" is not allowed to import "@opentelemetry\/api"/,
+  ],
+  ['libs/tracing/src/probe.ts', "import { trace } from '@opentelemetry/api';", undefined],
+  ['libs/tracing/src/probe.ts', "import { Kafka } from 'kafkajs';", /"driver:otel" is not allowed to import "kafkajs"/],
   // the gateway owns no table: nothing it imports may lead to libs/db
   [
     'apps/gateway/src/probe.ts',

@@ -72,6 +72,32 @@ export const CommonEnv = z.object({
       'how long a publish waits for the ack of the in-sync replicas (acks=all); then it fails (the gateway answers 503 with Retry-After) instead of hanging, e.g. while two of three brokers are down',
     ),
   HOST: z.string().default('127.0.0.1').describe('address the HTTP (gateway) or health server binds to; `0.0.0.0` in containers'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .optional()
+    .describe(
+      'OpenTelemetry collector (OTLP over HTTP, JSON): when set, the app records spans and exports them to `<endpoint>/v1/traces`; unset, tracing is off (an incoming `traceparent` is still passed on unchanged). See docs/architecture.md, Traces',
+    ),
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60_000)
+    .default(5_000)
+    .describe('with tracing on: how long ended spans wait (ms) to be exported together'),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on')
+    .describe(
+      'with tracing on: which traces starting in this app are recorded (all, none, or a ratio: OTEL_TRACES_SAMPLER_ARG); a trace that came in (`traceparent`) is recorded as its sampled flag says, so `parentbased_always_off` records only the traces callers ask for',
+    ),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe('with `parentbased_traceidratio`: the share of new traces recorded, 0 to 1'),
 });
 
 export const DatabaseEnv = z.object({

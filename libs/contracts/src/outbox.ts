@@ -12,4 +12,7 @@ export interface OutboxRow {
   version?: string | null;
   /** the topic the row is for (`headers.topic`); null when the row names none */
   topic: string | null;
+  /** the W3C trace context the row was written in (`headers.traceparent`, `headers.tracestate`), which its publish continues; null outside a trace */
+  traceparent?: string | null;
+  tracestate?: string | null;
 }

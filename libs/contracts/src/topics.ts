@@ -73,6 +73,9 @@ export const Headers = {
   messageType: 'message-type',
   /** the envelope's `version` (for tools: consumers read it from the envelope) */
   messageVersion: 'message-version',
+  /** W3C Trace Context of the message (its producer's span), on every message sent inside a trace */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
   /** on dead letters */
   error: 'dlq-error',
   sourceTopic: 'dlq-source-topic',

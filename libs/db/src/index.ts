@@ -1,4 +1,4 @@
 export * from './prisma';
 export * from './database';
-export { inTransaction, poolOf, type SqlClient } from './sql';
+export { inTransaction, poolOf, traceTransaction, type SqlClient } from './sql';
 export { OutboxRepository } from './outbox-repository';

@@ -55,7 +55,9 @@ export class OutboxRepository {
               CASE WHEN payload ? 'messageId' AND payload ? 'type' AND payload ? 'occurredAt'
                    THEN payload->>'correlationId' END AS correlation_id,
               payload->>'version' AS version,
-              CASE WHEN jsonb_typeof(headers) = 'object' THEN headers->>'topic' END AS topic
+              CASE WHEN jsonb_typeof(headers) = 'object' THEN headers->>'topic' END AS topic,
+              CASE WHEN jsonb_typeof(headers) = 'object' THEN headers->>'traceparent' END AS traceparent,
+              CASE WHEN jsonb_typeof(headers) = 'object' THEN headers->>'tracestate' END AS tracestate
        FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [limit],
     );

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inSpan, isTracing, SpanAttributes } from '@orderline/tracing';
 
 /**
  * Plain SQL on the pool under a Prisma client, for the statements that run once per batch of
@@ -31,7 +32,24 @@ export type SqlClient = pg.PoolClient;
  * destroyed, never reused; the error thrown is the database's reason (with its SQLSTATE, e.g. 25P03
  * or 57P01) rather than the "not queryable" of the statement that found the connection gone.
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return traceTransaction(() => transact(pool, work));
+}
+
+/**
+ * Runs a database transaction (`inTransaction`'s, or a Prisma `$transaction`) in a span of its own
+ * when tracing is on (from waiting for a connection to COMMIT or ROLLBACK); off, it just runs it.
+ */
+export function traceTransaction<T>(transaction: () => Promise<T>): Promise<T> {
+  if (!isTracing()) return transaction();
+  return inSpan(
+    'postgresql transaction',
+    { kind: 'client', attributes: { [SpanAttributes.dbSystem]: 'postgresql', [SpanAttributes.dbOperation]: 'TRANSACTION' } },
+    transaction,
+  );
+}
+
+async function transact<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let ended: Error | undefined;
   let broken: Error | undefined;

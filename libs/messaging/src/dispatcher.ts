@@ -1,11 +1,48 @@
 import { Envelope, isSystemReplyTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
+import { isTracing, startSpan, traceHeadersFrom, SpanAttributes, type TraceHeaders, type Traced } from '@orderline/tracing';
 import { DeadLetters, type DeadLetterSender, type Delivery } from './dead-letter';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy';
 import type { BatchHandler, MessageRoute } from './routes';
 
 interface Parsed extends Delivery {
   envelope: Envelope;
+  /** the message's consume span, when it was made before its handling (messages handled in batches) */
+  span?: Traced;
+}
+
+/** Each batched message's trace context (its consume span's), for what its handler writes per message (an outbox row). */
+const traces = new WeakMap<Envelope, TraceHeaders>();
+
+/**
+ * The trace context a message is handled in, for work done on its behalf outside its own span: a
+ * batch handler writing one outbox row per message. Undefined outside a trace (and for messages
+ * not handled in a batch, whose handler runs in their context: see `activeTraceHeaders`).
+ */
+export function traceOfMessage(envelope: Envelope): TraceHeaders | undefined {
+  return traces.get(envelope);
+}
+
+/** The CONSUMER span of one delivered message, a child of the span that produced it. */
+function consumeSpan(item: Parsed, groupId: string | undefined): Traced {
+  const parent = traceHeadersFrom(item.message.headers);
+  if (!isTracing()) return startSpan('', { parent });
+  return startSpan(`process ${item.topic}`, {
+    kind: 'consumer',
+    parent,
+    attributes: {
+      [SpanAttributes.messagingSystem]: 'kafka',
+      [SpanAttributes.messagingOperationType]: 'process',
+      [SpanAttributes.messagingOperationName]: 'process',
+      [SpanAttributes.messagingDestination]: item.topic,
+      [SpanAttributes.messagingPartition]: String(item.partition),
+      [SpanAttributes.kafkaOffset]: Number(item.message.offset),
+      [SpanAttributes.messagingMessageId]: item.envelope.messageId,
+      [SpanAttributes.messagingConversationId]: item.envelope.correlationId,
+      'orderline.message.type': item.envelope.type,
+      ...(groupId ? { [SpanAttributes.messagingConsumerGroup]: groupId } : {}),
+    },
+  });
 }
 
 export interface DispatcherOptions extends RetryPolicyOptions {
@@ -19,6 +56,8 @@ export interface DispatcherOptions extends RetryPolicyOptions {
   isStopping?: () => boolean;
   /** messages of one partition handled side by side, up to this many (default 1: in log order) */
   handleConcurrently?: number;
+  /** the consumer group (named on the consume spans) */
+  groupId?: string;
 }
 
 /**
@@ -69,7 +108,18 @@ export class MessageDispatcher {
         if (invalid) await this.deadLetters.send(item, invalid);
         else items.push(item);
       }
-      if (items.length > 0) await this.handleMany(route, route.batch, items, this.retry.outageDeadline());
+      if (items.length === 0) continue;
+      // each message's consume span lasts from here until its batch (or, split off, itself) is handled
+      for (const item of items) {
+        item.span = consumeSpan(item, this.options.groupId);
+        const headers = item.span.headers;
+        if (headers) traces.set(item.envelope, headers);
+      }
+      try {
+        await this.handleMany(route, route.batch, items, this.retry.outageDeadline());
+      } finally {
+        for (const item of items) item.span?.end();
+      }
     }
     const byPartition = new Map<string, Parsed[]>();
     for (const item of parsed.filter((p) => !this.routes.get(p.envelope.type)?.batch)) {
@@ -114,7 +164,23 @@ export class MessageDispatcher {
    * outage waited out until `outageDeadline`; then, or at once for a permanent error, the message
    * is dead-lettered.
    */
-  private handleOne(item: Parsed, outageDeadline: number): Promise<void> {
+  private async handleOne(item: Parsed, outageDeadline: number): Promise<void> {
+    const span = item.span ?? consumeSpan(item, this.options.groupId);
+    let deadLettered: string | undefined;
+    const deadLetter = (reason: string) => {
+      deadLettered = reason;
+      return this.deadLetters.send(item, reason, item.envelope);
+    };
+    try {
+      await span.run(() => this.tryOne(item, outageDeadline, deadLetter));
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+    span.end(deadLettered === undefined ? undefined : `dead-lettered: ${deadLettered}`);
+  }
+
+  private tryOne(item: Parsed, outageDeadline: number, deadLetter: (reason: string) => Promise<void>): Promise<void> {
     const { logger } = this.options;
     const { maxAttempts, maxOutageMs } = this.retry;
     return withLogContext({ correlationId: item.envelope.correlationId }, async () => {
@@ -128,16 +194,16 @@ export class MessageDispatcher {
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;
           const kind = this.retry.kindOf(error);
-          if (kind === 'permanent') return this.deadLetters.send(item, reason, item.envelope);
+          if (kind === 'permanent') return deadLetter(reason);
           if (kind === 'transient') {
             if (Date.now() >= outageDeadline) {
-              return this.deadLetters.send(item, `a dependency was unavailable for ${maxOutageMs} ms: ${reason}`, item.envelope);
+              return deadLetter(`a dependency was unavailable for ${maxOutageMs} ms: ${reason}`);
             }
             logger.warn('a dependency is unavailable, will retry', { type: item.envelope.type, reason });
             await this.retry.backoff(++outage, outageDeadline);
             continue;
           }
-          if (isLastAttempt) return this.deadLetters.send(item, `failed ${attempt} times: ${reason}`, item.envelope);
+          if (isLastAttempt) return deadLetter(`failed ${attempt} times: ${reason}`);
           logger.warn('message handling failed, will retry', { type: item.envelope.type, attempt, reason });
           await this.retry.backoff(attempt++);
         }
@@ -154,10 +220,41 @@ export class MessageDispatcher {
    */
   private async handleMany(route: MessageRoute, batch: BatchHandler, items: Parsed[], outageDeadline: number): Promise<void> {
     if (items.length === 1) return this.handleOne(items[0], outageDeadline);
+    // the batch's span: in the trace of its first message, linked to every message's (see docs/architecture.md, Traces)
+    const span = startSpan(`process ${route.type} batch`, {
+      kind: 'consumer',
+      parent: items[0].span?.headers,
+      links: isTracing() ? items.flatMap((item) => (item.span?.headers ? [item.span.headers] : [])) : undefined,
+      attributes: isTracing()
+        ? {
+            [SpanAttributes.messagingSystem]: 'kafka',
+            [SpanAttributes.messagingOperationType]: 'process',
+            [SpanAttributes.messagingOperationName]: 'process',
+            [SpanAttributes.messagingDestination]: items[0].topic,
+            [SpanAttributes.messagingBatchCount]: items.length,
+          }
+        : undefined,
+    });
+    let outcome: 'handled' | 'split';
+    try {
+      outcome = await span.run(() => this.tryMany(route, batch, items, outageDeadline));
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+    span.end(outcome === 'split' ? 'the batch kept failing: handled in halves' : undefined);
+    if (outcome === 'handled') return;
+    const half = Math.ceil(items.length / 2);
+    await this.handleMany(route, batch, items.slice(0, half), outageDeadline);
+    await this.handleMany(route, batch, items.slice(half), outageDeadline);
+  }
+
+  /** The batch's attempts: 'handled' (or dead-lettered whole after an outage), or 'split' when it must be taken apart. */
+  private async tryMany(route: MessageRoute, batch: BatchHandler, items: Parsed[], outageDeadline: number): Promise<'handled' | 'split'> {
     for (let attempt = 1, outage = 0; attempt <= 2; ) {
       try {
         await batch.handleMany(items.map((item) => item.envelope));
-        return;
+        return 'handled';
       } catch (error) {
         this.options.logger.warn('batch handling failed', { type: route.type, size: items.length, attempt, error: String(error) });
         const kind = this.retry.kindOf(error);
@@ -165,15 +262,16 @@ export class MessageDispatcher {
         if (kind === 'transient') {
           if (Date.now() >= outageDeadline) {
             const reason = `a dependency was unavailable for ${this.retry.maxOutageMs} ms: ${(error as Error).name}: ${(error as Error).message}`;
-            for (const item of items) await this.deadLetters.send(item, reason, item.envelope);
-            return;
+            for (const item of items) {
+              item.span?.end(`dead-lettered: ${reason}`);
+              await this.deadLetters.send(item, reason, item.envelope);
+            }
+            return 'handled';
           }
           await this.retry.backoff(++outage, outageDeadline);
         } else await this.retry.backoff(attempt++);
       }
     }
-    const half = Math.ceil(items.length / 2);
-    await this.handleMany(route, batch, items.slice(0, half), outageDeadline);
-    await this.handleMany(route, batch, items.slice(half), outageDeadline);
+    return 'split';
   }
 }

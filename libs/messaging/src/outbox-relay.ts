@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, deadLetterTopic, type OutboxRow } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
+import { isTracing, startSpan, traceHeadersFrom, SpanAttributes, type TraceHeaders, type Traced } from '@orderline/tracing';
 import {
   BrokerUnavailableError,
   PublishRefusedError,
   PublisherOverloadedError,
   sizeOf,
+  traceHeaderFields,
   type Publisher,
   type RawMessage,
 } from './publisher';
@@ -204,6 +206,11 @@ function brokerDidNotTake(error: unknown): error is BrokerUnavailableError {
   return error instanceof BrokerUnavailableError && !(error instanceof PublisherOverloadedError);
 }
 
+/** The trace context a row was written in (a malformed one is dropped). */
+function traceOf(row: OutboxRow): TraceHeaders | undefined {
+  return row.traceparent ? traceHeadersFrom({ traceparent: row.traceparent, tracestate: row.tracestate ?? undefined }) : undefined;
+}
+
 /** A row that cannot go as it is: why, in the words of dlq-error. */
 type Refusal = { reason: string; message: string };
 /** The broker did not take the batch this many times in a row. */
@@ -225,11 +232,52 @@ class RowRelayer {
    * `exhausted`: one by one at once, and a row the broker does not take is dead-lettered.
    */
   async relay(rows: OutboxRow[], exhausted?: Exhausted): Promise<{ published: string[]; failure?: unknown }> {
+    // tracing on: a PRODUCER span per row, continuing the trace the row was written in
+    const spans = isTracing() ? rows.map((row) => this.spanOf(row)) : undefined;
     // what the publisher refuses before the broker is dead-lettered in the same produce call
-    const planned = rows.map((row) => {
+    const planned = rows.map((row, i) => {
       const refusal = this.refusalOf(row);
-      return { row, refusal, message: refusal ? this.deadLetter(row, refusal) : this.messageOf(row) };
+      return {
+        row,
+        refusal,
+        message: refusal ? this.deadLetter(row, refusal) : this.messageOf(row, spans ? spans[i].headers : traceOf(row)),
+      };
     });
+    const result = await this.publish(planned, exhausted);
+    if (spans) {
+      const published = new Set(result.published);
+      spans.forEach((span, i) => {
+        const { row, refusal } = planned[i];
+        if (refusal) span.end(`dead-lettered: ${refusal.reason}`);
+        else span.end(published.has(row.id) ? undefined : (result.failure ?? 'not published'));
+      });
+    }
+    return result;
+  }
+
+  private spanOf(row: OutboxRow): Traced {
+    const topic = this.topicOf(row);
+    return startSpan(`send ${topic}`, {
+      kind: 'producer',
+      parent: traceOf(row),
+      attributes: {
+        [SpanAttributes.messagingSystem]: 'kafka',
+        [SpanAttributes.messagingOperationType]: 'send',
+        [SpanAttributes.messagingOperationName]: 'send',
+        [SpanAttributes.messagingDestination]: topic.slice(0, 300),
+        [SpanAttributes.kafkaMessageKey]: row.aggregate_id,
+        'orderline.message.type': row.type,
+        'orderline.outbox.table': this.source,
+        'orderline.outbox.id': row.id,
+      },
+    });
+  }
+
+  private async publish(
+    planned: { row: OutboxRow; refusal: Refusal | undefined; message: RawMessage }[],
+    exhausted: Exhausted | undefined,
+  ): Promise<{ published: string[]; failure?: unknown }> {
+    const rows = planned.map((p) => p.row);
     if (!exhausted) {
       try {
         await this.publisher.sendRaw(planned.map((p) => p.message));
@@ -274,7 +322,8 @@ class RowRelayer {
     return row.topic || this.defaultTopic;
   }
 
-  private messageOf(row: OutboxRow): RawMessage {
+  /** The row as its message, carrying `trace` on (the relay's span, or with tracing off the row's own context). */
+  private messageOf(row: OutboxRow, trace: TraceHeaders | undefined): RawMessage {
     return {
       topic: this.topicOf(row),
       key: row.aggregate_id,
@@ -283,13 +332,14 @@ class RowRelayer {
         [Headers.correlationId]: row.correlation_id ?? '',
         [Headers.messageType]: row.type,
         [Headers.messageVersion]: row.version ?? '1',
+        ...traceHeaderFields(trace),
       },
     };
   }
 
   private refusalOf(row: OutboxRow): Refusal | undefined {
     if (row.correlation_id === null) return { reason: 'NOT_AN_ENVELOPE', message: `outbox row ${row.id} is not an envelope` };
-    const refusal = this.publisher.refusalOf(this.messageOf(row));
+    const refusal = this.publisher.refusalOf(this.messageOf(row, traceOf(row)));
     return refusal && { reason: refusal.reason, message: refusal.message };
   }
 
@@ -315,6 +365,7 @@ class RowRelayer {
         [Headers.sourceTopic]: this.source,
         [Headers.outboxId]: row.id,
         [Headers.outboxTopic]: topic.slice(0, 300),
+        ...traceHeaderFields(traceOf(row)),
       },
     };
     const payload = Buffer.from(row.payload);

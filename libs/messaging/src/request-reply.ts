@@ -11,6 +11,7 @@ import {
   type VersionedPayload,
 } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
+import { inSpan, isTracing, startSpan, traceHeadersFrom, SpanAttributes } from '@orderline/tracing';
 import { newEnvelope } from './envelope';
 import { FETCH_MAX_WAIT_MS } from './kafka';
 import type { Publisher } from './publisher';
@@ -127,6 +128,21 @@ export class Requester {
         const waiting = envelope.inReplyTo ? this.pending.get(envelope.inReplyTo) : undefined;
         if (!waiting) return; // another instance's reply, or one that already timed out
         this.pending.delete(envelope.inReplyTo as string);
+        if (isTracing()) {
+          // the reply's arrival, in the responder's trace (a child of its produce span)
+          startSpan(`receive ${replyTopic}`, {
+            kind: 'consumer',
+            parent: traceHeadersFrom(message.headers),
+            attributes: {
+              [SpanAttributes.messagingSystem]: 'kafka',
+              [SpanAttributes.messagingOperationType]: 'receive',
+              [SpanAttributes.messagingOperationName]: 'receive',
+              [SpanAttributes.messagingDestination]: replyTopic,
+              [SpanAttributes.messagingMessageId]: envelope.messageId,
+              'orderline.message.type': envelope.type,
+            },
+          }).end();
+        }
         clearTimeout(waiting.timer);
         waiting.resolve({ payload: reply, version: envelope.version });
       },
@@ -136,7 +152,21 @@ export class Requester {
     await firstFetch;
   }
 
-  async request<Req extends z.ZodType, Res extends z.ZodType>(
+  /** Sends a request and waits for its reply; tracing on, in a CLIENT span from the request's send to its reply. */
+  request<Req extends z.ZodType, Res extends z.ZodType>(
+    contract: RequestContract<Req, Res>,
+    payload: z.input<Req>,
+    options: RequestOptions,
+  ): Promise<z.infer<Res>> {
+    if (!isTracing()) return this.requestAndWait(contract, payload, options);
+    return inSpan(
+      `request ${contract.type}`,
+      { kind: 'client', attributes: { [SpanAttributes.messagingDestination]: contract.topic } },
+      () => this.requestAndWait(contract, payload, options),
+    );
+  }
+
+  private async requestAndWait<Req extends z.ZodType, Res extends z.ZodType>(
     contract: RequestContract<Req, Res>,
     payload: z.input<Req>,
     { correlationId, key, timeoutMs = this.options.timeoutMs }: RequestOptions,

@@ -1,6 +1,7 @@
 import type { Kafka } from '@orderline/messaging';
 import { topicSpecs } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
+import { startTracing, type TracesSampler } from '@orderline/tracing';
 import {
   KafkaHealth,
   Publisher,
@@ -29,6 +30,13 @@ export interface ServiceConfig {
   CONSUMER_STALL_MS?: number;
   /** services that consume: the niceness of the thread doing the write path's work (0: as started) */
   WRITE_PATH_NICE?: number;
+  /** where spans are exported (OTLP over HTTP); unset: tracing is off */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** how long ended spans wait to be exported together (ms) */
+  OTEL_BSP_SCHEDULE_DELAY?: number;
+  /** which traces starting here are recorded, and the ratio for `parentbased_traceidratio` */
+  OTEL_TRACES_SAMPLER?: TracesSampler;
+  OTEL_TRACES_SAMPLER_ARG?: number;
 }
 
 /**
@@ -94,8 +102,21 @@ export async function startService(options: ServiceOptions): Promise<void> {
   const readsThread = isReadsThread();
   initMetrics(name, readsThread ? 'reads' : undefined);
   const instanceId = config.INSTANCE_ID ?? newInstanceId(name);
+  const tracing = startTracing({
+    serviceName: name,
+    instanceId,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+    sampler: config.OTEL_TRACES_SAMPLER,
+    samplerRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
   // which Node runs the app (24 LTS, see .nvmrc), also on /metrics as nodejs_version_info
-  logger.info(readsThread ? 'starting the reads thread' : 'starting', { instanceId, node: process.version, pid: process.pid });
+  logger.info(readsThread ? 'starting the reads thread' : 'starting', {
+    instanceId,
+    node: process.version,
+    pid: process.pid,
+    tracing: tracing.enabled,
+  });
   const kafka = createKafka({ clientId: instanceId, brokers: config.KAFKA_BROKERS, logger });
   const replication = await ensureTopics(kafka, topicSpecs, { expectedBrokers: config.KAFKA_BROKERS.length });
   if (!readsThread) logger.info('topics ensured', { ...replication, brokers: config.KAFKA_BROKERS });
@@ -158,7 +179,8 @@ export async function startService(options: ServiceOptions): Promise<void> {
       stalledPartitions: (forMs) =>
         consumers.flatMap((consumer) => consumer.stalledPartitions(forMs).map((p) => `${consumer.groupId} ${p}`)),
       stop: async () => {
-        for (const step of [...stopSteps(stopWork), ...(database ? [() => database.close()] : [])]) await step().catch(() => undefined);
+        for (const step of [...stopSteps(stopWork), ...(database ? [() => database.close()] : []), () => tracing.shutdown()])
+          await step().catch(() => undefined);
       },
     });
   }
@@ -186,5 +208,7 @@ export async function startService(options: ServiceOptions): Promise<void> {
     ...stopSteps(stopWork),
     ...(health ? [() => new Promise((resolve) => health.close(resolve))] : []),
     ...(database ? [() => database.close()] : []),
+    // last: the spans of the shutdown's own work go out too
+    () => tracing.shutdown(),
   ]);
 }

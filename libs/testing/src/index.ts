@@ -15,3 +15,4 @@ export * from './event-collector';
 export * from './compose';
 export * from './prometheus';
 export * from './compose-app-checks';
+export * from './otlp-sink';

@@ -23,6 +23,7 @@ import { productHandlers } from './products-handlers';
 import { webhookHandlers } from './webhooks-handlers';
 import { HttpProblem } from './problem-response';
 import { validateInput } from './route-input';
+import { traceRequests } from './trace-requests';
 
 export interface GatewayDeps {
   /** sends commands (CreateOrder) */
@@ -67,6 +68,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   // no hashed ETags (hashing every body cost ~2 % of the gateway's CPU); one order's ETag is its version, set by its handlers
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(traceRequests);
   app.use(correlationId);
   app.use(measureRequests);
   // one `http` line per request, only where LOG_LEVEL asks for it (a listener per request costs even when the line is dropped)

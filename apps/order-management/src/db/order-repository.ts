@@ -8,7 +8,8 @@ import {
   type OrderStatus,
   type ShippingAddress,
 } from '@orderline/contracts';
-import { Prisma, inTransaction, isPermanentDataError, poolOf, type PrismaClient, type SqlClient } from '@orderline/db';
+import { Prisma, inTransaction, isPermanentDataError, poolOf, traceTransaction, type PrismaClient, type SqlClient } from '@orderline/db';
+import { activeTraceHeaders, type TraceHeaders } from '@orderline/tracing';
 import type { DecidedOrder } from '../domain/place-orders';
 
 type OrderRow = Prisma.OrderGetPayload<{ include: { lineItems: true } }>;
@@ -59,12 +60,22 @@ export interface OrderPageQuery {
  * The outbox row for an event: the whole envelope is stored, so a re-published event keeps its
  * messageId and consumers can drop the copy.
  */
-function outboxRow(orderId: string, type: OrderEventType, correlationId: string, order: Order) {
-  return outboxMessage(OrderEvents[type], orderId, correlationId, { order });
+function outboxRow(orderId: string, type: OrderEventType, correlationId: string, order: Order, trace?: TraceHeaders) {
+  return outboxMessage(OrderEvents[type], orderId, correlationId, { order }, trace);
 }
 
-/** An outbox row for any message (as its contract's version): the relay publishes it to the contract's topic with `key`. */
-function outboxMessage(contract: MessageContract, key: string, correlationId: string, payload: Prisma.InputJsonValue) {
+/**
+ * An outbox row for any message (as its contract's version): the relay publishes it to the
+ * contract's topic with `key`, continuing the trace in `headers` (`trace`: the order's, else the
+ * context the row is written in).
+ */
+function outboxMessage(
+  contract: MessageContract,
+  key: string,
+  correlationId: string,
+  payload: Prisma.InputJsonValue,
+  trace: TraceHeaders | undefined = activeTraceHeaders(),
+) {
   const { type, version, topic } = contract;
   return {
     aggregateId: key,
@@ -77,7 +88,7 @@ function outboxMessage(contract: MessageContract, key: string, correlationId: st
       occurredAt: new Date().toISOString(),
       payload,
     },
-    headers: { topic },
+    headers: { topic, ...trace },
   };
 }
 
@@ -273,6 +284,7 @@ export class OrderRepository {
         order.status === 'CONFIRMED' ? 'OrderConfirmed' : 'OrderRejected',
         order.correlationId,
         decidedOrderView(withLines ? order : { ...order, command: { ...order.command, items: [] } }, now),
+        order.trace,
       ),
     );
     const toRelease = release.filter((id) => ids.has(id));
@@ -299,27 +311,29 @@ export class OrderRepository {
    * order was not in `from` or not at `expectedVersion`.
    */
   async transition(orderId: string, change: Transition): Promise<Order | null> {
-    const order = await this.prisma.$transaction(async (tx) => {
-      const moved = await tx.order.updateMany({
-        where: {
-          id: orderId,
-          status: { in: change.from },
-          ...(change.expectedVersion === undefined ? {} : { version: change.expectedVersion }),
-        },
-        data: { ...change.data, ...(change.to ? { status: change.to } : {}), version: { increment: 1 } },
-      });
-      if (moved.count === 0) return null;
-      const order = toOrder(
-        await tx.order.findUniqueOrThrow({
-          where: { id: orderId },
-          include: { lineItems: true },
-        }),
-      );
-      await tx.outboxEvent.create({
-        data: outboxRow(orderId, change.event, change.correlationId, order),
-      });
-      return order;
-    });
+    const order = await traceTransaction(() =>
+      this.prisma.$transaction(async (tx) => {
+        const moved = await tx.order.updateMany({
+          where: {
+            id: orderId,
+            status: { in: change.from },
+            ...(change.expectedVersion === undefined ? {} : { version: change.expectedVersion }),
+          },
+          data: { ...change.data, ...(change.to ? { status: change.to } : {}), version: { increment: 1 } },
+        });
+        if (moved.count === 0) return null;
+        const order = toOrder(
+          await tx.order.findUniqueOrThrow({
+            where: { id: orderId },
+            include: { lineItems: true },
+          }),
+        );
+        await tx.outboxEvent.create({
+          data: outboxRow(orderId, change.event, change.correlationId, order),
+        });
+        return order;
+      }),
+    );
     if (order) this.eventsCommitted();
     return order;
   }

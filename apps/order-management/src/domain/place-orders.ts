@@ -6,17 +6,19 @@ import {
   type RejectionReason,
   type Reservation,
 } from '@orderline/contracts';
+import type { TraceHeaders } from '@orderline/tracing';
 
 /** What to store for a new order: decided already, so it is written once. */
 export type DecidedOrder =
   | {
       command: CreateOrderPayload;
       correlationId: string;
+      trace?: TraceHeaders;
       status: 'CONFIRMED';
       lines: { productId: string; quantity: number; unitPrice: string }[];
       totalAmount: string;
     }
-  | { command: CreateOrderPayload; correlationId: string; status: 'REJECTED'; reason: RejectionReason };
+  | { command: CreateOrderPayload; correlationId: string; trace?: TraceHeaders; status: 'REJECTED'; reason: RejectionReason };
 
 /** What inventory is asked to reserve for one order. */
 export interface OrderToReserve {
@@ -70,6 +72,8 @@ export type PlaceOrderResult =
 export interface PlaceOrderRequest {
   command: CreateOrderPayload;
   correlationId: string;
+  /** the order's trace (its command's), which its event continues */
+  trace?: TraceHeaders;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CreateOrder, type CreateOrderPayload, type Envelope } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
-import { sendReply, type Publisher, type Requester } from '@orderline/messaging';
+import { sendReply, traceOfMessage, type Publisher, type Requester } from '@orderline/messaging';
 import type { OrderRepository } from '../db/order-repository';
 import { placeOrders } from '../domain/place-orders';
 import { recordDecision } from './order-metrics';
@@ -41,7 +41,7 @@ export function createOrderCommands(deps: CreateOrderCommandsDeps) {
     });
     const started = performance.now();
     const results = await placeOrders(
-      items.map(({ payload, envelope }) => ({ command: payload, correlationId: envelope.correlationId })),
+      items.map(({ payload, envelope }) => ({ command: payload, correlationId: envelope.correlationId, trace: traceOfMessage(envelope) })),
       { ...timed, maxOpenOrdersPerCustomer, releaseIfRejected: (ids) => orders.releaseIfRejected(ids, correlationId) },
     );
     logger.info('orders placed', { count: items.length, ms: Math.round(performance.now() - started), steps: timings });

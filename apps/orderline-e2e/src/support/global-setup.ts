@@ -3,8 +3,11 @@ import { startSystem } from '@orderline/testing';
 export default async function globalSetup(): Promise<void> {
   // E2E_INSTANCES=2 runs two instances of every app (consumer groups share the partitions).
   const count = Number(process.env['E2E_INSTANCES'] ?? 1);
+  const basePort = Number(process.env['E2E_BASE_PORT'] ?? 3100);
+  // traces.spec.ts listens here (an in-memory OTLP collector) while it runs
+  const otlpPort = basePort + 99;
   const system = await startSystem({
-    basePort: Number(process.env['E2E_BASE_PORT'] ?? 3100),
+    basePort,
     instances: {
       gateway: count,
       'order-management': count,
@@ -27,11 +30,17 @@ export default async function globalSetup(): Promise<void> {
       WEBHOOK_RETRY_MAX_DELAY_MS: '1000',
       WEBHOOK_REQUEST_TIMEOUT_MS: '2000',
       WEBHOOK_POLL_INTERVAL_MS: '100',
+      // traces.spec: the apps record the traces a request or message asks for (a sampled `traceparent`,
+      // which only traces.spec sends: the rest of the suite records nothing) and export them within 100 ms
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
   process.env['GATEWAY_URL'] = system.gatewayUrl;
   process.env['SYSTEM_LOG_DIR'] = system.logDir;
+  process.env['SYSTEM_OTLP_PORT'] = String(otlpPort);
   // where each instance serves /metrics: the gateway on its HTTP port, the others on their health port
   process.env['SYSTEM_METRICS_URLS'] = JSON.stringify(
     system.instances.map((instance) => ({ app: instance.app, url: `http://127.0.0.1:${instance.port}/metrics` })),
