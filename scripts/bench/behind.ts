@@ -133,10 +133,12 @@ orderline bench --behind — run ${runId}
     const scrapes = gateway.samples.filter(([at]) => at >= from && at < to);
     const blocked = Math.max(0, ...scrapes.map(([, , loop]) => loop).filter(Number.isFinite));
     const heap = Math.max(0, ...scrapes.map(([, , , bytes]) => bytes).filter(Number.isFinite));
+    const gcShare =
+      scrapes.length > 1 ? (scrapes[scrapes.length - 1][4] - scrapes[0][4]) / ((scrapes[scrapes.length - 1][0] - scrapes[0][0]) / 1000) : NaN;
     rows.push([
       `${phase}: gateway`,
       `${ms(blocked * 1000)} blocked`,
-      `its event loop's longest delay; heap used up to ${fmt(heap / 1_048_576, 0)} MiB`,
+      `its event loop's longest delay; heap used up to ${fmt(heap / 1_048_576, 0)} MiB; in GC ${fmt(gcShare * 100, 1)} % of the time`,
     ]);
     for (const { app, loop } of readers) {
       const longest = Math.max(0, ...loop.samples.filter(([at]) => at >= from && at < to).map(([, seconds]) => seconds));
@@ -199,8 +201,15 @@ function trackEventLoop(metricsUrl: string | undefined): { samples: Array<[numbe
   return { samples, stop: () => clearInterval(timer) };
 }
 
-/** One scrape of the gateway's /metrics: [epoch ms, decision lag s, event-loop delay max s since the previous scrape, heap used bytes]. */
-type GatewaySample = [number, number, number, number];
+/** One scrape of the gateway's /metrics: [epoch ms, decision lag s, event-loop delay max s since the previous scrape, heap used bytes, GC s so far]. */
+type GatewaySample = [number, number, number, number, number];
+
+/** Seconds spent in garbage collection so far (every kind), from prom-client's nodejs_gc_duration_seconds. */
+function gcSeconds(text: string): number {
+  let sum = 0;
+  for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)$/gm)) sum += Number(match[1]);
+  return sum;
+}
 
 /**
  * Samples the gateway's /metrics every 500 ms: its decision lag (orderline_decision_lag_seconds),
@@ -216,7 +225,13 @@ function trackGateway(gatewayUrl: string): { samples: GatewaySample[]; stop: () 
       .then((text) => {
         const lag = metric(text, 'orderline_decision_lag_seconds');
         if (Number.isFinite(lag)) {
-          samples.push([at, lag, metric(text, 'nodejs_eventloop_lag_max_seconds'), metric(text, 'nodejs_heap_size_used_bytes')]);
+          samples.push([
+            at,
+            lag,
+            metric(text, 'nodejs_eventloop_lag_max_seconds'),
+            metric(text, 'nodejs_heap_size_used_bytes'),
+            gcSeconds(text),
+          ]);
         }
       })
       .catch(() => undefined);

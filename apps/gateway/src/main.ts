@@ -71,7 +71,11 @@ async function main() {
       // every change read (those held since the start replayed first) also updates the recent orders
       const starts = follower.startOffsets(Topics.orderEvents);
       const fromStart = Array.from({ length: Math.max(-1, ...starts.keys()) + 1 }, (_, partition) => starts.get(partition) ?? 0);
-      const everyChange = orderChanges.subscribe({}, (change) => recentOrders.changed(change.order), fromStart);
+      const everyChange = orderChanges.subscribe(
+        {},
+        (change) => recentOrders.changed({ id: change.orderId, version: change.version, json: change.json }),
+        fromStart,
+      );
       if (!everyChange || typeof everyChange === 'string') throw new Error(`could not follow the order changes (${String(everyChange)})`);
       const readDecisions = async () =>
         acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));

@@ -190,13 +190,13 @@ export function orderStreamHandlers({
     let sentVersion = resume?.version ?? -1;
     let subscription: Subscription | undefined;
     const send = (change: OrderChange, id: string) => {
-      if (!stream || change.order.version <= sentVersion) return;
-      sentVersion = change.order.version;
+      if (!stream || change.version <= sentVersion) return;
+      sentVersion = change.version;
       stream.send(id, change.type, change.json);
-      if (TERMINAL.has(change.order.status)) stream.end();
+      if (TERMINAL.has(change.status)) stream.end();
     };
     const listener: ChangeListener = (change, position) => {
-      const id = encodePosition(position, change.order.version);
+      const id = encodePosition(position, change.version);
       if (stream) send(change, id);
       else early.push([change, id]);
     };

@@ -5,12 +5,48 @@ import { orderOfEvent } from './order-events';
 
 /** One event of `orders.events` as streams hand it on: where it sits in the log, and the order as it became. */
 export interface OrderChange {
-  partition: number;
-  offset: number;
-  type: OrderEventType;
-  order: Order;
+  readonly partition: number;
+  readonly offset: number;
+  readonly type: OrderEventType;
   /** the order as JSON, serialized once for every stream that sends it */
-  json: string;
+  readonly json: string;
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly version: number;
+  readonly status: Order['status'];
+  /** the order as it became, parsed from `json` on every use (see HeldChange) */
+  readonly order: Order;
+}
+
+/**
+ * A change as it is held: the order as JSON and the few fields the fan-out needs. Up to
+ * SSE_REPLAY_MAX_EVENTS (100,000) of them are kept, so each is a string and four fields rather than
+ * a parsed order's tree of objects: the heap the garbage collector walks stays small, and so do its
+ * pauses (which held every request of the gateway while it took in a backlog's events).
+ */
+class HeldChange implements OrderChange {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly version: number;
+  readonly status: Order['status'];
+  readonly json: string;
+
+  constructor(
+    readonly partition: number,
+    readonly offset: number,
+    readonly type: OrderEventType,
+    order: Order,
+  ) {
+    this.orderId = order.id;
+    this.customerId = order.customerId;
+    this.version = order.version;
+    this.status = order.status;
+    this.json = JSON.stringify(order);
+  }
+
+  get order(): Order {
+    return JSON.parse(this.json) as Order;
+  }
 }
 
 /**
@@ -186,8 +222,8 @@ export class OrderChanges implements OrderChangesView {
       subscriber.listener(change, at);
     };
     // a listener may unsubscribe (a stream ending): iterate over copies
-    for (const subscriber of [...(this.byOrder.get(change.order.id) ?? [])]) notify(subscriber);
-    for (const subscriber of [...(this.byCustomer.get(change.order.customerId) ?? [])]) notify(subscriber);
+    for (const subscriber of [...(this.byOrder.get(change.orderId) ?? [])]) notify(subscriber);
+    for (const subscriber of [...(this.byCustomer.get(change.customerId) ?? [])]) notify(subscriber);
     for (const subscriber of this.everyone.size ? [...this.everyone] : []) notify(subscriber);
   }
 
@@ -212,8 +248,8 @@ export class OrderChanges implements OrderChangesView {
 }
 
 function matches(filter: ChangeFilter, change: OrderChange): boolean {
-  if (filter.orderId !== undefined) return change.order.id === filter.orderId;
-  if (filter.customerId !== undefined) return change.order.customerId === filter.customerId;
+  if (filter.orderId !== undefined) return change.orderId === filter.orderId;
+  if (filter.customerId !== undefined) return change.customerId === filter.customerId;
   return true;
 }
 
@@ -241,7 +277,7 @@ export function parseChange(message: Pick<FollowedMessage, 'partition' | 'offset
     if (!EVENT_TYPES.has(type)) return undefined;
     const order = orderOfEvent(envelope, type);
     if (!order) return undefined;
-    return { partition: message.partition, offset: message.offset, type: type as OrderEventType, order, json: JSON.stringify(order) };
+    return new HeldChange(message.partition, message.offset, type as OrderEventType, order);
   } catch {
     return undefined;
   }
