@@ -60,13 +60,36 @@ describe('Prometheus /metrics', () => {
   it('every app serves Node process metrics labelled with its service name, every instance on the Node of .nvmrc', async () => {
     for (const app of ['gateway', 'order-management', 'customer-service', 'inventory-service'] as const) {
       const samples = await scrape(app);
-      const versions = samplesOf(samples, 'nodejs_version_info', { service: app });
+      // one series per instance from its main thread (order-management's and inventory's reads threads add their own, labelled thread="reads")
+      const versions = samplesOf(samples, 'nodejs_version_info', { service: app }).filter(
+        (sample) => sample.labels['thread'] === undefined,
+      );
       expect(versions).toHaveLength(targets.filter((target) => target.app === app).length);
       for (const version of versions) {
         expect(version.labels).toMatchObject({ major: nodeMajor, version: expect.stringMatching(/^v\d+\.\d+\.\d+$/) });
       }
       expect(samplesOf(samples, 'process_resident_memory_bytes', { service: app }).length).toBeGreaterThan(0);
       expect(samplesOf(samples, 'nodejs_eventloop_lag_p99_seconds', { service: app }).length).toBeGreaterThan(0);
+    }
+    // reads run in a thread of their own at the process's priority (the gateway's: however the suite was started),
+    // the write path's thread at WRITE_PATH_NICE (10), or lower still if the process started lower
+    const gatewayNiceness = samplesOf(await scrape('gateway'), 'orderline_thread_niceness', { service: 'gateway' }).map((s) => s.value);
+    expect(gatewayNiceness.length).toBeGreaterThan(0);
+    const base = gatewayNiceness[0];
+    for (const app of ['order-management', 'inventory-service'] as const) {
+      const samples = await scrape(app);
+      const instances = targets.filter((target) => target.app === app).length;
+      const niceness = samplesOf(samples, 'orderline_thread_niceness', { service: app });
+      expect(niceness.filter((sample) => sample.labels['thread'] === 'reads').map((sample) => sample.value)).toEqual(
+        Array(instances).fill(base),
+      );
+      expect(niceness.filter((sample) => sample.labels['thread'] === undefined).map((sample) => sample.value)).toEqual(
+        Array(instances).fill(Math.max(base, 10)),
+      );
+      const queries = app === 'order-management' ? ConsumerGroups.orderManagementQueries : ConsumerGroups.inventoryServiceQueries;
+      const lag = samplesOf(samples, 'orderline_kafka_consumer_lag', { service: app, group: queries });
+      expect(lag.length).toBeGreaterThan(0);
+      expect(lag.every((sample) => sample.labels['thread'] === 'reads')).toBe(true);
     }
     // declared even before the first one happens (a counter with no sample yet still has its TYPE line)
     const gatewayText = await (await fetch(targets.find((target) => target.app === 'gateway')?.url ?? '')).text();

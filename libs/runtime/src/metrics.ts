@@ -1,4 +1,5 @@
-import { AggregatorRegistry, collectDefaultMetrics, register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { getPriority } from 'node:os';
+import { AggregatorRegistry, Gauge, collectDefaultMetrics, register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 let initialised = false;
 type ThreadMetrics = MetricObjectWithValues<MetricValue<string>>[];
@@ -14,6 +15,13 @@ export function initMetrics(service: string, thread?: string): void {
   initialised = true;
   register.setDefaultLabels(thread ? { service, thread } : { service });
   collectDefaultMetrics();
+  new Gauge({
+    name: 'orderline_thread_niceness',
+    help: "The niceness of the thread (main or reads) this series is from: the write path's runs at WRITE_PATH_NICE, the reads' at the process's",
+    collect() {
+      this.set(getPriority(0));
+    },
+  });
 }
 
 /** Metrics of another thread of this process (its reads thread) to serve with this thread's. */
