@@ -167,9 +167,9 @@ const ConsumerEnv = z.object({
     .int()
     .min(0)
     .max(19)
-    .default(10)
+    .default(0)
     .describe(
-      "niceness of the thread that does the write path's work (decisions, reservations, customer checks, deliveries): on a machine short of CPU, reads (the gateway, the services' reads threads) get it first, and a backlog is worked off with what they leave; 0 leaves it as started",
+      "niceness of the thread that does the write path's work (decisions, reservations, customer checks, deliveries), for services that share a machine with the gateway: above 0, reads (the gateway, the services' reads threads) get the CPU first and a backlog is worked off with what they leave, at the cost of write throughput when the machine is saturated (docs/scaling.md); 0 leaves it as started",
     ),
 });
 

@@ -35,6 +35,8 @@ export default async function globalSetup(): Promise<void> {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
       OTEL_TRACES_SAMPLER: 'parentbased_always_off',
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // metrics.spec: the write path's thread at a lower priority than the reads thread (off by default)
+      WRITE_PATH_NICE: '5',
     },
   });
   (globalThis as { __SYSTEM__?: unknown }).__SYSTEM__ = system;
