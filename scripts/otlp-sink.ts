@@ -3,7 +3,7 @@
  * cost is measured (e.g. `npm run bench` with tracing on, see scripts/bench/README.md) without a
  * real collector. Prints the spans received every 10 s; stops on Ctrl-C.
  *
- *   bash scripts/runtime/node.sh tsx scripts/otlp-sink.ts [port, default 4318]
+ *   npm run otlp-sink -- [port, default 4318]
  */
 import { startOtlpSink } from '@orderline/testing';
 
