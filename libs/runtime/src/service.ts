@@ -93,9 +93,9 @@ export interface ServiceOptions {
 /**
  * The wiring every service shares: metrics, a Kafka client with the topics ensured, a publisher
  * (KAFKA_MAX_MESSAGE_BYTES, known topics only), readiness (Kafka, the database if any, no stalled
- * consumer), consumers with one set of plumbing, and a graceful shutdown: on SIGTERM the
- * consumers stop, then the service's own steps, then the publisher, the health server and the
- * database.
+ * consumer), consumers with one set of plumbing, the service's reads (if any) in a thread of their
+ * own, and a graceful shutdown: on SIGTERM the reads thread and the consumers stop, then the
+ * service's own steps, then the publishers, the health server, the database and the tracer.
  */
 export async function startService(options: ServiceOptions): Promise<void> {
   const { name, config, logger, database } = options;
@@ -138,11 +138,11 @@ export async function startService(options: ServiceOptions): Promise<void> {
   const checks: Record<string, ReadinessCheck> = { kafka: () => kafkaHealth.isReachable() };
   if (database) checks['database'] = () => database.isReachable();
   const stallMs = config.CONSUMER_STALL_MS;
+  const stalledPartitions = (forMs: number) =>
+    consumers.flatMap((consumer) => consumer.stalledPartitions(forMs).map((partition) => `${consumer.groupId} ${partition}`));
   if (stallMs !== undefined) {
     checks['consumers'] = async () => {
-      const stalled = consumers.flatMap((consumer) =>
-        consumer.stalledPartitions(stallMs).map((partition) => `${consumer.groupId} ${partition}`),
-      );
+      const stalled = stalledPartitions(stallMs);
       if (stalled.length > 0) logger.warn('consumer made no progress', { stalled, forMs: stallMs });
       return stalled.length === 0;
     };
@@ -176,8 +176,7 @@ export async function startService(options: ServiceOptions): Promise<void> {
         stopWork = await (options.reads as NonNullable<ServiceOptions['reads']>)(deps);
       },
       metrics: metricsOfThisThread,
-      stalledPartitions: (forMs) =>
-        consumers.flatMap((consumer) => consumer.stalledPartitions(forMs).map((p) => `${consumer.groupId} ${p}`)),
+      stalledPartitions,
       stop: async () => {
         for (const step of [...stopSteps(stopWork), ...(database ? [() => database.close()] : []), () => tracing.shutdown()])
           await step().catch(() => undefined);
