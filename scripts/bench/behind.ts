@@ -134,7 +134,9 @@ orderline bench --behind — run ${runId}
     const blocked = Math.max(0, ...scrapes.map(([, , loop]) => loop).filter(Number.isFinite));
     const heap = Math.max(0, ...scrapes.map(([, , , bytes]) => bytes).filter(Number.isFinite));
     const gcShare =
-      scrapes.length > 1 ? (scrapes[scrapes.length - 1][4] - scrapes[0][4]) / ((scrapes[scrapes.length - 1][0] - scrapes[0][0]) / 1000) : NaN;
+      scrapes.length > 1
+        ? (scrapes[scrapes.length - 1][4] - scrapes[0][4]) / ((scrapes[scrapes.length - 1][0] - scrapes[0][0]) / 1000)
+        : NaN;
     rows.push([
       `${phase}: gateway`,
       `${ms(blocked * 1000)} blocked`,
