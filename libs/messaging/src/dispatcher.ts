@@ -1,6 +1,14 @@
 import { Envelope, isSystemReplyTopic } from '@orderline/contracts';
 import { withLogContext, type Logger } from '@orderline/logging';
-import { isTracing, startSpan, traceHeadersFrom, SpanAttributes, type TraceHeaders, type Traced } from '@orderline/tracing';
+import {
+  isTracing,
+  kafkaSpanAttributes,
+  startSpan,
+  traceHeadersFrom,
+  SpanAttributes,
+  type TraceHeaders,
+  type Traced,
+} from '@orderline/tracing';
 import { DeadLetters, type DeadLetterSender, type Delivery } from './dead-letter';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy';
 import type { BatchHandler, MessageRoute } from './routes';
@@ -30,18 +38,14 @@ function consumeSpan(item: Parsed, groupId: string | undefined): Traced {
   return startSpan(`process ${item.topic}`, {
     kind: 'consumer',
     parent,
-    attributes: {
-      [SpanAttributes.messagingSystem]: 'kafka',
-      [SpanAttributes.messagingOperationType]: 'process',
-      [SpanAttributes.messagingOperationName]: 'process',
-      [SpanAttributes.messagingDestination]: item.topic,
+    attributes: kafkaSpanAttributes('process', item.topic, {
       [SpanAttributes.messagingPartition]: String(item.partition),
       [SpanAttributes.kafkaOffset]: Number(item.message.offset),
       [SpanAttributes.messagingMessageId]: item.envelope.messageId,
       [SpanAttributes.messagingConversationId]: item.envelope.correlationId,
       'orderline.message.type': item.envelope.type,
       ...(groupId ? { [SpanAttributes.messagingConsumerGroup]: groupId } : {}),
-    },
+    }),
   });
 }
 
@@ -226,13 +230,7 @@ export class MessageDispatcher {
       parent: items[0].span?.headers,
       links: isTracing() ? items.flatMap((item) => (item.span?.headers ? [item.span.headers] : [])) : undefined,
       attributes: isTracing()
-        ? {
-            [SpanAttributes.messagingSystem]: 'kafka',
-            [SpanAttributes.messagingOperationType]: 'process',
-            [SpanAttributes.messagingOperationName]: 'process',
-            [SpanAttributes.messagingDestination]: items[0].topic,
-            [SpanAttributes.messagingBatchCount]: items.length,
-          }
+        ? kafkaSpanAttributes('process', items[0].topic, { [SpanAttributes.messagingBatchCount]: items.length })
         : undefined,
     });
     let outcome: 'handled' | 'split';

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, deadLetterTopic, type OutboxRow } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { isTracing, startSpan, traceHeadersFrom, SpanAttributes, type TraceHeaders, type Traced } from '@orderline/tracing';
+import {
+  isTracing,
+  kafkaSpanAttributes,
+  startSpan,
+  traceHeadersFrom,
+  SpanAttributes,
+  type TraceHeaders,
+  type Traced,
+} from '@orderline/tracing';
 import {
   BrokerUnavailableError,
   PublishRefusedError,
@@ -260,16 +268,12 @@ class RowRelayer {
     return startSpan(`send ${topic}`, {
       kind: 'producer',
       parent: traceOf(row),
-      attributes: {
-        [SpanAttributes.messagingSystem]: 'kafka',
-        [SpanAttributes.messagingOperationType]: 'send',
-        [SpanAttributes.messagingOperationName]: 'send',
-        [SpanAttributes.messagingDestination]: topic.slice(0, 300),
+      attributes: kafkaSpanAttributes('send', topic.slice(0, 300), {
         [SpanAttributes.kafkaMessageKey]: row.aggregate_id,
         'orderline.message.type': row.type,
         'orderline.outbox.table': this.source,
         'orderline.outbox.id': row.id,
-      },
+      }),
     });
   }
 

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Producer, type IHeaders } from 'kafkajs';
 import { Headers, type Envelope } from '@orderline/contracts';
-import { activeTraceHeaders, isTracing, startSpan, SpanAttributes, type TraceHeaders } from '@orderline/tracing';
+import { activeTraceHeaders, isTracing, kafkaSpanAttributes, startSpan, SpanAttributes, type TraceHeaders } from '@orderline/tracing';
 
 export interface OutgoingMessage {
   topic: string;
@@ -190,16 +190,12 @@ export class Publisher {
     const spans = messages.map(({ topic, key, envelope }) =>
       startSpan(`send ${topic}`, {
         kind: 'producer',
-        attributes: {
-          [SpanAttributes.messagingSystem]: 'kafka',
-          [SpanAttributes.messagingOperationType]: 'send',
-          [SpanAttributes.messagingOperationName]: 'send',
-          [SpanAttributes.messagingDestination]: topic,
+        attributes: kafkaSpanAttributes('send', topic, {
           [SpanAttributes.messagingMessageId]: envelope.messageId,
           [SpanAttributes.messagingConversationId]: envelope.correlationId,
           'orderline.message.type': envelope.type,
           ...(key !== null ? { [SpanAttributes.kafkaMessageKey]: key } : {}),
-        },
+        }),
       }),
     );
     try {

@@ -11,7 +11,7 @@ import {
   type VersionedPayload,
 } from '@orderline/contracts';
 import type { Logger } from '@orderline/logging';
-import { inSpan, isTracing, startSpan, traceHeadersFrom, SpanAttributes } from '@orderline/tracing';
+import { inSpan, isTracing, kafkaSpanAttributes, startSpan, traceHeadersFrom, SpanAttributes } from '@orderline/tracing';
 import { newEnvelope } from './envelope';
 import { FETCH_MAX_WAIT_MS } from './kafka';
 import type { Publisher } from './publisher';
@@ -133,14 +133,10 @@ export class Requester {
           startSpan(`receive ${replyTopic}`, {
             kind: 'consumer',
             parent: traceHeadersFrom(message.headers),
-            attributes: {
-              [SpanAttributes.messagingSystem]: 'kafka',
-              [SpanAttributes.messagingOperationType]: 'receive',
-              [SpanAttributes.messagingOperationName]: 'receive',
-              [SpanAttributes.messagingDestination]: replyTopic,
+            attributes: kafkaSpanAttributes('receive', replyTopic, {
               [SpanAttributes.messagingMessageId]: envelope.messageId,
               'orderline.message.type': envelope.type,
-            },
+            }),
           }).end();
         }
         clearTimeout(waiting.timer);

@@ -22,3 +22,21 @@ export const SpanAttributes = {
   dbOperation: 'db.operation.name',
   errorType: 'error.type',
 } as const;
+
+/**
+ * The attributes every Kafka span shares (system, operation, destination) plus the span's own:
+ * one place for what produce, consume, receive and batch spans all say.
+ */
+export function kafkaSpanAttributes(
+  operation: 'send' | 'process' | 'receive',
+  topic: string,
+  own: Record<string, string | number> = {},
+): Record<string, string | number> {
+  return {
+    [SpanAttributes.messagingSystem]: 'kafka',
+    [SpanAttributes.messagingOperationType]: operation,
+    [SpanAttributes.messagingOperationName]: operation,
+    [SpanAttributes.messagingDestination]: topic,
+    ...own,
+  };
+}
