@@ -66,6 +66,31 @@ export const GatewayEnv = CommonEnv.extend({
     .describe(
       'memory for the recently changed orders each gateway answers itself from orders.events (the oldest beyond it, and any older than 10 minutes, are read from order-management)',
     ),
+  CATALOG_FRESH_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(1_000)
+    .describe(
+      'a catalog page or product a gateway holds is served to customers without asking inventory-service for this long (0: not held, every read asks); admins always read it from inventory-service',
+    ),
+  CATALOG_MAX_STALE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(30_000)
+    .describe(
+      'after CATALOG_FRESH_MS and up to this age, a held catalog answer is served at once while it is refreshed in the background (and kept if the refresh fails); older, the read waits for inventory-service',
+    ),
+  CATALOG_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(1_073_741_824)
+    .default(8 * 1_048_576)
+    .describe('memory for the catalog answers each gateway holds (the least recently read go first)'),
   JWT_SECRET: z
     .string()
     .min(16, 'at least 16 characters')

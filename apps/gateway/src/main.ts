@@ -8,6 +8,7 @@ import { loadGatewayConfig } from './config';
 import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders';
 import { RecentOrders, trackRecentOrders } from './messaging/recent-orders';
 import { OrderChanges, trackOrderChanges } from './messaging/order-changes';
+import { SharedReadCache } from './domain/shared-read-cache';
 
 const logger = createLogger('gateway');
 
@@ -98,6 +99,14 @@ async function main() {
           decisionLagMs: () => acceptedOrders.decisionLagMs(),
         },
         recentOrders,
+        catalog:
+          config.CATALOG_FRESH_MS > 0
+            ? new SharedReadCache('catalog', {
+                freshMs: config.CATALOG_FRESH_MS,
+                maxStaleMs: config.CATALOG_MAX_STALE_MS,
+                maxBytes: config.CATALOG_MAX_BYTES,
+              })
+            : undefined,
         orderChanges,
         streamLimits: {
           heartbeatMs: config.SSE_HEARTBEAT_MS,
