@@ -66,6 +66,21 @@ export const GatewayEnv = CommonEnv.extend({
     .describe(
       'memory for the recently changed orders each gateway answers itself from orders.events (the oldest beyond it, and any older than 10 minutes, are read from order-management)',
     ),
+  ORDER_LISTS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(4_294_967_296)
+    .default(32 * 1_048_576)
+    .describe(
+      "memory for the customers' first pages of their order list each gateway answers itself, kept current from orders.events (the least recently read go first; 0: order-management answers every list)",
+    ),
+  ORDER_LISTS_IDLE_MS: milliseconds(300_000, 3_600_000).describe(
+    "a held first page of a customer's order list that nobody read for this long is let go",
+  ),
+  ORDER_LISTS_REFRESH_MS: milliseconds(30_000, 3_600_000).describe(
+    'a held first page is read again from order-management this long after it was, in the background (it is kept current from orders.events meanwhile)',
+  ),
   CATALOG_FRESH_MS: z.coerce
     .number()
     .int()

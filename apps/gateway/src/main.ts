@@ -9,6 +9,7 @@ import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders
 import { RecentOrders, trackRecentOrders } from './messaging/recent-orders';
 import { OrderChanges, trackOrderChanges } from './messaging/order-changes';
 import { SharedReadCache } from './domain/shared-read-cache';
+import { OrderLists, trackOrderLists } from './messaging/order-lists';
 
 const logger = createLogger('gateway');
 
@@ -78,6 +79,14 @@ async function main() {
         fromStart,
       );
       if (!everyChange || typeof everyChange === 'string') throw new Error(`could not follow the order changes (${String(everyChange)})`);
+      // customers' first pages of their order list, kept current from the same changes
+      const orderLists = new OrderLists({
+        changes: orderChanges,
+        maxBytes: config.ORDER_LISTS_MAX_BYTES,
+        idleMs: config.ORDER_LISTS_IDLE_MS,
+        refreshMs: config.ORDER_LISTS_REFRESH_MS,
+      });
+      trackOrderLists(orderLists);
       const readDecisions = async () =>
         acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
       await readDecisions().catch((error: unknown) =>
@@ -99,6 +108,7 @@ async function main() {
           decisionLagMs: () => acceptedOrders.decisionLagMs(),
         },
         recentOrders,
+        orderLists: config.ORDER_LISTS_MAX_BYTES > 0 ? orderLists : undefined,
         catalog:
           config.CATALOG_FRESH_MS > 0
             ? new SharedReadCache('catalog', {

@@ -92,6 +92,15 @@ export const Order = z.object({
 });
 export type Order = z.infer<typeof Order>;
 
+/**
+ * Where the next page of an order list begins, opaque to clients: base64url of the page's last
+ * order's [createdAt, id] (lists run newest first). Written by order-management and by a gateway
+ * answering a first page itself; order-management reads it back.
+ */
+export function orderListCursor(last: { createdAt: string; id: string }): string {
+  return Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url');
+}
+
 export const Product = z.object({
   id: ProductId,
   name: z.string(),

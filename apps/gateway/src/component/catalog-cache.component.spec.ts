@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { Product } from '@orderline/contracts';
 import { SharedReadCache } from '../domain/shared-read-cache';
 import { bearer, gatewayUnderTest } from './fake-backend';
 
@@ -16,7 +17,14 @@ let { app, backend } = setUp();
 beforeEach(() => {
   now = 0;
   ({ app, backend } = setUp());
-  backend.products.set('PROD-K1', { id: 'PROD-K1', name: 'Kettle', description: '', unitPrice: '12.50', availableQuantity: 4, active: true });
+  backend.products.set('PROD-K1', {
+    id: 'PROD-K1',
+    name: 'Kettle',
+    description: '',
+    unitPrice: '12.50',
+    availableQuantity: 4,
+    active: true,
+  });
 });
 
 const customer = bearer('CUST01');
@@ -51,7 +59,7 @@ describe('catalog reads', () => {
 
   it('a stock change made elsewhere shows once the answer is older than CATALOG_FRESH_MS', async () => {
     await request(app).get('/api/v1/products/PROD-K1').set(customer).expect(200);
-    backend.products.set('PROD-K1', { ...(backend.products.get('PROD-K1') as never), availableQuantity: 1 });
+    backend.products.set('PROD-K1', { ...(backend.products.get('PROD-K1') as Product), availableQuantity: 1 });
     expect((await request(app).get('/api/v1/products/PROD-K1').set(customer)).body.availableQuantity).toBe(4);
     now = 1_001;
     await request(app).get('/api/v1/products/PROD-K1').set(customer); // stale, refreshed behind it

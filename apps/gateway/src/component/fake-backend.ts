@@ -333,7 +333,7 @@ export function pendingOrder(command: Pick<CreateOrderPayload, 'orderId' | 'cust
 }
 
 /** The gateway's HTTP app with a FakeBackend behind it; `deps` override any of its dependencies (limits, clock, …). */
-export function gatewayUnderTest(deps: Partial<GatewayDeps> = {}) {
+export function gatewayUnderTest(deps: Partial<GatewayDeps> | ((backend: FakeBackend) => Partial<GatewayDeps>) = {}) {
   const backend = new FakeBackend();
   const app = createApp({
     publisher: backend.publisher,
@@ -345,7 +345,7 @@ export function gatewayUnderTest(deps: Partial<GatewayDeps> = {}) {
     orderChanges: backend.changes,
     maxDecisionLagMs: 5_000,
     logger: createLogger('test', 'error'),
-    ...deps,
+    ...(typeof deps === 'function' ? deps(backend) : deps),
   });
   return { app, backend };
 }

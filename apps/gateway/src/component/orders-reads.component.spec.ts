@@ -1,5 +1,7 @@
 import request from 'supertest';
+import type { Order } from '@orderline/contracts';
 import { validAddress } from '@orderline/testing';
+import { OrderLists } from '../messaging/order-lists';
 import { bearer, buildOrder, gatewayUnderTest, pendingOrder, type FakeBackend } from './fake-backend';
 
 /**
@@ -101,5 +103,57 @@ describe('POST /api/v1/orders: admission control', () => {
     expect(res.headers['retry-after']).toBe('8');
     expect(res.body.detail).toMatch(/12\.3 s behind/);
     expect(backend.published).toEqual([]);
+  });
+});
+
+describe("GET /api/v1/orders: a customer's first page, answered by this instance", () => {
+  const at = (second: number) => new Date(Date.UTC(2026, 11, 3, 10, 0, second)).toISOString();
+  const idOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  let listed: ReturnType<typeof gatewayUnderTest>;
+  beforeEach(() => {
+    listed = gatewayUnderTest((backend) => ({
+      orderLists: new OrderLists({ changes: backend.changes, maxBytes: 1_048_576, idleMs: 60_000, refreshMs: 30_000 }),
+    }));
+    listed.backend.store(buildOrder({ id: idOf(1), customerId: 'CUST01', createdAt: at(1) }));
+  });
+  const list = (auth = bearer('CUST01'), query = '') => request(listed.app).get(`/api/v1/orders${query}`).set(auth);
+
+  it('asks order-management once; then shows orders decided and changed since, as orders.events tells this instance', async () => {
+    expect((await list()).body.items.map((o: Order) => o.id)).toEqual([idOf(1)]);
+    listed.backend.emit('OrderConfirmed', buildOrder({ id: idOf(2), customerId: 'CUST01', createdAt: at(2) }));
+    listed.backend.emit(
+      'OrderCancelled',
+      buildOrder({ id: idOf(1), customerId: 'CUST01', createdAt: at(1), status: 'CANCELLED', version: 2 }),
+    );
+    const res = await list();
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((o: Order) => [o.id, o.status])).toEqual([
+      [idOf(2), 'CONFIRMED'],
+      [idOf(1), 'CANCELLED'],
+    ]);
+    expect(res.body.nextCursor).toBeNull();
+    expect(listed.backend.sent()).toEqual(['ListOrders']);
+  });
+
+  it('a change through this instance shows in the list at once', async () => {
+    await list();
+    await request(listed.app)
+      .delete(`/api/v1/orders/${idOf(1)}`)
+      .set(bearer('CUST01'))
+      .expect(200);
+    expect((await list()).body.items[0]).toMatchObject({ id: idOf(1), status: 'CANCELLED' });
+    expect(listed.backend.sent()).toEqual(['ListOrders', 'CancelOrder']);
+  });
+
+  it("later pages, admins' lists and one customer's list asked for by id go to order-management every time", async () => {
+    await list(bearer('CUST01'), '?cursor=abc');
+    await list(bearer('CUST01'), '?cursor=abc');
+    await list(bearer('ADMIN01', 'admin'));
+    await list(bearer('ADMIN01', 'admin'));
+    await list(bearer('CUST01'), '?customerId=CUST01');
+    expect(listed.backend.sent()).toEqual(['ListOrders', 'ListOrders', 'ListOrders', 'ListOrders', 'ListOrders']);
+    // another customer's page is theirs alone
+    await list(bearer('CUST02'));
+    expect((await list(bearer('CUST02'))).body.items).toEqual([]);
   });
 });

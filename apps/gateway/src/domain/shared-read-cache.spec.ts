@@ -3,7 +3,12 @@ import { SharedReadCache } from './shared-read-cache';
 /** The clock is the test's; `source` counts what reached the service. */
 function setUp(options: { maxBytes?: number } = {}) {
   let now = 0;
-  const cache = new SharedReadCache<string>('test', { freshMs: 1_000, maxStaleMs: 30_000, maxBytes: options.maxBytes ?? 1_048_576, now: () => now });
+  const cache = new SharedReadCache<string>('test', {
+    freshMs: 1_000,
+    maxStaleMs: 30_000,
+    maxBytes: options.maxBytes ?? 1_048_576,
+    now: () => now,
+  });
   let calls = 0;
   let answer = 'v1';
   const source = () => {

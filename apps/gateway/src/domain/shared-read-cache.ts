@@ -19,9 +19,9 @@ interface Held<T> {
 
 export type CacheOutcome = 'fresh' | 'stale' | 'miss';
 
-const readCacheReads = new Counter({
+export const readCacheReads = new Counter({
   name: 'orderline_read_cache_reads_total',
-  help: 'Reads served by a gateway cache: fresh, stale (served while refreshed) or miss (waited for the service)',
+  help: 'Reads a gateway answered itself (fresh; stale: while refreshing it) or waited for the service for (miss), by what it holds: catalog, order-lists',
   labelNames: ['cache', 'outcome'],
 });
 

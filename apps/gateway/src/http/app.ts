@@ -18,7 +18,7 @@ import { buildOpenApiDocument } from './openapi';
 import { admitOrders } from './admission';
 import type { OrderChangesView } from '../messaging/order-changes';
 import type { SharedReadCache } from '../domain/shared-read-cache';
-import { orderHandlers, orderLookup, type AcceptedOrdersView, type RecentOrdersView } from './orders-handlers';
+import { orderHandlers, orderLookup, type AcceptedOrdersView, type OrderListsView, type RecentOrdersView } from './orders-handlers';
 import { DEFAULT_STREAM_LIMITS, orderStreamHandlers, type StreamLimits } from './order-streams';
 import { productHandlers } from './products-handlers';
 import { webhookHandlers } from './webhooks-handlers';
@@ -37,6 +37,8 @@ export interface GatewayDeps {
   jwtSecrets: string[];
   acceptedOrders: AcceptedOrdersView;
   recentOrders: RecentOrdersView;
+  /** customers' first pages of their order list, kept current by this instance (none: order-management answers every list) */
+  orderLists?: OrderListsView;
   /** the catalog as customers read it, answered by this instance (none: every read asks inventory-service) */
   catalog?: Pick<SharedReadCache<unknown>, 'read' | 'clear'>;
   /** admission control: new orders are refused (503) while decisions are further behind */

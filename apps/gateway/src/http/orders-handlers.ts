@@ -14,6 +14,7 @@ import {
   mayChangeStatus,
   type CreateOrderPayload,
   type Order,
+  type OrderStatus,
 } from '@orderline/contracts';
 import { ReplyFailedError, newEnvelope, type Publisher, type Requester } from '@orderline/messaging';
 import { createRequestHash, orderIdForIdempotencyKey } from '../domain/idempotency';
@@ -41,6 +42,14 @@ export interface RecentOrdersView {
   changed(order: Order): void;
 }
 
+/** Customers' first pages of their order list, as this gateway keeps them (messaging/order-lists.ts). */
+export interface OrderListsView {
+  read(query: { customerId: string; status?: OrderStatus; limit: number }, fetch: () => Promise<OrderListPage>): Promise<OrderListPage>;
+  /** an order as a change through this instance left it */
+  changed(order: Order): void;
+}
+type OrderListPage = { items: Order[]; nextCursor: string | null };
+
 /** How long a read of an order that is not stored waits for this instance to see every order accepted before it. */
 const CATCH_UP_MS = 1_000;
 
@@ -49,7 +58,8 @@ const CATCH_UP_MS = 1_000;
  * 202 goes out); with an Idempotency-Key it waits until order-management has stored the order.
  * (Admission control comes before: admission.ts.) Reads never queue behind writes: an accepted, undecided order is
  * answered PENDING from this instance's view of the log, a recently changed one as its latest event
- * shows it, any other by order-management's query consumer. Changes are request/reply on the command topic, keyed by order id so they queue behind
+ * shows it, any other by order-management's query consumer; a customer's first page of their list
+ * from the page this instance keeps current, a later page (and admins' lists) by order-management. Changes are request/reply on the command topic, keyed by order id so they queue behind
  * earlier commands for the same order. One order is sent with its version as ETag; changes honour
  * If-Match (see if-match.ts).
  */
@@ -58,12 +68,15 @@ export function orderHandlers({
   requester,
   acceptedOrders,
   recentOrders,
+  orderLists,
   watchOrder,
 }: {
   publisher: Pick<Publisher, 'publish'>;
   requester: Pick<Requester, 'request'>;
   acceptedOrders: AcceptedOrdersView;
   recentOrders: RecentOrdersView;
+  /** none: every list is order-management's to answer */
+  orderLists?: OrderListsView;
   /** long-polls: watches one order for GET with `Prefer: wait=N` (http/order-streams.ts); none: GET answers at once */
   watchOrder?: (
     orderId: string,
@@ -126,12 +139,24 @@ export function orderHandlers({
   const listOrders: RequestHandler = async (_req, res) => {
     const { query } = inputOf(res, apiRoutes.listOrders);
     const caller = callerOf(res);
-    const page = await requester.request(
-      ListOrders,
-      { caller, ...query },
-      { key: query.customerId ?? caller.customerId, correlationId: correlationIdOf(res) },
+    const ask = () =>
+      requester.request(
+        ListOrders,
+        { caller, ...query },
+        { key: query.customerId ?? caller.customerId, correlationId: correlationIdOf(res) },
+      );
+    const ownFirstPage = caller.role === 'customer' && query.customerId === undefined && query.cursor === undefined;
+    res.json(
+      orderLists && ownFirstPage
+        ? await orderLists.read({ customerId: caller.customerId, status: query.status, limit: query.limit }, ask)
+        : await ask(),
     );
-    res.json(page);
+  };
+
+  /** an order as a change through this instance left it: its reads and its customer's list show it at once */
+  const changedHere = (order: Order) => {
+    recentOrders.changed(order);
+    orderLists?.changed(order);
   };
 
   /** Every UpdateOrder names the version it was made against: If-Match's, or the one just read. */
@@ -157,7 +182,7 @@ export function orderHandlers({
           )
         ).order,
     });
-    recentOrders.changed(order);
+    changedHere(order);
     sendOrder(res, order);
   };
 
@@ -177,7 +202,7 @@ export function orderHandlers({
       ifMatch?.kind === 'tags'
         ? await changeAtMatchingVersion(ifMatch, { read: () => readOrder(params.id, res), change: cancel })
         : await cancel();
-    recentOrders.changed(order);
+    changedHere(order);
     sendOrder(res, order);
   };
 

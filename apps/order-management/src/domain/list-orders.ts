@@ -1,4 +1,4 @@
-import { countThatFit, type Caller, type Order, type OrderStatus } from '@orderline/contracts';
+import { countThatFit, orderListCursor, type Caller, type Order, type OrderStatus } from '@orderline/contracts';
 import type { OrderRepository } from '../db/order-repository';
 import { listedCustomer } from './order-access';
 
@@ -6,9 +6,9 @@ export class InvalidCursor extends Error {
   override name = 'InvalidCursor';
 }
 
-/** The cursor is opaque to clients: base64url of the last row's (createdAt, id). */
+/** The cursor is opaque to clients: base64url of the last row's (createdAt, id) (orderListCursor). */
 export function encodeCursor(position: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
+  return orderListCursor({ createdAt: position.createdAt.toISOString(), id: position.id });
 }
 
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
