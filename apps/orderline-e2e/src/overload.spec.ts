@@ -25,23 +25,24 @@ const strict = new AppInstance('gateway', 20, 3800, {
   echo: false,
 });
 const strictApi = () => request('http://127.0.0.1:3800');
-const orderManagement = path.join(root, 'apps', 'order-management', 'dist', 'main.js');
-/** Every order-management process of this workspace (node running its main.js), from /proc. */
-function orderManagementPids(): number[] {
+const mainOf = (app: string) => path.join(root, 'apps', app, 'dist', 'main.js');
+/** Every process of this workspace's `app` (node running its main.js), from /proc. */
+function pidsOf(app: 'order-management' | 'inventory-service'): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        return argv[0] === process.execPath && argv.includes(orderManagement);
+        return argv[0] === process.execPath && argv.includes(mainOf(app));
       } catch {
         return false; // gone meanwhile
       }
     })
     .map(Number);
 }
-const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
-  for (const pid of orderManagementPids()) process.kill(pid, name);
+const orderManagementPids = () => pidsOf('order-management');
+const signal = (name: 'SIGSTOP' | 'SIGCONT', app: 'order-management' | 'inventory-service' = 'order-management') => {
+  for (const pid of pidsOf(app)) process.kill(pid, name);
 };
 
 beforeAll(async () => {
@@ -52,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   signal('SIGCONT');
+  signal('SIGCONT', 'inventory-service');
   await strict.stop();
   await prisma.$disconnect();
 });
@@ -62,8 +64,18 @@ it('while order-management is paused: an accepted order reads PENDING within 100
   const product = await createTestProduct(prisma, { stock: 1_000 });
   const body = orderBody([{ productId: product.id, quantity: 1 }]);
   const accepted: string[] = [];
+  // the customer's list, read once before the pause: from then on the gateway keeps it current
+  const before = (await api().post('/api/v1/orders').set(bearer(token)).send(body).expect(202)).body.id as string;
+  await waitForDecision(before, token);
+  const listIds = async () =>
+    ((await api().get('/api/v1/orders?limit=100').set(bearer(token)).expect(200)).body.items as { id: string }[]).map((o) => o.id);
+  expect(await listIds()).toEqual([before]);
   signal('SIGSTOP');
   try {
+    const listStarted = performance.now();
+    expect(await listIds()).toEqual([before]);
+    expect(performance.now() - listStarted).toBeLessThan(100);
+
     const res = await api().post('/api/v1/orders').set(bearer(token)).send(body);
     expect(res.status).toBe(202);
     accepted.push(res.body.id);
@@ -108,4 +120,25 @@ it('while order-management is paused: an accepted order reads PENDING within 100
     { timeoutMs: 30_000, intervalMs: 250, what: 'the strict gateway to admit orders again' },
   );
   for (const id of accepted) expect((await waitForDecision(id, token)).status).toBe('CONFIRMED');
+  // the list this gateway keeps shows them all, decided, newest first (from orders.events)
+  await waitFor(async () => ((await listIds()).length === accepted.length + 1 ? true : undefined), {
+    what: 'the list to show every order decided after the pause',
+  });
+  expect((await listIds()).sort()).toEqual([before, ...accepted].sort());
+});
+
+it("while inventory-service is paused, customers' catalog reads are answered by the gateway within 100 ms", async () => {
+  const token = signToken({ sub: await createTestCustomer(prisma), role: 'customer' });
+  const first = await api().get('/api/v1/products?limit=5').set(bearer(token)).expect(200);
+  signal('SIGSTOP', 'inventory-service');
+  try {
+    const started = performance.now();
+    const again = await api().get('/api/v1/products?limit=5').set(bearer(token));
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(again.status).toBe(200);
+    expect(again.body.items.map((p: { id: string }) => p.id)).toEqual(first.body.items.map((p: { id: string }) => p.id));
+    expect(Number(again.headers['age'])).toBeGreaterThanOrEqual(0);
+  } finally {
+    signal('SIGCONT', 'inventory-service');
+  }
 });
