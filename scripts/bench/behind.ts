@@ -155,7 +155,12 @@ orderline bench --behind — run ${runId}
       caughtUpAt === undefined ? 'not during the load' : `${fmt((caughtUpAt - resumedAt) / 1000)} s`,
       `from SIGCONT until the oldest undecided order was < ${CAUGHT_UP_LAG_SEC} s old`,
     ],
-    ['accepted', `${acceptedIds.length}`, `non-202: ${counts(metrics.non202Measured)}`],
+    [
+      'accepted',
+      `${acceptedIds.length}`,
+      `of ${load.records.length} POSTs; non-202: ${counts(metrics.non202Measured)}; no answer: ${load.records.filter((r) => !r.status).length}`,
+    ],
+    ['reads with no answer', `${load.reads.filter(([, , status]) => !status).length}`, `by cause: ${counts(load.readErrors)}`],
     ['lost', `${lostTotal(metrics)}`, `${metrics.lostNotFound} not in orders, ${metrics.lostStillPending} still PENDING`],
     ['duplicated', `${duplicatedTotal(metrics)}`, ''],
   );

@@ -107,6 +107,39 @@ describe('OrderChanges', () => {
   });
 });
 
+describe('orders checked against the contract when first served', () => {
+  // a current-version event whose order breaks the contract (a price that is no amount) but whose id, customer and version are sound
+  const broken = { ...order(ids[1], 1), totalAmount: 'lots' } as unknown as Order;
+
+  it('holds it (the position moves on), but a checking subscriber never gets it; an unchecked one does, and valid() says no', () => {
+    const changes = changesFrom([0]);
+    const checking = record();
+    const unchecked: OrderChange[] = [];
+    changes.subscribe({}, checking.listener);
+    changes.subscribe({}, (change) => unchecked.push(change), undefined, { unchecked: true });
+    changes.follow([message(0, 0, order(ids[0], 1)), message(0, 1, broken)]);
+    expect(checking.seen.map(([id]) => id)).toEqual([ids[0]]);
+    expect(unchecked.map((change) => [change.orderId, change.valid()])).toEqual([
+      [ids[0], true],
+      [ids[1], false],
+    ]);
+    // a stream resuming from before them is replayed the sound one only
+    const replay = record();
+    changes.subscribe({}, replay.listener, [0]);
+    expect(replay.seen.map(([id]) => id)).toEqual([ids[0]]);
+  });
+
+  it('takes a current-version event with its routing fields checked only, and reads any other version through its contract', () => {
+    const fast = parseChange(message(0, 0, broken));
+    expect(fast).toMatchObject({ orderId: ids[1], customerId: 'CUST01', version: 1, status: 'CONFIRMED' });
+    expect(fast?.valid()).toBe(false);
+    // routing fields that are not sound: no change at all
+    expect(parseChange(message(0, 0, { ...order(ids[0], 1), id: 'not-a-uuid' }))).toBeUndefined();
+    expect(parseChange(message(0, 0, { ...order(ids[0], 1), status: 'LOST' as Order['status'] }))).toBeUndefined();
+    expect(parseChange(message(0, 0, { ...order(ids[0], 1), version: -1 }))).toBeUndefined();
+  });
+});
+
 describe('positions as event ids', () => {
   it('round-trip with and without a version, and refuse anything else', () => {
     expect(encodePosition([0, 35, 1_000_000])).toBe('1::0.z.lfls');

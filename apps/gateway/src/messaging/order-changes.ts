@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { Envelope, Headers, OrderEventTypes, Topics, type Order, type OrderEventType } from '@orderline/contracts';
+import { Envelope, Headers, Order, OrderEventTypes, OrderEvents, OrderStatus, Topics, type OrderEventType } from '@orderline/contracts';
 import type { FollowedMessage } from '@orderline/messaging';
 import { orderOfEvent } from './order-events';
 
@@ -14,8 +14,15 @@ export interface OrderChange {
   readonly customerId: string;
   readonly version: number;
   readonly status: Order['status'];
+  readonly createdAt: string;
   /** the order as it became, parsed from `json` on every use (see HeldChange) */
   readonly order: Order;
+  /**
+   * Whether the order is one as the contract has it (the Order schema), checked the first time it
+   * is asked (see parseChange): subscribers get only changes that are, unless they subscribed
+   * `unchecked` and ask themselves before they serve one.
+   */
+  valid(): boolean;
 }
 
 /**
@@ -29,23 +36,42 @@ class HeldChange implements OrderChange {
   readonly customerId: string;
   readonly version: number;
   readonly status: Order['status'];
-  readonly json: string;
+  readonly createdAt: string;
+  /** the JSON's length when it was held (what the replay bound counts) */
+  readonly size: number;
+  json: string;
+  private checked: boolean | undefined;
 
   constructor(
     readonly partition: number,
     readonly offset: number,
     readonly type: OrderEventType,
     order: Order,
+    /** true: read through its contract already; false: only the fields above were checked */
+    checked: boolean,
   ) {
     this.orderId = order.id;
     this.customerId = order.customerId;
     this.version = order.version;
     this.status = order.status;
+    this.createdAt = order.createdAt;
     this.json = JSON.stringify(order);
+    this.size = this.json.length;
+    this.checked = checked ? true : undefined;
   }
 
   get order(): Order {
     return JSON.parse(this.json) as Order;
+  }
+
+  valid(): boolean {
+    if (this.checked === undefined) {
+      const read = Order.safeParse(JSON.parse(this.json));
+      this.checked = read.success;
+      // as the schema reads it (what every other read of an order shows)
+      if (read.success) this.json = JSON.stringify(read.data);
+    }
+    return this.checked;
   }
 }
 
@@ -75,7 +101,22 @@ export interface OrderChangesView {
   /** whether a subscription from `from` would replay (what `subscribe` would answer, without subscribing) */
   resumable(from: LogPosition): 'ok' | 'too-old' | 'invalid' | undefined;
   /** undefined until the follower has started (no position is known yet) */
-  subscribe(filter: ChangeFilter, listener: ChangeListener, from?: LogPosition): Subscription | 'too-old' | 'invalid' | undefined;
+  subscribe(
+    filter: ChangeFilter,
+    listener: ChangeListener,
+    from?: LogPosition,
+    options?: SubscribeOptions,
+  ): Subscription | 'too-old' | 'invalid' | undefined;
+}
+
+/** How a subscriber takes its changes. */
+export interface SubscribeOptions {
+  /**
+   * Every change, whether or not its order has been checked against the contract: for a subscriber
+   * that holds changes and serves few of them (checking one costs ~50 µs, and a catch-up brings
+   * thousands a second); it calls `valid()` before it serves one.
+   */
+  unchecked?: boolean;
 }
 
 interface Subscriber {
@@ -105,7 +146,7 @@ export class OrderChanges implements OrderChangesView {
   /** per partition, the oldest offset from which on every change is held */
   private heldFrom: number[] = [];
   /** recent changes, oldest first (a queue: `head` is its first live index) */
-  private held: (OrderChange | undefined)[] = [];
+  private held: (HeldChange | undefined)[] = [];
   private head = 0;
   private heldBytes = 0;
   private readonly byOrder = new Map<string, Set<Subscriber>>();
@@ -148,11 +189,18 @@ export class OrderChanges implements OrderChangesView {
     return 'ok';
   }
 
-  subscribe(filter: ChangeFilter, listener: ChangeListener, from?: LogPosition): Subscription | 'too-old' | 'invalid' | undefined {
+  subscribe(
+    filter: ChangeFilter,
+    given: ChangeListener,
+    from?: LogPosition,
+    options: SubscribeOptions = {},
+  ): Subscription | 'too-old' | 'invalid' | undefined {
     const position = this.started();
     if (!position) return undefined;
     const replay = from ? this.resumable(from) : 'ok';
     if (replay !== 'ok') return replay;
+    // an order that is not one as the contract has it is no change to a checking subscriber (nor to a GET)
+    const listener: ChangeListener = options.unchecked ? given : (change, at) => change.valid() && given(change, at);
     const subscriber: Subscriber = { filter, listener };
     // replay what it missed: walking the held changes in the order they were read, its position
     // moves on per partition, so the id of each change sent is exact
@@ -187,14 +235,14 @@ export class OrderChanges implements OrderChangesView {
     return this.position;
   }
 
-  private hold(change: OrderChange): void {
+  private hold(change: HeldChange): void {
     this.held.push(change);
-    this.heldBytes += change.json.length;
+    this.heldBytes += change.size;
     const { maxEvents, maxBytes } = this.options;
     while (this.held.length - this.head > maxEvents || this.heldBytes > maxBytes) {
-      const oldest = this.held[this.head] as OrderChange;
+      const oldest = this.held[this.head] as HeldChange;
       this.held[this.head++] = undefined;
-      this.heldBytes -= oldest.json.length;
+      this.heldBytes -= oldest.size;
       this.heldFrom[oldest.partition] = oldest.offset + 1;
     }
     // drop the consumed front now and then (amortised O(1))
@@ -268,20 +316,50 @@ function deleteFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean {
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(OrderEventTypes);
 
-/** An order event as order-management writes it (`{ order }`, the order as it became), or undefined for anything else. */
-export function parseChange(message: Pick<FollowedMessage, 'partition' | 'offset' | 'value' | 'headers'>): OrderChange | undefined {
+/**
+ * An order event as order-management writes it (`{ order }`, the order as it became), or undefined
+ * for anything else. One sent as its contract's current version is taken with only the fields the
+ * fan-out needs checked (its whole order is checked when first served: `valid()`); any other
+ * version is read through its contract (`readPayload`), as every consumer reads it.
+ */
+export function parseChange(message: Pick<FollowedMessage, 'partition' | 'offset' | 'value' | 'headers'>): HeldChange | undefined {
   if (!message.value) return undefined;
   try {
-    const envelope = Envelope.parse(JSON.parse(message.value.toString('utf8')));
-    const type = message.headers[Headers.messageType] ?? envelope.type;
-    if (!EVENT_TYPES.has(type)) return undefined;
-    const order = orderOfEvent(envelope, type);
+    const raw = JSON.parse(message.value.toString('utf8')) as unknown;
+    const type = message.headers[Headers.messageType] ?? (isRecord(raw) ? raw['type'] : undefined);
+    if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return undefined;
+    const current = currentVersionOrder(raw, type as OrderEventType);
+    if (current) return new HeldChange(message.partition, message.offset, type as OrderEventType, current, false);
+    const order = orderOfEvent(Envelope.parse(raw), type);
     if (!order) return undefined;
-    return new HeldChange(message.partition, message.offset, type as OrderEventType, order);
+    return new HeldChange(message.partition, message.offset, type as OrderEventType, order, true);
   } catch {
     return undefined;
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUSES: ReadonlySet<unknown> = new Set(OrderStatus.options);
+
+/** The order of an event sent as its contract's current version, if the fields the fan-out uses are sound; else undefined. */
+function currentVersionOrder(raw: unknown, type: OrderEventType): Order | undefined {
+  if (!isRecord(raw) || (raw['version'] ?? 1) !== OrderEvents[type].version || !isRecord(raw['payload'])) return undefined;
+  const order = raw['payload']['order'];
+  if (!isRecord(order)) return undefined;
+  const { id, customerId, version, status, createdAt } = order;
+  const sound =
+    typeof id === 'string' &&
+    UUID.test(id) &&
+    typeof customerId === 'string' &&
+    customerId.length > 0 &&
+    Number.isInteger(version) &&
+    (version as number) >= 0 &&
+    STATUSES.has(status) &&
+    typeof createdAt === 'string';
+  return sound ? (order as Order) : undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A stream position as the SSE `id:` (Last-Event-ID): opaque to clients, ASCII. `1:` (the format),

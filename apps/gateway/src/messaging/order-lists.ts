@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { orderListCursor, type Order, type OrderStatus } from '@orderline/contracts';
+import { Order, orderListCursor, type OrderStatus } from '@orderline/contracts';
 import { readCacheReads } from '../domain/shared-read-cache';
 import type { OrderChangesView, Subscription } from './order-changes';
 
@@ -15,13 +15,29 @@ export interface OrderListPage {
   nextCursor: string | null;
 }
 
-/** An order on a page, as JSON (parsed when the page is read) and the fields that place it. */
-interface Listed {
+/** An order as a page takes it: the fields that place it, and the order as JSON (parsed when the page is read). */
+interface Candidate {
   id: string;
+  status: OrderStatus;
   createdAt: string;
   version: number;
   json: string;
+  /** whether `json` is known to be an order as the contract has it (false, from orders.events: checked when first served) */
+  checked: boolean;
 }
+
+interface Listed extends Candidate {
+  bytes: number;
+}
+
+const candidateOf = (order: Order): Candidate => ({
+  id: order.id,
+  status: order.status,
+  createdAt: order.createdAt,
+  version: order.version,
+  json: JSON.stringify(order),
+  checked: true,
+});
 
 /** One customer's first page (of one status and limit), kept current off orders.events. */
 class LivePage {
@@ -34,7 +50,7 @@ class LivePage {
   loadedAt = 0;
   readAt = 0;
   /** changes read while the page was being loaded: applied on top of it once it is */
-  early: Order[] | undefined = [];
+  early: Candidate[] | undefined = [];
   subscription?: Subscription;
 
   constructor(readonly query: FirstPageQuery) {}
@@ -44,7 +60,7 @@ class LivePage {
    * instance). A version at or below the one held changes nothing, so the order changes arrive in
    * makes no difference.
    */
-  apply(order: Order): void {
+  apply(order: Candidate): void {
     if (this.early) {
       this.early.push(order);
       return;
@@ -60,13 +76,12 @@ class LivePage {
     // older than the page's last order: it belongs on a later page (read from order-management)
     const last = this.last();
     if (!known && this.more && last && !isNewer(order, last)) return;
-    this.put({ id: order.id, createdAt: order.createdAt, version: order.version, json: JSON.stringify(order) });
+    this.put(order);
   }
 
   /** The page order-management answered, then every change read since the request went out. */
   loaded(page: OrderListPage, at: number): void {
-    for (const order of page.items)
-      this.put({ id: order.id, createdAt: order.createdAt, version: order.version, json: JSON.stringify(order) });
+    for (const order of page.items) this.put(candidateOf(order));
     this.more = page.nextCursor !== null;
     this.loadedAt = at;
     const early = this.early ?? [];
@@ -82,20 +97,34 @@ class LivePage {
     return !(this.more && this.items.size < this.query.limit) && this.left.size <= MAX_LEFT_TRACKED;
   }
 
-  page(): OrderListPage {
+  /** The page, newest first; undefined if an order on it, read from orders.events, is not one as the contract has it. */
+  page(): OrderListPage | undefined {
     const sorted = [...this.items.values()].sort((a, b) => (isNewer(a, b) ? -1 : 1));
+    const items: Order[] = [];
+    for (const listed of sorted) {
+      if (listed.checked) {
+        items.push(JSON.parse(listed.json) as Order);
+        continue;
+      }
+      const read = Order.safeParse(JSON.parse(listed.json));
+      if (!read.success) return undefined;
+      this.bytes -= listed.bytes;
+      listed.json = JSON.stringify(read.data);
+      listed.bytes = bytesOf(listed.json);
+      listed.checked = true;
+      this.bytes += listed.bytes;
+      items.push(read.data);
+    }
     const last = sorted[sorted.length - 1];
-    return {
-      items: sorted.map((listed) => JSON.parse(listed.json) as Order),
-      nextCursor: this.more && last ? orderListCursor(last) : null,
-    };
+    return { items, nextCursor: this.more && last ? orderListCursor(last) : null };
   }
 
-  private put(listed: Listed): void {
-    this.remove(listed.id);
-    this.left.delete(listed.id);
+  private put(order: Candidate): void {
+    this.remove(order.id);
+    this.left.delete(order.id);
+    const listed: Listed = { ...order, bytes: bytesOf(order.json) };
     this.items.set(listed.id, listed);
-    this.bytes += bytesOf(listed);
+    this.bytes += listed.bytes;
     // a new order pushes the oldest off the page: it is on the next one now
     while (this.items.size > this.query.limit) {
       this.remove((this.last() as Listed).id);
@@ -107,7 +136,7 @@ class LivePage {
     const listed = this.items.get(orderId);
     if (!listed) return;
     this.items.delete(orderId);
-    this.bytes -= bytesOf(listed);
+    this.bytes -= listed.bytes;
   }
 
   private last(): Listed | undefined {
@@ -124,7 +153,7 @@ function isNewer(a: Pick<Listed, 'createdAt' | 'id'>, b: Pick<Listed, 'createdAt
 
 const EMPTY_PAGE_BYTES = 1_024;
 const MAX_LEFT_TRACKED = 1_000;
-const bytesOf = (listed: Listed) => 2 * listed.json.length + 200;
+const bytesOf = (json: string) => 2 * json.length + 200;
 
 export interface OrderListsOptions {
   /** every change of every order this instance reads from orders.events */
@@ -172,21 +201,22 @@ export class OrderLists {
     const key = keyOf(query);
     this.letGoIdle();
     const live = this.pages.get(key);
-    if (live?.complete()) {
-      this.touch(key, live);
-      if (this.now() - live.loadedAt > this.options.refreshMs && !this.loading.has(key))
+    const held = live?.complete() ? this.serve(key, live) : undefined;
+    if (held) {
+      if (this.now() - (live as LivePage).loadedAt > this.options.refreshMs && !this.loading.has(key)) {
         this.load(key, query, fetch).catch(() => undefined);
+      }
       readCacheReads.inc({ cache: 'order-lists', outcome: 'fresh' });
-      return live.page();
+      return held;
     }
     readCacheReads.inc({ cache: 'order-lists', outcome: 'miss' });
     const loaded = await this.load(key, query, fetch);
-    return loaded instanceof LivePage ? loaded.page() : loaded;
+    return loaded instanceof LivePage ? (this.serve(key, loaded) ?? (await fetch())) : loaded;
   }
 
   /** An order as a change through this instance left it: its customer's pages show it at once. */
   changed(order: Order): void {
-    for (const live of this.byCustomer.get(order.customerId) ?? []) this.applyTo(live, order);
+    for (const live of this.byCustomer.get(order.customerId) ?? []) this.applyTo(live, candidateOf(order));
   }
 
   size(): { pages: number; bytes: number } {
@@ -198,7 +228,21 @@ export class OrderLists {
     const inFlight = this.loading.get(key);
     if (inFlight) return inFlight;
     const live = new LivePage(query);
-    const subscription = this.options.changes.subscribe({ customerId: query.customerId }, (change) => this.applyTo(live, change.order));
+    // unchecked: an order from orders.events is checked against the contract when the page is served, not for every event
+    const subscription = this.options.changes.subscribe(
+      { customerId: query.customerId },
+      (change) =>
+        this.applyTo(live, {
+          id: change.orderId,
+          status: change.status,
+          createdAt: change.createdAt,
+          version: change.version,
+          json: change.json,
+          checked: false,
+        }),
+      undefined,
+      { unchecked: true },
+    );
     // no position in orders.events yet (the follower is starting): answered, not held
     const followed = subscription && typeof subscription === 'object' ? subscription : undefined;
     live.subscription = followed;
@@ -219,7 +263,18 @@ export class OrderLists {
     return loading;
   }
 
-  private applyTo(live: LivePage, order: Order): void {
+  /** The held page, if it can be served (its orders read from orders.events check out); else it is let go. */
+  private serve(key: string, live: LivePage): OrderListPage | undefined {
+    const before = live.bytes;
+    const page = live.page();
+    if (this.pages.get(key) !== live) return page; // let go meanwhile (over the memory bound)
+    this.bytes += live.bytes - before;
+    if (!page) this.drop(key);
+    else this.touch(key, live);
+    return page;
+  }
+
+  private applyTo(live: LivePage, order: Candidate): void {
     const before = live.bytes;
     live.apply(order);
     if (this.pages.get(keyOf(live.query)) === live) {

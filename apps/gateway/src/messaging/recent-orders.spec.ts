@@ -50,6 +50,15 @@ describe('RecentOrders', () => {
     expect(orders.size().bytes).toBeLessThanOrEqual(one * 3);
   });
 
+  it('an order read from orders.events unchecked is checked against the contract when first read: one that breaks it is forgotten', () => {
+    const orders = view();
+    orders.changed({ id: id(1), version: 1, json: JSON.stringify(order(1, 1)), checked: false });
+    orders.changed({ id: id(2), version: 1, json: JSON.stringify({ ...order(2, 1), totalAmount: 'lots' }), checked: false });
+    expect(orders.find(id(1))).toEqual(order(1, 1));
+    expect(orders.find(id(2))).toBeUndefined(); // order-management answers for it
+    expect(orders.size().orders).toBe(1);
+  });
+
   it('forgets orders older than maxAgeMs', () => {
     const orders = view(1_000_000, 60_000);
     orders.changed(order(1, 1));

@@ -1,11 +1,14 @@
 import { Gauge } from 'prom-client';
-import type { Order } from '@orderline/contracts';
+import { Order } from '@orderline/contracts';
 
 /** An order's latest state (as JSON: held by the thousand, strings cost the garbage collector little), and when this instance learnt it. */
 interface Latest {
   version: number;
   json: string;
   seenAt: number;
+  bytes: number;
+  /** whether `json` is known to be an order as the contract has it (false: checked when first read) */
+  checked: boolean;
 }
 
 /**
@@ -28,15 +31,19 @@ export class RecentOrders {
 
   constructor(private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number }) {}
 
-  /** An order as it now is: read from orders.events, or as a change through this instance left it. */
-  changed(order: Pick<Order, 'id' | 'version'> & { json?: string }): void {
+  /**
+   * An order as it now is: read from orders.events (`checked` false: only its id and version were
+   * looked at, the rest is checked if it is ever read), or as a change through this instance left it.
+   */
+  changed(order: Pick<Order, 'id' | 'version'> & { json?: string; checked?: boolean }): void {
     const known = this.orders.get(order.id);
     if (known && known.version >= order.version) return;
     this.forget(order.id); // re-inserted: a Map iterates in insertion order, so the newest change goes last
     const now = this.options.now?.() ?? Date.now();
     const json = order.json ?? JSON.stringify(order);
-    this.orders.set(order.id, { version: order.version, json, seenAt: now });
-    this.bytes += bytesOf(json);
+    const bytes = bytesOf(json);
+    this.orders.set(order.id, { version: order.version, json, seenAt: now, bytes, checked: order.checked ?? true });
+    this.bytes += bytes;
     const tooOld = now - this.options.maxAgeMs;
     for (const [id, entry] of this.orders) {
       if (this.bytes <= this.options.maxBytes && entry.seenAt >= tooOld) break;
@@ -44,10 +51,19 @@ export class RecentOrders {
     }
   }
 
-  /** The order's latest known state, if it changed recently; undefined otherwise. */
+  /** The order's latest known state, if it changed recently (and is an order as the contract has it); undefined otherwise. */
   find(orderId: string): Order | undefined {
     const entry = this.orders.get(orderId);
-    return entry ? (JSON.parse(entry.json) as Order) : undefined;
+    if (!entry) return undefined;
+    if (entry.checked) return JSON.parse(entry.json) as Order;
+    const read = Order.safeParse(JSON.parse(entry.json));
+    if (!read.success) {
+      this.forget(orderId); // order-management answers for it instead
+      return undefined;
+    }
+    entry.json = JSON.stringify(read.data);
+    entry.checked = true;
+    return read.data;
   }
 
   /** Orders held, and their bytes (for metrics and tests). */
@@ -59,7 +75,7 @@ export class RecentOrders {
     const entry = this.orders.get(orderId);
     if (!entry) return;
     this.orders.delete(orderId);
-    this.bytes -= bytesOf(entry.json);
+    this.bytes -= entry.bytes;
   }
 }
 
