@@ -57,8 +57,8 @@ class LivePage {
 
   /**
    * An order of this customer as it now is (from orders.events, or a change through this
-   * instance). A version at or below the one held changes nothing, so the order changes arrive in
-   * makes no difference.
+   * instance). A version at or below the one held changes nothing, so the order in which changes
+   * arrive makes no difference.
    */
   apply(order: Candidate): void {
     if (this.early) {
@@ -176,8 +176,8 @@ export interface OrderListsOptions {
  * Exact, not merely recent: the page is subscribed to the customer's changes before it is asked
  * for, so every change order-management stores after answering (its event is read after the request
  * went out) is applied on top of it, and every earlier one is in the answer already; versions decide
- * which is newer. Orders a customer has not had decided yet are not listed, as order-management
- * does not list them either. A page is read again from order-management every `refreshMs`, in the
+ * which is newer. Orders accepted but not stored yet are not listed (nor by order-management; a
+ * read by id answers them PENDING). A page is read again from order-management every `refreshMs`, in the
  * background, and at once when orders left it (a status filter) and older ones must fill it.
  *
  * Later pages (a cursor) and admins' lists are order-management's to answer.
