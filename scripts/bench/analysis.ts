@@ -39,6 +39,8 @@ export interface Metrics {
   acceptLatency: Distribution;
   /** client send time → orders.updated_at of the final status (ms) */
   finalLatency: Distribution;
+  /** 202 received → orders.updated_at of the final status (ms): how long the system took to decide what it had accepted */
+  decidedAfter202: Distribution;
   /** client send time → orders.created_at (stored PENDING) (ms) */
   storedLatency: Distribution;
   non202Measured: Record<string, number>;
@@ -103,6 +105,7 @@ export function analyse(load: LoadResult, wait: FinalWait, tagged: TaggedRow[]):
     ),
     acceptLatency: distribution(acceptedMeasured.map((r) => r.latencyMs ?? 0)),
     finalLatency: distribution(finals.map((f) => f.row.updatedAt.getTime() - f.record.sentAt)),
+    decidedAfter202: distribution(finals.map((f) => f.row.updatedAt.getTime() - (f.record.sentAt + (f.record.latencyMs ?? 0)))),
     storedLatency: distribution(finals.map((f) => f.row.createdAt.getTime() - f.record.sentAt)),
     non202Measured: countBy(
       measured.filter((r) => r.status !== undefined && r.status !== 202),

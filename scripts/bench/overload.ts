@@ -186,6 +186,11 @@ function printOverloadResults(
     ['accept latency p50 / p99', p50p99(m.acceptLatency), `intended send → 202, max ${ms(m.acceptLatency.max)}`],
     ['accept→final p50 / p99', p50p99(m.finalLatency), `accepted orders: intended send → orders.updated_at, max ${ms(m.finalLatency.max)}`],
     [
+      '  from the 202',
+      p50p99(m.decidedAfter202),
+      `202 received → orders.updated_at (what admission control bounds), max ${ms(m.decidedAfter202.max)}`,
+    ],
+    [
       'read p50 / p99',
       readP50p99(readLatencies),
       `GET of a just-accepted order from a process of its own, ${load.reads.length} reads, statuses: ${counts(readStatuses)}, max ${ms(percentile(readLatencies, 100))}${Object.keys(load.readErrors).length > 0 ? `, errors: ${counts(load.readErrors)}` : ''}`,
