@@ -107,7 +107,8 @@ async function main() {
           accepted: (command) => acceptedOrders.accepted(command),
           find: (orderId) => acceptedOrders.find(orderId),
           caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
-          decisionLagMs: () => acceptedOrders.decisionLagMs(),
+          // admission control: how long an order accepted now would wait (the backlog over the decision rate, or the oldest's wait)
+          decisionLagMs: () => acceptedOrders.expectedWaitMs(),
         },
         recentOrders,
         orderLists: config.ORDER_LISTS_MAX_BYTES > 0 ? orderLists : undefined,
