@@ -121,6 +121,15 @@ export const GatewayEnv = CommonEnv.extend({
       'during a rotation only: the key JWT_SECRET replaced, still accepted for tokens signed before (see docs/runbook.md); unset it once they have expired. In production the same rules as JWT_SECRET, and not equal to it',
     ),
   // Bounds on slow clients (node's http.Server options; see http/server.ts)
+  HTTP_LISTEN_BACKLOG: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .default(4_096)
+    .describe(
+      "connections the kernel holds for the gateway until it accepts them (the kernel caps it at net.core.somaxconn); beyond it a client's connection attempt is dropped and retried after 1 s, 3 s, 7 s … (node's default, 511, overflowed under a flood of new connections: reads waited ~10 s for a connection)",
+    ),
   HTTP_HEADERS_TIMEOUT_MS: milliseconds(10_000, 300_000).describe(
     'a client must send its request headers within this time of connecting (or of starting its next request), else 408 and the connection is closed',
   ),

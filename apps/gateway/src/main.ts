@@ -142,7 +142,7 @@ async function main() {
         requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
         keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
         idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
-      }).listen(config.PORT, config.HOST, () => {
+      }).listen({ port: config.PORT, host: config.HOST, backlog: config.HTTP_LISTEN_BACKLOG }, () => {
         logger.info('gateway listening', { url: `http://${config.HOST}:${config.PORT}`, instanceId });
       });
 
