@@ -107,8 +107,7 @@ async function main() {
           accepted: (command) => acceptedOrders.accepted(command),
           find: (orderId) => acceptedOrders.find(orderId),
           caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
-          // admission control: how long an order accepted now would wait (the backlog over the decision rate, or the oldest's wait)
-          decisionLagMs: () => acceptedOrders.expectedWaitMs(),
+          decisionLagMs: () => acceptedOrders.decisionLagMs(),
         },
         recentOrders,
         orderLists: config.ORDER_LISTS_MAX_BYTES > 0 ? orderLists : undefined,

@@ -3,8 +3,7 @@ import { HttpProblem } from './problem-response';
 
 /**
  * Admission control for new orders: while the decisions are more than `maxDecisionLagMs` behind
- * (an order accepted now would wait longer to be decided: the oldest undecided one has waited
- * longer, or the undecided ones would take longer at the recent decision rate), a new order is answered 503 with
+ * (the oldest accepted, undecided order has waited longer), a new order is answered 503 with
  * Retry-After instead of being queued where it would wait too long. First in the route's chain,
  * before the token is verified and the body parsed: under overload a refusal must cost next to
  * nothing, or refusing becomes the overload.

@@ -30,7 +30,7 @@ export interface AcceptedOrdersView {
   find(orderId: string): Order | undefined;
   /** resolves once everything accepted before the call is in the view (false after `timeoutMs`) */
   caughtUp(timeoutMs: number): Promise<boolean>;
-  /** how long an order accepted now would wait to be decided, ms (AcceptedOrders.expectedWaitMs): admission control's measure */
+  /** how long the oldest undecided order has waited, ms */
   decisionLagMs(): number;
 }
 

@@ -109,28 +109,6 @@ describe('AcceptedOrders', () => {
     expect(orders.decisionLagMs()).toBe(0); // everything read is decided
   });
 
-  it('expects a new order to wait as long as the undecided commands take at the recent decision rate, when that is longer than the lag', () => {
-    const orders = view();
-    // order-management decided 1,000 commands a second over the last 2 s
-    orders.follow([created(1, 0, 1_999, now - 100)]);
-    orders.decisionsAt(new Map([[0, 0]]));
-    now += 1_000;
-    orders.decisionsAt(new Map([[0, 1_000]]));
-    now += 1_000;
-    orders.decisionsAt(new Map([[0, 2_000]]));
-    expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs()); // nothing undecided read: the lag
-    // a burst of 6,000 commands read while the oldest undecided is young (2.1 s, erring long: one mark): 6 s of decisions
-    orders.follow([created(2, 0, 7_999, now - 50)]);
-    expect(orders.decisionLagMs()).toBe(2_100);
-    expect(orders.expectedWaitMs()).toBe(6_000);
-    // nothing decided in the window (order-management stopped): the lag alone, which grows
-    now += 6_000;
-    orders.decisionsAt(new Map([[0, 2_000]]));
-    expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs());
-    expect(orders.decisionLagMs()).toBeGreaterThanOrEqual(6_000);
-    now -= 8_000;
-  });
-
   it('errs long when messages share a mark (one per 100 ms)', () => {
     const orders = view();
     orders.follow([created(1, 0, 1, now - 5_000), created(2, 0, 2, now - 4_950), created(3, 0, 3, now - 4_000)]);

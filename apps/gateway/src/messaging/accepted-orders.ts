@@ -18,8 +18,6 @@ const TIMELINE_STEP_MS = 100;
  * redelivery, two readers' partitions at different speeds) does not make it PENDING again.
  */
 const MAX_DECIDED_REMEMBERED = 100_000;
-/** The decision rate is measured over this long (order-management's committed offsets, read once a second). */
-const DECISION_RATE_WINDOW_MS = 5_000;
 
 /**
  * The orders this system has accepted and not yet decided, as every gateway instance follows them
@@ -46,8 +44,6 @@ export class AcceptedOrders {
   private readonly readUpTo = new Map<number, number>();
   /** per partition: order-management's committed offset (its oldest undecided message) */
   private committed = new Map<number, number>();
-  /** [when, Σ committed offsets] as read, over the last DECISION_RATE_WINDOW_MS: the decision rate */
-  private decidedTotals: [number, number][] = [];
 
   constructor(private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number }) {}
 
@@ -106,11 +102,6 @@ export class AcceptedOrders {
   /** order-management's committed offsets on orders.commands, read from the broker now and then. */
   decisionsAt(committed: Map<number, number>): void {
     this.committed = committed;
-    const at = this.now();
-    let total = 0;
-    for (const offset of committed.values()) total += Math.max(0, offset);
-    this.decidedTotals.push([at, total]);
-    while (this.decidedTotals.length > 2 && at - this.decidedTotals[1][0] >= DECISION_RATE_WINDOW_MS) this.decidedTotals.shift();
     // marks before the newest one at or below the committed offset are never needed again
     for (const [partition, marks] of this.timelines) {
       const offset = committed.get(partition) ?? 0;
@@ -136,29 +127,6 @@ export class AcceptedOrders {
       lag = Math.max(lag, now - marks[i][1]);
     }
     return lag;
-  }
-
-  /**
-   * How long an order accepted now would wait to be decided, in ms: the longer of how long the
-   * oldest undecided one has waited (decisionLagMs) and the undecided commands read so far over the
-   * recent decision rate (what admission control compares with its bound). The first alone reacts
-   * late: while the oldest is still young, a burst admitted at the offered rate (several times the
-   * decision rate under overload) queues work that takes far longer than the bound to decide.
-   */
-  expectedWaitMs(): number {
-    const lag = this.decisionLagMs();
-    const first = this.decidedTotals[0];
-    const last = this.decidedTotals[this.decidedTotals.length - 1];
-    if (!first || !last || last[0] <= first[0]) return lag;
-    const perMs = (last[1] - first[1]) / (last[0] - first[0]);
-    // nothing decided in the window: order-management is stopped or starting, and the lag says how long that has been
-    if (perMs <= 0) return lag;
-    let undecided = 0;
-    for (const [partition, readUpTo] of this.readUpTo) {
-      const offset = this.committed.get(partition);
-      if (offset !== undefined && offset >= 0) undecided += Math.max(0, readUpTo - offset);
-    }
-    return Math.max(lag, undecided / perMs);
   }
 
   /** Undecided orders held, and their bytes (for metrics and tests). */
@@ -211,17 +179,10 @@ function parseCommand(value: Buffer): CreateOrderPayload | undefined {
 }
 
 /** The view's figures, read at scrape time: how far behind the decisions are, and what it holds. */
-export function trackAcceptedOrders(view: Pick<AcceptedOrders, 'decisionLagMs' | 'expectedWaitMs' | 'size'>): void {
-  new Gauge({
-    name: 'orderline_expected_decision_wait_seconds',
-    help: "How long an order accepted now would wait to be decided: the oldest undecided order's wait, or the undecided commands over the recent decision rate if longer (admission control refuses new orders above ADMISSION_MAX_DECISION_LAG_MS)",
-    collect() {
-      this.set(view.expectedWaitMs() / 1000);
-    },
-  });
+export function trackAcceptedOrders(view: Pick<AcceptedOrders, 'decisionLagMs' | 'size'>): void {
   new Gauge({
     name: 'orderline_decision_lag_seconds',
-    help: 'How long the oldest accepted, undecided order has waited (admission control uses the longer of this and the backlog over the decision rate: orderline_expected_decision_wait_seconds)',
+    help: 'How long the oldest accepted, undecided order has waited (admission control refuses new orders above ADMISSION_MAX_DECISION_LAG_MS)',
     collect() {
       this.set(view.decisionLagMs() / 1000);
     },
