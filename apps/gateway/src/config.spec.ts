@@ -82,7 +82,11 @@ describe('gateway config', () => {
         HTTP_REQUEST_TIMEOUT_MS: 30_000,
         HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
         HTTP_IDLE_TIMEOUT_MS: 60_000,
+        // node's 511 overflowed under a flood of connections (docs/scaling.md); the kernel caps it at somaxconn
+        HTTP_LISTEN_BACKLOG: 4_096,
       });
+      expect(problems({ HTTP_LISTEN_BACKLOG: '0' })).toEqual([expect.stringMatching(/^HTTP_LISTEN_BACKLOG: /)]);
+      expect(problems({ HTTP_LISTEN_BACKLOG: '65536' })).toEqual([expect.stringMatching(/^HTTP_LISTEN_BACKLOG: /)]);
     });
 
     it('refuses a request timeout shorter than the headers timeout, and an idle timeout within the reply wait', () => {

@@ -114,6 +114,17 @@ describe('OrderLists', () => {
     expect(asked).toBe(2);
   });
 
+  it('a page tracking more than 1,000 departures (orders that left its status) is read again from order-management', async () => {
+    answer = { items: [orderOf('CUST01', 5_000)], nextCursor: null };
+    expect(ids(await first(3, 'CONFIRMED'))).toEqual([5_000]);
+    for (let n = 1; n <= 1_000; n++) emit(orderOf('CUST01', n, { status: 'REJECTED' }), 'OrderRejected');
+    expect(ids(await first(3, 'CONFIRMED'))).toEqual([5_000]);
+    expect(asked).toBe(1);
+    emit(orderOf('CUST01', 1_001, { status: 'REJECTED' }), 'OrderRejected'); // the 1,001st
+    expect(ids(await first(3, 'CONFIRMED'))).toEqual([5_000]);
+    expect(asked).toBe(2);
+  });
+
   it('an order from orders.events that breaks the contract is not served: the page is let go and order-management answers', async () => {
     answer = { items: [orderOf('CUST01', 1)], nextCursor: null };
     await first();
