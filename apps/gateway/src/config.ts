@@ -46,7 +46,7 @@ export const GatewayEnv = CommonEnv.extend({
     .max(600_000)
     .default(5_000)
     .describe(
-      'admission control: while order-management is further behind than this (the oldest undecided order has waited longer), new orders are answered 503 with Retry-After instead of queued',
+      'admission control: while an order accepted now would wait longer than this to be decided (the oldest undecided order has waited longer, or order-management, busy, would take longer for the undecided ones at its recent rate), new orders are answered 503 with Retry-After instead of queued',
     ),
   ACCEPTED_ORDERS_MAX_BYTES: z.coerce
     .number()

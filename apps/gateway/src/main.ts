@@ -5,7 +5,7 @@ import { exitOnStartupError, startService } from '@orderline/runtime';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { loadGatewayConfig } from './config';
-import { AcceptedOrders, trackAcceptedOrders } from './messaging/accepted-orders';
+import { AcceptedOrders, DECISIONS_READ_EVERY_MS, trackAcceptedOrders } from './messaging/accepted-orders';
 import { RecentOrders, trackRecentOrders } from './messaging/recent-orders';
 import { OrderChanges, trackOrderChanges } from './messaging/order-changes';
 import { SharedReadCache } from './domain/shared-read-cache';
@@ -94,9 +94,15 @@ async function main() {
       await readDecisions().catch((error: unknown) =>
         logger.warn('could not read how far the decisions are yet', { error: String(error) }),
       );
+      // one read at a time: a slow broker delays the figures, it does not pile up requests
+      let readingDecisions = false;
       const decisionsTimer = setInterval(() => {
-        readDecisions().catch((error: unknown) => logger.warn('could not read how far the decisions are', { error: String(error) }));
-      }, 1_000);
+        if (readingDecisions) return;
+        readingDecisions = true;
+        readDecisions()
+          .catch((error: unknown) => logger.warn('could not read how far the decisions are', { error: String(error) }))
+          .finally(() => (readingDecisions = false));
+      }, DECISIONS_READ_EVERY_MS);
 
       const app = createApp({
         publisher,
@@ -107,7 +113,7 @@ async function main() {
           accepted: (command) => acceptedOrders.accepted(command),
           find: (orderId) => acceptedOrders.find(orderId),
           caughtUp: (timeoutMs) => follower.caughtUp(Topics.orderCommands, timeoutMs),
-          decisionLagMs: () => acceptedOrders.decisionLagMs(),
+          expectedWaitMs: () => acceptedOrders.expectedWaitMs(),
         },
         recentOrders,
         orderLists: config.ORDER_LISTS_MAX_BYTES > 0 ? orderLists : undefined,

@@ -43,7 +43,7 @@ export class FakeBackend {
   /** every command the gateway published, in order */
   readonly published: OutgoingMessage[] = [];
   /** how far behind the decisions are (admission control) */
-  decisionLagMs = 0;
+  expectedWaitMs = 0;
   /** whether Kafka answers (readiness) */
   kafkaUp = true;
   /** changes that win a race: each bumps the order's version just before the next UpdateOrder / CancelOrder is applied */
@@ -122,7 +122,7 @@ export class FakeBackend {
       this.onCatchUp();
       return true;
     },
-    decisionLagMs: () => this.decisionLagMs,
+    expectedWaitMs: () => this.expectedWaitMs,
   };
 
   /** orders as this gateway's view of orders.events has them (a test puts them here to stand for the events followed) */

@@ -88,7 +88,7 @@ describe('POST /api/v1/orders: admission control', () => {
       .send({ items: [{ productId: 'P1', quantity: 1 }], shippingAddress: validAddress });
 
   it('accepts while the decisions are within the bound, and the new order reads PENDING at once', async () => {
-    backend.decisionLagMs = 4_900;
+    backend.expectedWaitMs = 4_900;
     const res = await place();
     expect(res.status).toBe(202);
     expect(backend.published).toHaveLength(1);
@@ -96,7 +96,7 @@ describe('POST /api/v1/orders: admission control', () => {
   });
 
   it('answers 503 problem+json with Retry-After while the decisions are further behind, publishing nothing', async () => {
-    backend.decisionLagMs = 12_300;
+    backend.expectedWaitMs = 12_300;
     const res = await place();
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -121,7 +121,7 @@ export function createApp(deps: GatewayDeps): express.Express {
   const limitOrders = limitOrderRequests(limits, { instances: deps.instances, now: deps.now });
   for (const [operationId, route] of Object.entries(apiRoutes)) {
     const chain: RequestHandler[] = [];
-    if (operationId === 'createOrder') chain.push(admitOrders(() => deps.acceptedOrders.decisionLagMs(), deps.maxDecisionLagMs));
+    if (operationId === 'createOrder') chain.push(admitOrders(() => deps.acceptedOrders.expectedWaitMs(), deps.maxDecisionLagMs));
     if (route.auth) chain.push(auth);
     // the role before the body: a customer learns nothing about what an admin route accepts
     if ('role' in route && route.role) chain.push(requireRole(route.role));

@@ -30,8 +30,8 @@ export interface AcceptedOrdersView {
   find(orderId: string): Order | undefined;
   /** resolves once everything accepted before the call is in the view (false after `timeoutMs`) */
   caughtUp(timeoutMs: number): Promise<boolean>;
-  /** how long the oldest undecided order has waited, ms */
-  decisionLagMs(): number;
+  /** how long an order accepted now would wait to be decided, ms (AcceptedOrders.expectedWaitMs) */
+  expectedWaitMs(): number;
 }
 
 /** The orders changed recently, as this gateway follows them from orders.events (messaging/recent-orders.ts). */

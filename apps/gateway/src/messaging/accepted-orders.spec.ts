@@ -115,4 +115,55 @@ describe('AcceptedOrders', () => {
     orders.decisionsAt(new Map([[0, 2]]));
     expect(orders.decisionLagMs()).toBe(5_000);
   });
+
+  describe('expected wait of an order accepted now', () => {
+    /** `count` commands on partition 0 from `offset`, produced `ageMs` ago and after, 1 ms apart */
+    const backlog = (from: number, count: number, ageMs: number) =>
+      Array.from({ length: count }, (_, i) => created(10_000 + from + i, 0, from + i, now - ageMs + i));
+
+    it('is the undecided orders over the rate order-management has decided at while busy, when that is longer than the oldest wait', () => {
+      const orders = view();
+      const start = now;
+      // 3,000 commands in the last second (3× what it decides); it decides 1,000/s from offset 0
+      orders.follow(backlog(0, 3_000, 1_500));
+      for (let t = 0; t <= 1_500; t += 250) {
+        now = start + t;
+        orders.decisionsAt(new Map([[0, t]])); // one order a ms
+      }
+      // the oldest undecided (offset 1,500) was produced at start - 1,500 + 1,500: waited 1.5 s
+      expect(orders.decisionLagMs()).toBe(1_500);
+      // 1,500 undecided at 1 a ms: 1.5 s; more read since: 4,500 at 1 a ms
+      expect(orders.expectedWaitMs()).toBe(1_500);
+      orders.follow(backlog(3_000, 3_000, 0));
+      expect(orders.expectedWaitMs()).toBe(4_500);
+      now = start;
+    });
+
+    it('is the oldest wait alone while order-management is not known to be busy (an idle system decides slowly: a burst must not look like a backlog)', () => {
+      const orders = view();
+      const start = now;
+      orders.decisionsAt(new Map([[0, 0]]));
+      now = start + 1_000;
+      orders.decisionsAt(new Map([[0, 1]])); // one order in a second: the demand, not the capacity
+      orders.follow(backlog(1, 200, 300)); // a burst of 200, 0.3 s ago
+      now = start + 1_250;
+      orders.decisionsAt(new Map([[0, 2]]));
+      expect(orders.decisionLagMs()).toBeLessThan(1_000);
+      expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs());
+      now = start;
+    });
+
+    it('is the oldest wait alone when nothing was decided meanwhile (order-management stopped)', () => {
+      const orders = view();
+      const start = now;
+      orders.follow(backlog(0, 100, 8_000));
+      for (let t = 0; t <= 3_000; t += 250) {
+        now = start + t;
+        orders.decisionsAt(new Map([[0, 0]]));
+      }
+      expect(orders.expectedWaitMs()).toBe(11_000);
+      expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs());
+      now = start;
+    });
+  });
 });

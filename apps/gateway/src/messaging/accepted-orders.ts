@@ -18,6 +18,17 @@ const TIMELINE_STEP_MS = 100;
  * redelivery, two readers' partitions at different speeds) does not make it PENDING again.
  */
 const MAX_DECIDED_REMEMBERED = 100_000;
+/** How often order-management's committed offsets are read (main.ts): how fresh the figures below are. */
+export const DECISIONS_READ_EVERY_MS = 250;
+/** The decision rate is measured over at most this long, and at least MIN_RATE_SPAN_MS. */
+const DECISION_RATE_WINDOW_MS = 5_000;
+const MIN_RATE_SPAN_MS = 500;
+/**
+ * While the oldest undecided order has waited less than this, order-management is not known to be
+ * busy: decisions per second then measure the demand, not what it can decide (an idle system would
+ * look slow, and a burst of a few hundred orders look like a long backlog).
+ */
+const BUSY_LAG_MS = 1_000;
 
 /**
  * The orders this system has accepted and not yet decided, as every gateway instance follows them
@@ -28,7 +39,8 @@ const MAX_DECIDED_REMEMBERED = 100_000;
  *
  * Also knows how far behind the decisions are, in time: per partition of `orders.commands` it
  * keeps when messages were produced (one mark per TIMELINE_STEP_MS), and order-management's
- * committed offset says which was the oldest not yet decided.
+ * committed offset says which was the oldest not yet decided; read over time, those offsets give the
+ * rate at which it decides.
  *
  * Bounded: at most `maxBytes` of commands (the oldest go first) and none older than `maxAgeMs`;
  * an order that fell out is read from order-management like any other.
@@ -44,6 +56,8 @@ export class AcceptedOrders {
   private readonly readUpTo = new Map<number, number>();
   /** per partition: order-management's committed offset (its oldest undecided message) */
   private committed = new Map<number, number>();
+  /** [when read, Σ committed offsets] over the last DECISION_RATE_WINDOW_MS: the decision rate */
+  private decidedTotals: [number, number][] = [];
 
   constructor(private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number }) {}
 
@@ -102,6 +116,11 @@ export class AcceptedOrders {
   /** order-management's committed offsets on orders.commands, read from the broker now and then. */
   decisionsAt(committed: Map<number, number>): void {
     this.committed = committed;
+    const at = this.now();
+    let total = 0;
+    for (const offset of committed.values()) total += Math.max(0, offset);
+    this.decidedTotals.push([at, total]);
+    while (this.decidedTotals.length > 2 && at - this.decidedTotals[1][0] >= DECISION_RATE_WINDOW_MS) this.decidedTotals.shift();
     // marks before the newest one at or below the committed offset are never needed again
     for (const [partition, marks] of this.timelines) {
       const offset = committed.get(partition) ?? 0;
@@ -127,6 +146,30 @@ export class AcceptedOrders {
       lag = Math.max(lag, now - marks[i][1]);
     }
     return lag;
+  }
+
+  /**
+   * How long an order accepted now would wait to be decided, in ms (what admission control compares
+   * with its bound): the longer of how long the oldest undecided order has waited (decisionLagMs) and,
+   * once order-management is known to be busy, the undecided commands over the rate it has decided
+   * at meanwhile. The wait alone reacts late: while the oldest order is young, orders come in at the
+   * offered rate, k times the decision rate under k× overload, and the last of them waits k times as
+   * long as the oldest has.
+   */
+  expectedWaitMs(): number {
+    const lag = this.decisionLagMs();
+    if (lag < BUSY_LAG_MS) return lag;
+    // busy for at least `lag`: the rate over that time (at most the window) is what it can decide
+    const since = this.now() - Math.min(lag, DECISION_RATE_WINDOW_MS);
+    const first = this.decidedTotals.find(([at]) => at >= since);
+    const last = this.decidedTotals[this.decidedTotals.length - 1];
+    if (!first || !last || last[0] - first[0] < MIN_RATE_SPAN_MS) return lag;
+    const perMs = (last[1] - first[1]) / (last[0] - first[0]);
+    // nothing decided meanwhile: order-management is stopped or stuck, and the lag says for how long
+    if (perMs <= 0) return lag;
+    let undecided = 0;
+    for (const [partition, readUpTo] of this.readUpTo) undecided += Math.max(0, readUpTo - Math.max(0, this.committed.get(partition) ?? 0));
+    return Math.max(lag, undecided / perMs);
   }
 
   /** Undecided orders held, and their bytes (for metrics and tests). */
@@ -179,10 +222,17 @@ function parseCommand(value: Buffer): CreateOrderPayload | undefined {
 }
 
 /** The view's figures, read at scrape time: how far behind the decisions are, and what it holds. */
-export function trackAcceptedOrders(view: Pick<AcceptedOrders, 'decisionLagMs' | 'size'>): void {
+export function trackAcceptedOrders(view: Pick<AcceptedOrders, 'decisionLagMs' | 'expectedWaitMs' | 'size'>): void {
+  new Gauge({
+    name: 'orderline_expected_decision_wait_seconds',
+    help: "How long an order accepted now would wait to be decided: the oldest undecided order's wait or, once order-management is busy, the undecided orders over its decision rate if longer (admission control refuses new orders above ADMISSION_MAX_DECISION_LAG_MS)",
+    collect() {
+      this.set(view.expectedWaitMs() / 1000);
+    },
+  });
   new Gauge({
     name: 'orderline_decision_lag_seconds',
-    help: 'How long the oldest accepted, undecided order has waited (admission control refuses new orders above ADMISSION_MAX_DECISION_LAG_MS)',
+    help: 'How long the oldest accepted, undecided order has waited',
     collect() {
       this.set(view.decisionLagMs() / 1000);
     },
