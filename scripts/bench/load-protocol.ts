@@ -58,6 +58,8 @@ export interface LoadSummary {
   accepted202WithoutId: number;
   /** responses whose x-correlation-id did not name a request we sent */
   unmatchedResponses: number;
+  /** times a connection waited out a 503's Retry-After before its next request (closed loop only) */
+  retryAfterPauses?: number;
   /** connection errors by code (ECONNREFUSED, ECONNRESET, …); each drops the request in flight */
   connectionErrors: Record<string, number>;
   /** non-202 bodies, a few per status, for diagnosis */

@@ -23,6 +23,42 @@ import { orderBody } from './order-body';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHUNK = 20_000;
+/** a connection answered 503 waits its Retry-After, at most this long (autocannon times a request out after drainMaxSec) */
+const MAX_RETRY_AFTER_MS = 5_000;
+
+/** autocannon's connection, as far as honouring Retry-After needs it (`_doRequest` sends the next request) */
+interface AutocannonClient {
+  destroyed: boolean;
+  on(event: 'headers', listener: (info: { statusCode: number; headers: string[] }) => void): void;
+  _doRequest(...args: unknown[]): void;
+}
+
+/**
+ * Makes a connection behave as a client that honours Retry-After: after a 503 it sends nothing for
+ * that long. Without it the closed loop answers every refusal with the next request at once, and on
+ * this one machine that storm (~10,000 refusals/s) takes the CPU the decisions need: admission
+ * control, once tripped, would never let go.
+ */
+function honourRetryAfter(client: AutocannonClient, paused: () => void): void {
+  let quietUntil = 0;
+  client.on('headers', ({ statusCode, headers }) => {
+    if (statusCode !== 503) return;
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      if (headers[i].toLowerCase() !== 'retry-after') continue;
+      const seconds = Number(headers[i + 1]);
+      if (seconds > 0) quietUntil = performance.now() + Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
+    }
+  });
+  const sendNext = client._doRequest.bind(client);
+  client._doRequest = (...args: unknown[]) => {
+    const waitMs = quietUntil - performance.now();
+    if (waitMs <= 0) return sendNext(...args);
+    paused();
+    setTimeout(() => {
+      if (!client.destroyed) sendNext(...args);
+    }, waitMs);
+  };
+}
 
 /** epoch ms with sub-ms resolution, on the same clock as Postgres' now() (same host) */
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -63,6 +99,7 @@ async function run(config: LoadConfig): Promise<void> {
   let drainRequests = 0;
   let accepted202WithoutId = 0;
   let unmatchedResponses = 0;
+  let retryAfterPauses = 0;
 
   const startPerf = performance.now();
   const startedAt = epochNow();
@@ -141,6 +178,7 @@ async function run(config: LoadConfig): Promise<void> {
       timeout: config.drainMaxSec,
       sampleInt: 100,
       requests: [{ setupRequest, onResponse }],
+      setupClient: (client) => honourRetryAfter(client as unknown as AutocannonClient, () => retryAfterPauses++),
     },
     (error, result) => (error ? fail(error) : finish(result)),
   );
@@ -176,6 +214,7 @@ async function run(config: LoadConfig): Promise<void> {
     drainRequests,
     accepted202WithoutId,
     unmatchedResponses,
+    retryAfterPauses,
     connectionErrors,
     sampleErrors,
     autocannon: { errors: result.errors, timeouts: result.timeouts, sent: nextSeq },

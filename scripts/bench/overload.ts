@@ -59,6 +59,7 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
 
   console.log(`overload: ${fmt(offered, 0)} POSTs/s offered for ${options.warmup} s warm-up + ${options.duration} s measured …`);
   await gatewayEventLoopDelay(ctx.gatewayUrl); // starts the gateway's delay histogram afresh
+  const readTimingsBefore = await gatewayReadTimings(ctx.gatewayUrl);
   const load = await runOpenLoop({
     url: ctx.gatewayUrl,
     ratePerSec: offered,
@@ -75,6 +76,7 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
     runId,
   });
   const eventLoopDelay = await gatewayEventLoopDelay(ctx.gatewayUrl);
+  const readsInGateway = readsAsTimed(readTimingsBefore, await gatewayReadTimings(ctx.gatewayUrl));
   const deadDuringLoad = ctx.deadApps();
   const acceptedIds = [...new Set(load.records.flatMap((r) => (r.status === 202 && r.orderId ? [r.orderId] : [])))];
   console.log(
@@ -89,7 +91,7 @@ export async function runOverloadBench(ctx: OverloadContext): Promise<number> {
   const metrics = analyse(load, wait, tagged);
 
   console.log('');
-  printOverloadResults(metrics, load, offered, backlogAfter, eventLoopDelay);
+  printOverloadResults(metrics, load, offered, backlogAfter, eventLoopDelay, readsInGateway);
   const failures = [
     lostTotal(metrics) > 0 ? `${lostTotal(metrics)} accepted orders lost` : '',
     duplicatedTotal(metrics) > 0 ? `${duplicatedTotal(metrics)} duplicated orders` : '',
@@ -131,6 +133,11 @@ export async function calibrate({
   const wait = await waitUntilFinal(pool, accepted, load.summary.endedAt + options.settleTimeout * 1000);
   const metrics = analyse(load, wait, []);
   const perSec = metrics.confirmedPerSec ?? metrics.acceptedPerSec;
+  if (Object.keys(metrics.non202Measured).length > 0) {
+    console.log(`calibration: answers other than 202 while measured: ${counts(metrics.non202Measured)}`);
+    for (const [status, body] of Object.entries(load.summary.sampleErrors)) console.log(`  sample ${status} body: ${body}`);
+    if (load.summary.retryAfterPauses) console.log(`  ${load.summary.retryAfterPauses} times a connection waited out a 503's Retry-After`);
+  }
   if (!(perSec > 0)) throw new Error('the calibration run confirmed nothing: no capacity to multiply');
   const how = `calibrated: ${metrics.confirmedPerSec === undefined ? 'accepted' : 'confirmed'}/s end to end of ${options.calibrate} s closed loop, ${options.connections} connections (accepted ${fmt(metrics.acceptedPerSec, 0)}/s)`;
   console.log(`calibration: capacity ${fmt(perSec, 0)}/s (${how})`);
@@ -159,6 +166,7 @@ function printOverloadResults(
   offered: number,
   backlogAfter: number | undefined,
   eventLoopDelay: string,
+  readsInGateway: string,
 ): void {
   const perSec = (n: number) => `${fmt(n / m.windowSec)}/s`;
   const shed = Object.entries(m.non202Measured).sort(([a], [b]) => a.localeCompare(b));
@@ -203,7 +211,12 @@ function printOverloadResults(
     [
       '  of them decided',
       readP50p99(decidedReads),
-      `${decidedReads.length} answered by order-management (LookupOrder on orders.queries), max ${ms(percentile(decidedReads, 100))}`,
+      `${decidedReads.length} answered decided (the gateway's recent changes, or order-management), max ${ms(percentile(decidedReads, 100))}`,
+    ],
+    [
+      '  timed by the gateway',
+      readsInGateway,
+      'request received → answered, p50 / p99 by histogram bucket (http_request_duration_seconds, GET 200): the rest of a slow read waited before the gateway took it',
     ],
     [
       'gateway event loop',
@@ -259,6 +272,41 @@ async function gatewayEventLoopDelay(gatewayUrl: string): Promise<string> {
   } catch {
     return 'unknown';
   }
+}
+
+/** The gateway's histogram of GET /api/v1/orders/:id answered 200: cumulative count per bucket bound (s); undefined if unreadable. */
+async function gatewayReadTimings(gatewayUrl: string): Promise<Map<number, number> | undefined> {
+  try {
+    const text = await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const buckets = new Map<number, number>();
+    const line = /^http_request_duration_seconds_bucket\{([^}]*)\} ([0-9.e+-]+)$/gm;
+    for (const [, labels, value] of text.matchAll(line)) {
+      if (!labels.includes('method="GET"') || !labels.includes('route="/api/v1/orders/:id"') || !labels.includes('status="200"')) continue;
+      const le = /le="([^"]+)"/.exec(labels)?.[1];
+      if (le) buckets.set(le === '+Inf' ? Infinity : Number(le), Number(value));
+    }
+    return buckets;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The reads of orders as the gateway itself timed them (request received → response written)
+ * between two scrapes: "count, p50 ≤ x, p99 ≤ y" by histogram bucket. Set beside the reader's
+ * figures it says whether a slow read waited in the gateway or before it (reader, kernel, network).
+ */
+function readsAsTimed(before: Map<number, number> | undefined, after: Map<number, number> | undefined): string {
+  if (!before || !after || after.size === 0) return 'unknown';
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const delta = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const total = delta[delta.length - 1];
+  if (!(total > 0)) return 'no reads';
+  const quantile = (q: number) => {
+    const i = delta.findIndex((count) => count >= q * total);
+    return bounds[i] === Infinity ? `> ${ms(bounds[i - 1] * 1000)}` : `≤ ${ms(bounds[i] * 1000)}`;
+  };
+  return `${quantile(0.5)} / ${quantile(0.99)}`;
 }
 
 /** A sample's value from a Prometheus text exposition (the first with that name, labels or not); NaN when absent. */

@@ -119,6 +119,7 @@ export function printResults({ metrics: m, load, pgbench, foreignMembers, backlo
       ? `${load.accepted202WithoutId} 202 responses had no order id in the body: the accepted set is incomplete`
       : '',
     load.unmatchedResponses > 0 ? `${load.unmatchedResponses} responses could not be matched to a request` : '',
+    load.retryAfterPauses ? `${load.retryAfterPauses} times a connection waited out a 503's Retry-After (admission control shed load)` : '',
     foreignMembers.length > 0
       ? `another orderline system consumed the same Kafka groups during the run (${foreignMembers.join('; ')}): it took part of the bench's orders, possibly with other code — these numbers are not this system's alone`
       : '',

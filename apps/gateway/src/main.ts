@@ -89,8 +89,13 @@ async function main() {
         refreshMs: config.ORDER_LISTS_REFRESH_MS,
       });
       trackOrderLists(orderLists);
-      const readDecisions = async () =>
-        acceptedOrders.decisionsAt(await follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands));
+      const readDecisions = async () => {
+        const [committed, ends] = await Promise.all([
+          follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands),
+          follower.endOffsets(Topics.orderCommands),
+        ]);
+        acceptedOrders.decisionsAt(committed, ends);
+      };
       await readDecisions().catch((error: unknown) =>
         logger.warn('could not read how far the decisions are yet', { error: String(error) }),
       );

@@ -178,6 +178,12 @@ export class TopicFollower {
     return new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   }
 
+  /** Where `topic` ends now, per partition (the next offset to be written), as the broker says. */
+  async endOffsets(topic: string): Promise<Map<number, number>> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+  }
+
   async stop(): Promise<void> {
     this.crashRestart?.stop();
     await this.consumer.disconnect();

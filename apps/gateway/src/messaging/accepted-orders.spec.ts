@@ -34,6 +34,12 @@ const decided = (n: number): FollowedMessage => ({
   headers: { [Headers.messageType]: 'OrderConfirmed' },
 });
 
+/** where the log ends, for readings whose end does not matter */
+const ends = new Map([
+  [0, 1_000],
+  [1, 1_000],
+]);
+
 describe('AcceptedOrders', () => {
   it('answers a followed CreateOrder as PENDING until an event of that order arrives', () => {
     const orders = view();
@@ -91,6 +97,7 @@ describe('AcceptedOrders', () => {
         [0, 100],
         [1, 50],
       ]),
+      ends,
     );
     expect(orders.decisionLagMs()).toBe(9_000); // offset 100 of partition 0 is the oldest undecided
     orders.decisionsAt(
@@ -98,6 +105,7 @@ describe('AcceptedOrders', () => {
         [0, 101],
         [1, 50],
       ]),
+      ends,
     );
     expect(orders.decisionLagMs()).toBe(6_000);
     orders.decisionsAt(
@@ -105,6 +113,7 @@ describe('AcceptedOrders', () => {
         [0, 102],
         [1, 51],
       ]),
+      ends,
     );
     expect(orders.decisionLagMs()).toBe(0); // everything read is decided
   });
@@ -112,55 +121,58 @@ describe('AcceptedOrders', () => {
   it('errs long when messages share a mark (one per 100 ms)', () => {
     const orders = view();
     orders.follow([created(1, 0, 1, now - 5_000), created(2, 0, 2, now - 4_950), created(3, 0, 3, now - 4_000)]);
-    orders.decisionsAt(new Map([[0, 2]]));
+    orders.decisionsAt(new Map([[0, 2]]), ends);
     expect(orders.decisionLagMs()).toBe(5_000);
   });
 
   describe('expected wait of an order accepted now', () => {
-    /** `count` commands on partition 0 from `offset`, produced `ageMs` ago and after, 1 ms apart */
-    const backlog = (from: number, count: number, ageMs: number) =>
-      Array.from({ length: count }, (_, i) => created(10_000 + from + i, 0, from + i, now - ageMs + i));
+    /** order-management at `committed` and the log ending at `end` (one partition), read at `start + t` */
+    const reading = (orders: AcceptedOrders, start: number, t: number, committed: number, end: number) => {
+      now = start + t;
+      orders.decisionsAt(new Map([[0, committed]]), new Map([[0, end]]));
+    };
 
-    it('is the undecided orders over the rate order-management has decided at while busy, when that is longer than the oldest wait', () => {
+    it('is the undecided orders over the rate order-management decides at, once it has been busy for 1 s', () => {
       const orders = view();
       const start = now;
-      // 3,000 commands in the last second (3× what it decides); it decides 1,000/s from offset 0
-      orders.follow(backlog(0, 3_000, 1_500));
-      for (let t = 0; t <= 1_500; t += 250) {
-        now = start + t;
-        orders.decisionsAt(new Map([[0, t]])); // one order a ms
-      }
-      // the oldest undecided (offset 1,500) was produced at start - 1,500 + 1,500: waited 1.5 s
-      expect(orders.decisionLagMs()).toBe(1_500);
-      // 1,500 undecided at 1 a ms: 1.5 s; more read since: 4,500 at 1 a ms
-      expect(orders.expectedWaitMs()).toBe(1_500);
-      orders.follow(backlog(3_000, 3_000, 0));
-      expect(orders.expectedWaitMs()).toBe(4_500);
+      // 3 orders a ms come in, it decides 1 a ms: always behind
+      for (let t = 0; t < 1_000; t += 250) reading(orders, start, t, t, 3 * t + 1_000);
+      expect(orders.expectedWaitMs()).toBe(0); // busy for 750 ms only: not known yet (and nothing followed: no lag)
+      reading(orders, start, 1_000, 1_000, 4_000);
+      expect(orders.expectedWaitMs()).toBe(3_000); // 3,000 undecided at 1 a ms
       now = start;
     });
 
-    it('is the oldest wait alone while order-management is not known to be busy (an idle system decides slowly: a burst must not look like a backlog)', () => {
+    it('measures the rate over the last 5 s of the busy time only', () => {
       const orders = view();
       const start = now;
-      orders.decisionsAt(new Map([[0, 0]]));
-      now = start + 1_000;
-      orders.decisionsAt(new Map([[0, 1]])); // one order in a second: the demand, not the capacity
-      orders.follow(backlog(1, 200, 300)); // a burst of 200, 0.3 s ago
-      now = start + 1_250;
-      orders.decisionsAt(new Map([[0, 2]]));
-      expect(orders.decisionLagMs()).toBeLessThan(1_000);
+      // 10 s busy: 2 a ms for the first 5 s, then 0.5 a ms
+      for (let t = 0; t <= 5_000; t += 250) reading(orders, start, t, 2 * t, 2 * t + 50_000);
+      for (let t = 5_250; t <= 10_000; t += 250) reading(orders, start, t, 10_000 + (t - 5_000) / 2, 70_000);
+      // 57,500 undecided at 0.5 a ms
+      expect(orders.expectedWaitMs()).toBe(115_000);
+      now = start;
+    });
+
+    it('is the oldest wait alone while order-management keeps up (an idle system decides slowly: a burst must not look like a backlog)', () => {
+      const orders = view();
+      const start = now;
+      // a trickle, each reading finds what was there at the one before decided
+      for (let t = 0; t <= 2_000; t += 250) reading(orders, start, t, t / 250, t / 250 + 1);
+      // then a burst of 200, just read
+      reading(orders, start, 2_250, 9, 210);
       expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs());
+      // decided within a reading: still not busy for 1 s
+      reading(orders, start, 2_500, 210, 210);
+      expect(orders.expectedWaitMs()).toBe(0);
       now = start;
     });
 
     it('is the oldest wait alone when nothing was decided meanwhile (order-management stopped)', () => {
       const orders = view();
       const start = now;
-      orders.follow(backlog(0, 100, 8_000));
-      for (let t = 0; t <= 3_000; t += 250) {
-        now = start + t;
-        orders.decisionsAt(new Map([[0, 0]]));
-      }
+      orders.follow(Array.from({ length: 100 }, (_, i) => created(10_000 + i, 0, i, now - 8_000 + i)));
+      for (let t = 0; t <= 3_000; t += 250) reading(orders, start, t, 0, 100);
       expect(orders.expectedWaitMs()).toBe(11_000);
       expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs());
       now = start;

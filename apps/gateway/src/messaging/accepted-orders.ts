@@ -18,17 +18,23 @@ const TIMELINE_STEP_MS = 100;
  * redelivery, two readers' partitions at different speeds) does not make it PENDING again.
  */
 const MAX_DECIDED_REMEMBERED = 100_000;
-/** How often order-management's committed offsets are read (main.ts): how fresh the figures below are. */
+/** How often order-management's committed offsets and the log's end are read (main.ts): how fresh the figures below are. */
 export const DECISIONS_READ_EVERY_MS = 250;
-/** The decision rate is measured over at most this long, and at least MIN_RATE_SPAN_MS. */
+/** The decision rate is measured over at most this long, and at least BUSY_MIN_MS. */
 const DECISION_RATE_WINDOW_MS = 5_000;
-const MIN_RATE_SPAN_MS = 500;
 /**
- * While the oldest undecided order has waited less than this, order-management is not known to be
- * busy: decisions per second then measure the demand, not what it can decide (an idle system would
- * look slow, and a burst of a few hundred orders look like a long backlog).
+ * The decision rate counts only once order-management has been busy this long without a pause:
+ * then it says what order-management can decide, not what was asked of it (an idle system decides
+ * slowly, and a burst of a few hundred orders, decided in a moment, must not look like a backlog).
  */
-const BUSY_LAG_MS = 1_000;
+const BUSY_MIN_MS = 1_000;
+
+/** One reading: when, and order-management's committed offsets and the log's end, summed over partitions. */
+interface DecisionsReading {
+  at: number;
+  committed: number;
+  end: number;
+}
 
 /**
  * The orders this system has accepted and not yet decided, as every gateway instance follows them
@@ -56,8 +62,8 @@ export class AcceptedOrders {
   private readonly readUpTo = new Map<number, number>();
   /** per partition: order-management's committed offset (its oldest undecided message) */
   private committed = new Map<number, number>();
-  /** [when read, Σ committed offsets] over the last DECISION_RATE_WINDOW_MS: the decision rate */
-  private decidedTotals: [number, number][] = [];
+  /** readings over the last DECISION_RATE_WINDOW_MS (and the one before): the decision rate */
+  private readings: DecisionsReading[] = [];
 
   constructor(private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number }) {}
 
@@ -113,14 +119,23 @@ export class AcceptedOrders {
     };
   }
 
-  /** order-management's committed offsets on orders.commands, read from the broker now and then. */
-  decisionsAt(committed: Map<number, number>): void {
+  /**
+   * order-management's committed offsets on orders.commands and where the topic ends, per
+   * partition, read from the broker now and then (the ends, not what this instance has read: its
+   * reading may fall behind under load, the broker's figures do not).
+   */
+  decisionsAt(committed: Map<number, number>, ends: Map<number, number>): void {
     this.committed = committed;
     const at = this.now();
-    let total = 0;
-    for (const offset of committed.values()) total += Math.max(0, offset);
-    this.decidedTotals.push([at, total]);
-    while (this.decidedTotals.length > 2 && at - this.decidedTotals[1][0] >= DECISION_RATE_WINDOW_MS) this.decidedTotals.shift();
+    let committedSum = 0;
+    let endSum = 0;
+    for (const [partition, end] of ends) {
+      const offset = Math.max(0, committed.get(partition) ?? 0);
+      committedSum += Math.min(offset, end);
+      endSum += end;
+    }
+    this.readings.push({ at, committed: committedSum, end: endSum });
+    while (this.readings.length > 2 && at - this.readings[1].at >= DECISION_RATE_WINDOW_MS) this.readings.shift();
     // marks before the newest one at or below the committed offset are never needed again
     for (const [partition, marks] of this.timelines) {
       const offset = committed.get(partition) ?? 0;
@@ -151,25 +166,28 @@ export class AcceptedOrders {
   /**
    * How long an order accepted now would wait to be decided, in ms (what admission control compares
    * with its bound): the longer of how long the oldest undecided order has waited (decisionLagMs) and,
-   * once order-management is known to be busy, the undecided commands over the rate it has decided
-   * at meanwhile. The wait alone reacts late: while the oldest order is young, orders come in at the
+   * once order-management has been busy for BUSY_MIN_MS, the undecided commands over the rate it has
+   * decided at meanwhile (the last DECISION_RATE_WINDOW_MS at most). The wait alone reacts late: while the oldest order is young, orders come in at the
    * offered rate, k times the decision rate under k× overload, and the last of them waits k times as
    * long as the oldest has.
    */
   expectedWaitMs(): number {
     const lag = this.decisionLagMs();
-    if (lag < BUSY_LAG_MS) return lag;
-    // busy for at least `lag`: the rate over that time (at most the window) is what it can decide
-    const since = this.now() - Math.min(lag, DECISION_RATE_WINDOW_MS);
-    const first = this.decidedTotals.find(([at]) => at >= since);
-    const last = this.decidedTotals[this.decidedTotals.length - 1];
-    if (!first || !last || last[0] - first[0] < MIN_RATE_SPAN_MS) return lag;
-    const perMs = (last[1] - first[1]) / (last[0] - first[0]);
+    const last = this.readings[this.readings.length - 1];
+    if (!last) return lag;
+    // back from the last reading while order-management was busy in between: it had not reached,
+    // by the later reading, where the log ended at the earlier one (so it never ran out of work)
+    let first = last;
+    for (let i = this.readings.length - 2; i >= 0; i--) {
+      const earlier = this.readings[i];
+      if (this.readings[i + 1].committed >= earlier.end) break;
+      first = earlier;
+    }
+    if (last.at - first.at < BUSY_MIN_MS) return lag;
+    const perMs = (last.committed - first.committed) / (last.at - first.at);
     // nothing decided meanwhile: order-management is stopped or stuck, and the lag says for how long
     if (perMs <= 0) return lag;
-    let undecided = 0;
-    for (const [partition, readUpTo] of this.readUpTo) undecided += Math.max(0, readUpTo - Math.max(0, this.committed.get(partition) ?? 0));
-    return Math.max(lag, undecided / perMs);
+    return Math.max(lag, (last.end - last.committed) / perMs);
   }
 
   /** Undecided orders held, and their bytes (for metrics and tests). */
