@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { deadLetterTopic, defineMessage } from '@orderline/contracts';
 import { createLogger } from '@orderline/logging';
 import type { Kafka } from 'kafkajs';
-import { startConsumer, type RunningConsumer } from './consumer';
+import { MAX_HEARTBEAT_WHILE_HANDLING_MS, startConsumer, whileHeartbeating, type RunningConsumer } from './consumer';
 import { newEnvelope } from './envelope';
 import { createKafka, ensureTopics } from './kafka';
 import { Publisher } from './publisher';
@@ -71,4 +71,70 @@ describe('startConsumer: where a group without committed offsets starts', () => 
     while (!seen.earliest.includes(last) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen.earliest.slice(0, 2)).toEqual([1, 2]);
   }, 30_000);
+});
+
+describe('startConsumer: a chunk that takes longer than the session timeout', () => {
+  it('is handled once: the member heartbeats while it works and stays in its group', async () => {
+    const handled: number[] = [];
+    const consumer = await startConsumer({
+      kafka,
+      publisher,
+      logger,
+      groupId: `test-${run}-slow`,
+      topics: [topic],
+      fromBeginning: false,
+      sessionTimeoutMs: 6_000,
+      routes: [
+        onMessage(Ping, async ({ n }) => {
+          handled.push(n);
+          // the slow step (a database under overload): longer than the session timeout
+          if (n === -1 && handled.filter((m) => m === -1).length === 1) await new Promise((resolve) => setTimeout(resolve, 8_000));
+        }),
+      ],
+    });
+    consumers.push(consumer);
+    // the group's first fetch sets where it starts: ping until one is read, then the slow one
+    const deadline = Date.now() + 20_000;
+    for (let n = 1_000; handled.length === 0 && Date.now() < deadline; n++) {
+      await ping(n);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await ping(-1);
+    await ping(-2);
+    while (!handled.includes(-2) && Date.now() < deadline + 15_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    // removed from the group, its commit would have been refused and the slow message handled again
+    expect(handled.filter((n) => n === -1)).toHaveLength(1);
+    expect(handled.filter((n) => n === -2)).toHaveLength(1);
+  }, 45_000);
+});
+
+describe('whileHeartbeating', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('heartbeats every second while the work runs, stops when it ends, and ignores a failed heartbeat', async () => {
+    let beats = 0;
+    let finish: (value: string) => void = () => undefined;
+    const work = new Promise<string>((resolve) => (finish = resolve));
+    const waiting = whileHeartbeating(async () => {
+      beats++;
+      if (beats === 2) throw new Error('rebalancing');
+    }, work);
+    await jest.advanceTimersByTimeAsync(3_500);
+    expect(beats).toBe(3);
+    finish('done');
+    await expect(waiting).resolves.toBe('done');
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(beats).toBe(3);
+  });
+
+  it('stops heartbeating after MAX_HEARTBEAT_WHILE_HANDLING_MS: work stuck that long lets the group move on', async () => {
+    let beats = 0;
+    void whileHeartbeating(async () => void beats++, new Promise(() => undefined));
+    await jest.advanceTimersByTimeAsync(MAX_HEARTBEAT_WHILE_HANDLING_MS + 5_000);
+    const atBound = beats;
+    expect(atBound).toBeGreaterThanOrEqual(MAX_HEARTBEAT_WHILE_HANDLING_MS / 1_000 - 1);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(beats).toBe(atBound);
+  });
 });

@@ -38,6 +38,8 @@ export interface ConsumerOptions extends ConsumerDefinition, RetryPolicyOptions 
   logger: Logger;
   /** the topics a request may name as `replyTo`; a request naming any other is dead-lettered unanswered */
   isReplyTopic?: (topic: string) => boolean;
+  /** without a heartbeat for this long the group drops this member (default 10 s; the broker's minimum is 6 s) */
+  sessionTimeoutMs?: number;
 }
 
 export interface RunningConsumer {
@@ -45,6 +47,30 @@ export interface RunningConsumer {
   stop(): Promise<void>;
   /** partitions whose messages in hand have made no progress for `forMs` (for readiness) */
   stalledPartitions(forMs: number): string[];
+}
+
+/** A chunk still being handled after this long stops heartbeating: the group then gives its partitions to another member. */
+export const MAX_HEARTBEAT_WHILE_HANDLING_MS = 60_000;
+
+/**
+ * Waits for `handling`, heartbeating every second meanwhile (for at most
+ * MAX_HEARTBEAT_WHILE_HANDLING_MS). kafkajs heartbeats only when asked to, between chunks; a chunk
+ * that takes longer than the session timeout (a slow database under overload: 900 orders in 12 s
+ * were seen) would otherwise get this member removed from the group, its commits refused and the
+ * chunk handled again by whoever takes the partition, which makes the overload worse. A failed
+ * heartbeat here is left to the next one after the chunk, which kafkajs acts on (rejoins).
+ */
+export async function whileHeartbeating<T>(heartbeat: () => Promise<void>, handling: Promise<T>): Promise<T> {
+  const startedAt = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - startedAt > MAX_HEARTBEAT_WHILE_HANDLING_MS) return clearInterval(timer);
+    heartbeat().catch(() => undefined);
+  }, 1_000);
+  try {
+    return await handling;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**
@@ -65,6 +91,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     maxBatchMessages = 500,
     lingerMs = 5,
     fromBeginning = true,
+    sessionTimeoutMs = 10_000,
   } = options;
   const progress = new ConsumerProgress();
   let stopping = false;
@@ -76,7 +103,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-    sessionTimeout: 10_000,
+    sessionTimeout: sessionTimeoutMs,
     rebalanceTimeout: 15_000,
     heartbeatInterval: 1_000,
   });
@@ -91,7 +118,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
         const chunk = batch.messages
           .slice(start, start + chunkSize)
           .map((message): Delivery => ({ topic: batch.topic, partition: batch.partition, message }));
-        await (gather ? gather.add(chunk) : dispatcher.dispatch(chunk));
+        await whileHeartbeating(heartbeat, gather ? gather.add(chunk) : dispatcher.dispatch(chunk));
         resolveOffset(chunk[chunk.length - 1].message.offset);
         progress.advanced(partitionKey);
         await heartbeat();
