@@ -90,11 +90,12 @@ async function main() {
       });
       trackOrderLists(orderLists);
       const readDecisions = async () => {
+        const admittedBefore = acceptedOrders.admittedCount();
         const [committed, ends] = await Promise.all([
           follower.committedOffsets(ConsumerGroups.orderManagement, Topics.orderCommands),
           follower.endOffsets(Topics.orderCommands),
         ]);
-        acceptedOrders.decisionsAt(committed, ends);
+        acceptedOrders.decisionsAt(committed, ends, admittedBefore);
       };
       await readDecisions().catch((error: unknown) =>
         logger.warn('could not read how far the decisions are yet', { error: String(error) }),

@@ -154,6 +154,31 @@ describe('AcceptedOrders', () => {
       now = start;
     });
 
+    it('counts the slower of the rate over the last 5 s and over the last 2 s (a stall slows it now)', () => {
+      const orders = view();
+      const start = now;
+      // 1 a ms for 3 s, then a quarter of that
+      for (let t = 0; t <= 3_000; t += 250) reading(orders, start, t, t, 100_000);
+      for (let t = 3_250; t <= 5_000; t += 250) reading(orders, start, t, 3_000 + (t - 3_000) / 4, 100_000);
+      // 5 s: 3,500 in 5,000 ms; last 2 s: 500 in 2,000 ms. 96,500 undecided at 0.25 a ms
+      expect(orders.expectedWaitMs()).toBe(386_000);
+      now = start;
+    });
+
+    it('counts the orders this instance accepted since the last reading was asked for', () => {
+      const orders = view();
+      const start = now;
+      for (let t = 0; t <= 1_000; t += 250) reading(orders, start, t, t, 3 * t + 1_000);
+      expect(orders.expectedWaitMs()).toBe(3_000);
+      for (let n = 0; n < 500; n++) orders.accepted(command(id(50_000 + n)));
+      expect(orders.expectedWaitMs()).toBe(3_500);
+      // the next reading, asked for before those 500 were accepted, does not count them out
+      now = start + 1_250;
+      orders.decisionsAt(new Map([[0, 1_250]]), new Map([[0, 4_750]]), orders.admittedCount() - 500);
+      expect(orders.expectedWaitMs()).toBe(4_000);
+      now = start;
+    });
+
     it('is the oldest wait alone while order-management keeps up (an idle system decides slowly: a burst must not look like a backlog)', () => {
       const orders = view();
       const start = now;

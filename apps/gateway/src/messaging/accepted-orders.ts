@@ -23,6 +23,11 @@ export const DECISIONS_READ_EVERY_MS = 250;
 /** The decision rate is measured over at most this long, and at least BUSY_MIN_MS. */
 const DECISION_RATE_WINDOW_MS = 5_000;
 /**
+ * ... and over the last this long of it too, the slower of the two counting: a database stalling
+ * for seconds (seen here under overload) slows the decisions now, and a 5 s average says so late.
+ */
+const RECENT_RATE_WINDOW_MS = 2_000;
+/**
  * The decision rate counts only once order-management has been busy this long without a pause:
  * then it says what order-management can decide, not what was asked of it (an idle system decides
  * slowly, and a burst of a few hundred orders, decided in a moment, must not look like a backlog).
@@ -34,6 +39,8 @@ interface DecisionsReading {
   at: number;
   committed: number;
   end: number;
+  /** this instance's admissions counted when the reading was asked for (`admittedCount`) */
+  admitted: number;
 }
 
 /**
@@ -64,6 +71,8 @@ export class AcceptedOrders {
   private committed = new Map<number, number>();
   /** readings over the last DECISION_RATE_WINDOW_MS (and the one before): the decision rate */
   private readings: DecisionsReading[] = [];
+  /** orders this instance has accepted since it started */
+  private admitted = 0;
 
   constructor(private readonly options: { maxBytes: number; maxAgeMs: number; now?: () => number }) {}
 
@@ -88,7 +97,13 @@ export class AcceptedOrders {
 
   /** An order this instance has just accepted: readable at once (read-your-writes without waiting for the log). */
   accepted(command: CreateOrderPayload): void {
+    this.admitted++;
     this.remember(command.orderId, command, this.now());
+  }
+
+  /** How many orders this instance has accepted since it started (a reading of the decisions notes it when asked for). */
+  admittedCount(): number {
+    return this.admitted;
   }
 
   /** The order as PENDING, if it is accepted and not known to be stored; undefined otherwise. */
@@ -124,7 +139,7 @@ export class AcceptedOrders {
    * partition, read from the broker now and then (the ends, not what this instance has read: its
    * reading may fall behind under load, the broker's figures do not).
    */
-  decisionsAt(committed: Map<number, number>, ends: Map<number, number>): void {
+  decisionsAt(committed: Map<number, number>, ends: Map<number, number>, admittedBefore = this.admitted): void {
     this.committed = committed;
     const at = this.now();
     let committedSum = 0;
@@ -134,7 +149,7 @@ export class AcceptedOrders {
       committedSum += Math.min(offset, end);
       endSum += end;
     }
-    this.readings.push({ at, committed: committedSum, end: endSum });
+    this.readings.push({ at, committed: committedSum, end: endSum, admitted: admittedBefore });
     while (this.readings.length > 2 && at - this.readings[1].at >= DECISION_RATE_WINDOW_MS) this.readings.shift();
     // marks before the newest one at or below the committed offset are never needed again
     for (const [partition, marks] of this.timelines) {
@@ -167,7 +182,8 @@ export class AcceptedOrders {
    * How long an order accepted now would wait to be decided, in ms (what admission control compares
    * with its bound): the longer of how long the oldest undecided order has waited (decisionLagMs) and,
    * once order-management has been busy for BUSY_MIN_MS, the undecided commands over the rate it has
-   * decided at meanwhile (the last DECISION_RATE_WINDOW_MS at most). The wait alone reacts late: while the oldest order is young, orders come in at the
+   * decided at meanwhile (the slower of the last DECISION_RATE_WINDOW_MS and the last
+   * RECENT_RATE_WINDOW_MS). The wait alone reacts late: while the oldest order is young, orders come in at the
    * offered rate, k times the decision rate under k× overload, and the last of them waits k times as
    * long as the oldest has.
    */
@@ -184,10 +200,15 @@ export class AcceptedOrders {
       first = earlier;
     }
     if (last.at - first.at < BUSY_MIN_MS) return lag;
-    const perMs = (last.committed - first.committed) / (last.at - first.at);
+    const recent = this.readings.find((reading) => reading.at >= first.at && reading.at >= last.at - RECENT_RATE_WINDOW_MS) ?? first;
+    const rate = (from: DecisionsReading) => (last.at > from.at ? (last.committed - from.committed) / (last.at - from.at) : Infinity);
+    const perMs = Math.min(rate(first), rate(recent));
     // nothing decided meanwhile: order-management is stopped or stuck, and the lag says for how long
     if (perMs <= 0) return lag;
-    return Math.max(lag, (last.end - last.committed) / perMs);
+    // what this instance accepted since the reading was asked for is not in it (the broker's answer
+    // and the next reading take a while, and at 2× overload a quarter second is ~1,000 orders)
+    const undecided = last.end - last.committed + (this.admitted - last.admitted);
+    return Math.max(lag, undecided / perMs);
   }
 
   /** Undecided orders held, and their bytes (for metrics and tests). */
