@@ -41,6 +41,8 @@ export interface Metrics {
   finalLatency: Distribution;
   /** 202 received → orders.updated_at of the final status (ms): how long the system took to decide what it had accepted */
   decidedAfter202: Distribution;
+  /** the same per 5 s of the measured window, by when the 202 was received: where in the run the long waits were */
+  decidedAfter202BySlice: { fromSec: number; wait: Distribution }[];
   /** client send time → orders.created_at (stored PENDING) (ms) */
   storedLatency: Distribution;
   non202Measured: Record<string, number>;
@@ -60,6 +62,9 @@ export interface Metrics {
   writtenFinal: number;
   settledAfterLoadSec: number;
 }
+
+/** the measured window's slices for decidedAfter202BySlice, seconds */
+const SLICE_SEC = 5;
 
 const distribution = (values: number[]): Distribution => ({
   p50: percentile(values, 50),
@@ -106,6 +111,17 @@ export function analyse(load: LoadResult, wait: FinalWait, tagged: TaggedRow[]):
     acceptLatency: distribution(acceptedMeasured.map((r) => r.latencyMs ?? 0)),
     finalLatency: distribution(finals.map((f) => f.row.updatedAt.getTime() - f.record.sentAt)),
     decidedAfter202: distribution(finals.map((f) => f.row.updatedAt.getTime() - (f.record.sentAt + (f.record.latencyMs ?? 0)))),
+    decidedAfter202BySlice: Array.from({ length: Math.ceil(windowSec / SLICE_SEC) }, (_, i) => {
+      const from = summary.measureStartedAt + i * SLICE_SEC * 1000;
+      const inSlice = finals.filter((f) => {
+        const acceptedAt = f.record.sentAt + (f.record.latencyMs ?? 0);
+        return acceptedAt >= from && acceptedAt < from + SLICE_SEC * 1000;
+      });
+      return {
+        fromSec: i * SLICE_SEC,
+        wait: distribution(inSlice.map((f) => f.row.updatedAt.getTime() - (f.record.sentAt + (f.record.latencyMs ?? 0)))),
+      };
+    }),
     storedLatency: distribution(finals.map((f) => f.row.createdAt.getTime() - f.record.sentAt)),
     non202Measured: countBy(
       measured.filter((r) => r.status !== undefined && r.status !== 202),

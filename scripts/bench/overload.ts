@@ -256,6 +256,10 @@ function printOverloadResults(
     ...Object.entries(load.summary.sampleErrors).map(([status, body]) => `sample ${status} body: ${body}`),
   ].filter(Boolean);
   for (const warning of warnings) console.log(`  ! ${warning}`);
+  const slices = m.decidedAfter202BySlice.map(
+    ({ fromSec, wait }) => `${fromSec}–${fromSec + 5} s: ${wait.count} accepted, p99 ${wait.p99 === undefined ? 'n/a' : ms(wait.p99)}`,
+  );
+  console.log(`  accept→final from the 202 by when accepted: ${slices.join('; ')}`);
 }
 
 /**
