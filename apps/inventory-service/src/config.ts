@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { ReadsThreadEnv, backendServiceEnv, loadConfig } from '@orderline/config';
+import { OutboxEnv, ReadsThreadEnv, backendServiceEnv, loadConfig } from '@orderline/config';
 import { MAX_STOCK_QUANTITY } from '@orderline/contracts';
 
 export const InventoryServiceEnv = backendServiceEnv(3003)
   .extend(ReadsThreadEnv.shape)
+  .extend(OutboxEnv.shape)
   .extend({
     LOW_STOCK_THRESHOLD: z.coerce
       .number()

@@ -1,7 +1,7 @@
 import { Topics } from '@orderline/contracts';
 import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { startOutboxRelay } from '@orderline/messaging';
+import { startOutboxPruner, startOutboxRelay } from '@orderline/messaging';
 import { exitOnStartupError, isReadsThread, startService } from '@orderline/runtime';
 import { loadInventoryServiceConfig } from './config';
 import { INVENTORY_OUTBOX_TABLE } from './db/inventory-outbox';
@@ -28,11 +28,12 @@ async function main() {
       // inventory.events leave through inventory's own outbox, relayed as order-management's is
       const outbox = new OutboxRepository(database.prisma, { table: INVENTORY_OUTBOX_TABLE });
       const relay = startOutboxRelay({ outbox, defaultTopic: Topics.inventoryEvents, publisher, logger, holder: instanceId });
+      const pruner = startOutboxPruner({ outbox, retentionMs: config.OUTBOX_RETENTION_MS, logger });
       const options = repositoryOptions(() => relay.wake());
       const products = new ProductRepository(database.prisma, options);
       const stockLog = new StockLogRepository(database.prisma, options);
       await consume(inventoryRequestsConsumer({ publisher, stock: new StockRepository(database.prisma, options), products, stockLog }));
-      return [() => relay.stop()];
+      return [() => relay.stop(), () => pruner.stop()];
     },
     reads: async ({ publisher, consume }) => {
       const options = repositoryOptions();

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ReadsThreadEnv, backendServiceEnv, loadConfig } from '@orderline/config';
+import { OutboxEnv, ReadsThreadEnv, backendServiceEnv, loadConfig } from '@orderline/config';
 
 export const OrderManagementEnv = backendServiceEnv(3001)
   .extend(ReadsThreadEnv.shape)
+  .extend(OutboxEnv.shape)
   .extend({
     MAX_OPEN_ORDERS_PER_CUSTOMER: z.coerce
       .number()

@@ -1,7 +1,7 @@
 import { Topics } from '@orderline/contracts';
 import { OutboxRepository, openDatabase } from '@orderline/db';
 import { createLogger } from '@orderline/logging';
-import { Requester, startOutboxRelay } from '@orderline/messaging';
+import { Requester, startOutboxPruner, startOutboxRelay } from '@orderline/messaging';
 import { exitOnStartupError, isReadsThread, startService } from '@orderline/runtime';
 import { loadOrderManagementConfig } from './config';
 import { OrderRepository } from './db/order-repository';
@@ -35,11 +35,12 @@ async function main() {
       const outbox = new OutboxRepository(database.prisma);
       trackOutboxBacklog(outbox);
       const relay = startOutboxRelay({ outbox, defaultTopic: Topics.orderEvents, publisher, logger, holder: instanceId });
+      const pruner = startOutboxPruner({ outbox, retentionMs: config.OUTBOX_RETENTION_MS, logger });
       const orders = new OrderRepository(database.prisma, () => relay.wake());
       await consume(
         orderCommandsConsumer({ publisher, requester, orders, logger, maxOpenOrdersPerCustomer: config.MAX_OPEN_ORDERS_PER_CUSTOMER }),
       );
-      return [() => relay.stop(), () => requester.stop()];
+      return [() => relay.stop(), () => pruner.stop(), () => requester.stop()];
     },
     reads: async ({ publisher, consume }) => {
       const orders = new OrderRepository(database.prisma, () => undefined);

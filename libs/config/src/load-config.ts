@@ -174,6 +174,19 @@ const ConsumerEnv = z.object({
 });
 
 /** Settings of a service whose reads run in a thread of their own (order-management, inventory-service). */
+/** For a service with a transactional outbox (order-management, inventory-service). */
+export const OutboxEnv = z.object({
+  OUTBOX_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 24 * 3_600_000)
+    .default(3_600_000)
+    .describe(
+      'an outbox row is deleted this long after it was published (its event is in Kafka from then on; the row is kept only to look into what was sent): the table holds about this long of events, not every event ever written',
+    ),
+});
+
 export const ReadsThreadEnv = z.object({
   DATABASE_QUERY_POOL_SIZE: z.coerce
     .number()

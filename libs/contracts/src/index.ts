@@ -2,6 +2,7 @@ export * from './auth';
 export * from './topics';
 export * from './money';
 export * from './orders';
+export * from './ids';
 export * from './stock';
 export * from './order-access';
 export * from './problem';

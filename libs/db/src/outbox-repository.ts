@@ -73,6 +73,20 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * Deletes at most `limit` rows published more than `olderThanMs` ago (by the database's clock),
+   * oldest first; rows another deleter holds are skipped. How many went.
+   */
+  async deletePublished(olderThanMs: number, limit: number): Promise<number> {
+    const { rowCount } = await poolOf(this.prisma).query(
+      `DELETE FROM ${this.table} WHERE id IN (
+         SELECT id FROM ${this.table} WHERE published_at < now() - $1 * interval '1 millisecond'
+         ORDER BY published_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [olderThanMs, limit],
+    );
+    return rowCount ?? 0;
+  }
+
   /** Events written but not yet published (a metric and a test hook). */
   async backlog(): Promise<number> {
     const { rows } = await poolOf(this.prisma).query<{ count: string }>(

@@ -13,3 +13,4 @@ export * from './restart-on-crash';
 export * from './topic-follower';
 export * from './peer-group';
 export * from './outbox-relay';
+export * from './outbox-pruner';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import {
   CancelOrder,
@@ -12,6 +11,7 @@ import {
   customerOfNewOrder,
   isVisibleTo,
   mayChangeStatus,
+  timeOrderedUuid,
   type CreateOrderPayload,
   type Order,
   type OrderStatus,
@@ -95,7 +95,7 @@ export function orderHandlers({
 
     const idempotencyKey = headers['idempotency-key'];
     if (idempotencyKey === undefined) {
-      const orderId = randomUUID();
+      const orderId = timeOrderedUuid();
       const payload = CreateOrder.payload.parse({ orderId, ...command });
       await publisher.publish({ topic: CreateOrder.topic, key: orderId, envelope: newEnvelope(CreateOrder, payload, correlationId) });
       acceptedOrders.accepted(payload);

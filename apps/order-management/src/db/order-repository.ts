@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   OrderEvents,
   ReleaseReservations,
+  timeOrderedUuid,
   type MessageContract,
   type Order,
   type OrderEventType,
@@ -264,6 +265,7 @@ export class OrderRepository {
       const lines = stored.flatMap((order) => {
         const prices = new Map(order.status === 'CONFIRMED' ? order.lines.map((l) => [l.productId, l.unitPrice]) : []);
         return order.command.items.map((item) => ({
+          id: timeOrderedUuid(now.getTime()),
           order_id: order.command.orderId,
           product_id: item.productId,
           quantity: item.quantity,
@@ -272,8 +274,8 @@ export class OrderRepository {
       });
       await db.query(
         `INSERT INTO order_line_items (id, order_id, product_id, quantity, unit_price, created_at, updated_at)
-         SELECT gen_random_uuid(), v.order_id, v.product_id, v.quantity, v.unit_price, $2, $2
-         FROM json_to_recordset($1::json) AS v(order_id uuid, product_id text, quantity int, unit_price numeric)`,
+         SELECT v.id, v.order_id, v.product_id, v.quantity, v.unit_price, $2, $2
+         FROM json_to_recordset($1::json) AS v(id uuid, order_id uuid, product_id text, quantity int, unit_price numeric)`,
         [JSON.stringify(lines), now],
       );
     }

@@ -9,6 +9,7 @@ import {
   PublishRefusedError,
   createKafka,
   ensureTopics,
+  startOutboxPruner,
   startOutboxRelay,
   type OutboxRelay,
   type RawMessage,
@@ -414,6 +415,29 @@ describe('outbox relay and the database', () => {
       [rows[1].messageId],
       [rows[1].messageId, rows[2].messageId],
     ]);
+  });
+});
+
+describe('outbox pruner and the database', () => {
+  it('deletes the rows published longer ago than the retention, oldest first, and only those', async () => {
+    const [unpublished, old, older, recent] = await write([
+      { aggregateId: randomUUID() },
+      { aggregateId: randomUUID() },
+      { aggregateId: randomUUID() },
+      { aggregateId: randomUUID() },
+    ]);
+    await pool.query(`UPDATE ${table} SET published_at = now() - interval '2 hours' WHERE id = $1`, [old.id]);
+    await pool.query(`UPDATE ${table} SET published_at = now() - interval '3 hours' WHERE id = $1`, [older.id]);
+    await pool.query(`UPDATE ${table} SET published_at = now() - interval '1 minute' WHERE id = $1`, [recent.id]);
+    const left = async () => (await pool.query<{ id: string }>(`SELECT id::text AS id FROM ${table} ORDER BY id`)).rows.map((r) => r.id);
+
+    // one at a time: the oldest published goes first
+    await expect(outbox.deletePublished(3_600_000, 1)).resolves.toBe(1);
+    expect(await left()).toEqual([unpublished.id, old.id, recent.id]);
+    const pruner = startOutboxPruner({ outbox, retentionMs: 3_600_000, logger, everyMs: 3_600_000, batchSize: 10 });
+    await expect(pruner.prune()).resolves.toBe(1);
+    await pruner.stop();
+    expect(await left()).toEqual([unpublished.id, recent.id]);
   });
 });
 
