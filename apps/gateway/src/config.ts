@@ -121,6 +121,15 @@ export const GatewayEnv = CommonEnv.extend({
       'during a rotation only: the key JWT_SECRET replaced, still accepted for tokens signed before (see docs/runbook.md); unset it once they have expired. In production the same rules as JWT_SECRET, and not equal to it',
     ),
   // Bounds on slow clients (node's http.Server options; see http/server.ts)
+  HTTP_LISTENERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(8)
+    .describe(
+      'listening sockets on PORT (SO_REUSEPORT, Linux): node accepts one new connection per event-loop iteration and socket, so under overload (iterations of 100–300 ms) one socket took in 3–10 connections a second and new clients waited seconds; each socket adds one per iteration',
+    ),
   HTTP_LISTEN_BACKLOG: z.coerce
     .number()
     .int()

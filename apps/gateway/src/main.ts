@@ -3,7 +3,7 @@ import { createLogger } from '@orderline/logging';
 import { PeerGroup, Requester, TopicFollower } from '@orderline/messaging';
 import { exitOnStartupError, startService } from '@orderline/runtime';
 import { createApp } from './http/app';
-import { createHttpServer } from './http/server';
+import { listenHttp } from './http/server';
 import { loadGatewayConfig } from './config';
 import { AcceptedOrders, DECISIONS_READ_EVERY_MS, trackAcceptedOrders } from './messaging/accepted-orders';
 import { RecentOrders, trackRecentOrders } from './messaging/recent-orders';
@@ -148,17 +148,20 @@ async function main() {
         },
         instances: () => peers.size,
       });
-      const server = createHttpServer(app, {
-        headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
-        requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
-        keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-        idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
-      }).listen({ port: config.PORT, host: config.HOST, backlog: config.HTTP_LISTEN_BACKLOG }, () => {
-        logger.info('gateway listening', { url: `http://${config.HOST}:${config.PORT}`, instanceId });
-      });
+      const listeners = await listenHttp(
+        app,
+        {
+          headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+          requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+          keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+          idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
+        },
+        { port: config.PORT, host: config.HOST, backlog: config.HTTP_LISTEN_BACKLOG, listeners: config.HTTP_LISTENERS },
+      );
+      logger.info('gateway listening', { url: `http://${config.HOST}:${config.PORT}`, instanceId, sockets: listeners.servers.length });
 
       return [
-        () => new Promise((resolve) => server.close(resolve)),
+        () => listeners.close(),
         () => requester.stop(),
         async () => clearInterval(decisionsTimer),
         () => follower.stop(),

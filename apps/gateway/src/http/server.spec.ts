@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import express from 'express';
-import { createHttpServer, type HttpServerTimeouts } from './server';
+import { createHttpServer, listenHttp, type HttpServerTimeouts } from './server';
 
 const production: HttpServerTimeouts = {
   headersTimeoutMs: 10_000,
@@ -181,5 +181,76 @@ describe('createHttpServer cuts off slow clients', () => {
       expect(afterMs).toBeGreaterThanOrEqual(timeouts.idleTimeoutMs - 20);
       expect(afterMs).toBeLessThan(timeouts.idleTimeoutMs + slack);
     });
+  });
+});
+
+describe('listenHttp', () => {
+  const freePort = async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return port;
+  };
+  const app = () => {
+    const handler = express();
+    handler.get('/ok', (_req, res) => void res.send('ok'));
+    return handler;
+  };
+
+  /** How many event-loop iterations the server took to accept `count` connections made at once while each iteration costs 20 ms. */
+  async function iterationsToAccept(listeners: number, count: number): Promise<{ iterations: number; accepted: number }> {
+    const port = await freePort();
+    const served = await listenHttp(app(), production, { port, host: '127.0.0.1', backlog: 1_024, listeners });
+    let iteration = 0;
+    const acceptedAt: number[] = [];
+    for (const server of served.servers) server.on('connection', () => acceptedAt.push(iteration));
+    const busy = setInterval(() => {
+      iteration++;
+      const until = Date.now() + 20;
+      while (Date.now() < until);
+    }, 0);
+    const sockets = Array.from({ length: count }, () => net.connect(port, '127.0.0.1').on('error', () => undefined));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (acceptedAt.length < count && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+      return { iterations: new Set(acceptedAt).size, accepted: acceptedAt.length };
+    } finally {
+      clearInterval(busy);
+      for (const socket of sockets) socket.destroy();
+      for (const server of served.servers) server.closeAllConnections();
+      await served.close();
+    }
+  }
+
+  it('with several sockets takes in several new connections per event-loop iteration (node takes one per socket)', async () => {
+    const one = await iterationsToAccept(1, 60);
+    const eight = await iterationsToAccept(8, 60);
+    expect(one).toEqual({ iterations: 60, accepted: 60 });
+    expect(eight.accepted).toBe(60);
+    expect(eight.iterations).toBeLessThanOrEqual(30);
+  }, 60_000);
+
+  it('answers on every socket, and close stops them all', async () => {
+    const port = await freePort();
+    const served = await listenHttp(app(), production, { port, host: '127.0.0.1', backlog: 64, listeners: 4 });
+    expect(served.servers).toHaveLength(4);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/ok`).then((res) => res.text())));
+    expect(answers).toEqual(Array(20).fill('ok'));
+    for (const server of served.servers) server.closeAllConnections();
+    await served.close();
+    await expect(fetch(`http://127.0.0.1:${port}/ok`)).rejects.toThrow();
+  });
+
+  it('refuses a port another process holds (EADDRINUSE), instead of sharing it through SO_REUSEPORT', async () => {
+    const port = await freePort();
+    const other = await listenHttp(app(), production, { port, host: '127.0.0.1', backlog: 64, listeners: 4 });
+    try {
+      await expect(listenHttp(app(), production, { port, host: '127.0.0.1', backlog: 64, listeners: 4 })).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      await other.close();
+    }
   });
 });

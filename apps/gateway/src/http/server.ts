@@ -58,3 +58,58 @@ function withAppPrototype<B extends typeof http.IncomingMessage | typeof http.Se
   (app as unknown as Record<string, object>)[key] = Subclass.prototype;
   return Subclass as unknown as B;
 }
+
+/** The gateway's listening sockets; `close` stops them all (as `http.Server.close`: open connections finish). */
+export interface HttpListeners {
+  readonly servers: http.Server[];
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `port` with `listeners` sockets at once (SO_REUSEPORT; the kernel spreads new
+ * connections over them), each an HTTP server of the same app. Why more than one: node's libuv
+ * accepts one connection per event-loop iteration and listening socket (libuv PR #3696), and under
+ * overload an iteration takes 100–300 ms here, so a single socket took in 3–10 new connections a
+ * second: a client that connected while hundreds of others reconnected waited 5–15 s before the
+ * gateway read its request (measured: reads answered in ≤ 10 ms once taken, 600 of 600 timed out
+ * at the client). With N sockets, N connections are taken in per iteration.
+ *
+ * Before binding with SO_REUSEPORT the port is bound once without it, so a port another process
+ * holds still fails with EADDRINUSE instead of being silently shared with it. One socket where
+ * SO_REUSEPORT is not available (not Linux).
+ */
+export async function listenHttp(
+  app: express.Express,
+  timeouts: HttpServerTimeouts,
+  { port, host, backlog, listeners }: { port: number; host: string; backlog: number; listeners: number },
+): Promise<HttpListeners> {
+  const reusePort = listeners > 1 && port !== 0 && process.platform === 'linux';
+  if (reusePort) await listenOn(http.createServer(), { port, host, backlog }).then((probe) => closeServer(probe));
+  const servers: http.Server[] = [];
+  try {
+    for (let i = 0; i < (reusePort ? listeners : 1); i++) {
+      servers.push(await listenOn(createHttpServer(app, timeouts), { port, host, backlog, reusePort }));
+    }
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+  return { servers, close: async () => void (await Promise.all(servers.map(closeServer))) };
+}
+
+function listenOn(
+  server: http.Server,
+  options: { port: number; host: string; backlog: number; reusePort?: boolean },
+): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
