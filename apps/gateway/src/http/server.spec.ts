@@ -226,9 +226,11 @@ describe('listenHttp', () => {
   it('with several sockets takes in several new connections per event-loop iteration (node takes one per socket)', async () => {
     const one = await iterationsToAccept(1, 60);
     const eight = await iterationsToAccept(8, 60);
-    expect(one).toEqual({ iterations: 60, accepted: 60 });
+    // one socket: about one connection per iteration (two may share a count when the busy timer was not yet due)
+    expect(one.accepted).toBe(60);
+    expect(one.iterations).toBeGreaterThanOrEqual(40);
     expect(eight.accepted).toBe(60);
-    expect(eight.iterations).toBeLessThanOrEqual(30);
+    expect(eight.iterations).toBeLessThanOrEqual(one.iterations / 2);
   }, 60_000);
 
   it('answers on every socket, and close stops them all', async () => {
