@@ -151,6 +151,10 @@ async function endOffsets(topics: string[]): Promise<Map<string, Map<number, str
 const messageIdOf = (m: KafkaMessage) => (JSON.parse(m.value?.toString() ?? '{}') as { messageId?: string }).messageId;
 
 describe('outbox relay against Kafka', () => {
+  // each test's reader joins a consumer group of its own first: on a fresh broker and a busy machine
+  // that alone has taken most of jest's default 5 s (CI, once); the waits inside are for states
+  jest.setTimeout(30_000);
+
   it('publishes each row to the topic it names, in order; a row over the size limit goes to <topic>.dlq with its reason and the rows behind it still go out', async () => {
     const order = randomUUID();
     const [first, tooLarge, notEnvelope, last] = await write([
