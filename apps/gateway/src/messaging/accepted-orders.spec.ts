@@ -193,6 +193,17 @@ describe('AcceptedOrders', () => {
       now = start;
     });
 
+    it('is the oldest wait alone while the busy time holds fewer than 1,000 decisions (too few for a rate to refuse on)', () => {
+      const orders = view();
+      const start = now;
+      // busy for 2 s, 900 decided in two batches, 2,000 undecided: 4.4 s at that rate, not counted
+      for (let t = 0; t <= 2_000; t += 250) reading(orders, start, t, t < 1_000 ? 0 : t < 2_000 ? 450 : 900, 2_900);
+      expect(orders.expectedWaitMs()).toBe(orders.decisionLagMs());
+      reading(orders, start, 2_250, 1_000, 2_900);
+      expect(orders.expectedWaitMs()).toBe(1_900 / (1_000 / 2_250));
+      now = start;
+    });
+
     it('is the oldest wait alone when nothing was decided meanwhile (order-management stopped)', () => {
       const orders = view();
       const start = now;

@@ -33,6 +33,12 @@ const RECENT_RATE_WINDOW_MS = 2_000;
  * slowly, and a burst of a few hundred orders, decided in a moment, must not look like a backlog).
  */
 const BUSY_MIN_MS = 1_000;
+/**
+ * ... and only once that busy time holds this many decisions: a few hundred orders decided in
+ * large batches (each committed at once) give a rate too noisy to refuse anyone on (an e2e test
+ * of 64 connections on a slow machine got 503s from it); below it, the oldest order's wait decides.
+ */
+const MIN_DECISIONS_FOR_RATE = 1_000;
 
 /** One reading: when, and order-management's committed offsets and the log's end, summed over partitions. */
 interface DecisionsReading {
@@ -199,7 +205,7 @@ export class AcceptedOrders {
       if (this.readings[i + 1].committed >= earlier.end) break;
       first = earlier;
     }
-    if (last.at - first.at < BUSY_MIN_MS) return lag;
+    if (last.at - first.at < BUSY_MIN_MS || last.committed - first.committed < MIN_DECISIONS_FOR_RATE) return lag;
     const recent = this.readings.find((reading) => reading.at >= first.at && reading.at >= last.at - RECENT_RATE_WINDOW_MS) ?? first;
     const rate = (from: DecisionsReading) => (last.at > from.at ? (last.committed - from.committed) / (last.at - from.at) : Infinity);
     const perMs = Math.min(rate(first), rate(recent));
