@@ -84,9 +84,14 @@ describe('gateway config', () => {
         HTTP_IDLE_TIMEOUT_MS: 60_000,
         // node's 511 overflowed under a flood of connections (docs/scaling.md); the kernel caps it at somaxconn
         HTTP_LISTEN_BACKLOG: 4_096,
+        // node accepts one connection per loop iteration and socket (server.spec.ts counts it)
+        HTTP_LISTENERS: 8,
       });
       expect(problems({ HTTP_LISTEN_BACKLOG: '0' })).toEqual([expect.stringMatching(/^HTTP_LISTEN_BACKLOG: /)]);
       expect(problems({ HTTP_LISTEN_BACKLOG: '65536' })).toEqual([expect.stringMatching(/^HTTP_LISTEN_BACKLOG: /)]);
+      expect(problems({ HTTP_LISTENERS: '0' })).toEqual([expect.stringMatching(/^HTTP_LISTENERS: /)]);
+      expect(problems({ HTTP_LISTENERS: '65' })).toEqual([expect.stringMatching(/^HTTP_LISTENERS: /)]);
+      expect(loadGatewayConfig({ HTTP_LISTENERS: '64' }).HTTP_LISTENERS).toBe(64);
     });
 
     it('refuses a request timeout shorter than the headers timeout, and an idle timeout within the reply wait', () => {

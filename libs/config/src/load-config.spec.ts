@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonEnv, ConfigError, DatabaseEnv, loadConfig } from './load-config';
+import { CommonEnv, ConfigError, DatabaseEnv, OutboxEnv, loadConfig } from './load-config';
 
 const Env = CommonEnv.extend(DatabaseEnv.shape).extend({ PORT: z.coerce.number().int().min(1).max(65_535).default(3000) });
 
@@ -23,5 +23,12 @@ describe('loadConfig', () => {
       const message = (error as Error).message;
       for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'KAFKA_BROKERS']) expect(message).toContain(name);
     }
+  });
+
+  it('keeps published outbox rows 1 h by default, between a minute and 30 days', () => {
+    expect(loadConfig(OutboxEnv, {}).OUTBOX_RETENTION_MS).toBe(3_600_000);
+    expect(loadConfig(OutboxEnv, { OUTBOX_RETENTION_MS: '60000' }).OUTBOX_RETENTION_MS).toBe(60_000);
+    expect(() => loadConfig(OutboxEnv, { OUTBOX_RETENTION_MS: '59999' })).toThrow(/OUTBOX_RETENTION_MS/);
+    expect(() => loadConfig(OutboxEnv, { OUTBOX_RETENTION_MS: String(30 * 24 * 3_600_000 + 1) })).toThrow(/OUTBOX_RETENTION_MS/);
   });
 });
